@@ -1,0 +1,97 @@
+# vclab — one build for the VMM, the container runtime, the bench, the guest
+# artifacts and the tests. Everything goes out of tree under build/.
+#
+#   make            build all binaries and guest artifacts
+#   make bench      install what is missing, build, run `bench run --compare`
+#   make test       install what is missing, build, run every test suite
+#   make deps       install the Debian packages the project needs (as root)
+#
+# Each folder adds its part through its own module.mk.
+
+BUILD   ?= build
+BIN     := $(BUILD)/bin
+CC      ?= gcc
+
+WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -Icommon -MMD -MP
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Object lists: $(call objs,SRCS) for the normal build, $(call asan_objs,SRCS)
+# for the sanitizer build the unit tests link against.
+objs      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+asan_objs = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -c -o $@ $<
+
+# $(eval $(call unit_test,NAME,SOURCES,LIBS)): a cmocka test binary built
+# with ASan/UBSan as $(BUILD)/tests/NAME, run by `make unit`.
+define unit_test
+UNIT_TESTS += $(BUILD)/tests/$(1)
+$(BUILD)/tests/$(1): $(call asan_objs,$(2))
+	@mkdir -p $$(@D)
+	$$(CC) $(SANITIZE) -o $$@ $$^ -lcmocka $(3)
+endef
+
+BINS       :=
+GUEST      :=
+UNIT_TESTS :=
+
+COMMON_SRCS := $(wildcard common/*.c)
+
+all: build
+
+include $(wildcard */module.mk)
+
+.PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench clean format lint
+
+build: bins guest
+bins: $(BINS)
+guest: $(GUEST)
+
+# --- dependencies: Debian packages only, installed by one script ---------
+deps:
+	@scripts/deps.sh build testhost guest bench
+deps-build:
+	@scripts/deps.sh build
+deps-test:
+	@scripts/deps.sh build testhost guest
+deps-bench:
+	@scripts/deps.sh build guest bench
+
+# --- tests ----------------------------------------------------------------
+unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+e2e: build
+	@tests/run-e2e.sh tests/e2e
+
+testhost: build
+	@tests/testhost/run-suite.sh
+
+test: deps-test
+	@$(MAKE) --no-print-directory build $(UNIT_TESTS)
+	@tests/run-all.sh
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory build
+	$(BIN)/bench run --compare
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -D_GNU_SOURCE -Icommon $$(git ls-files '*.c')
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

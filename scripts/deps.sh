@@ -1,0 +1,49 @@
+#!/bin/sh
+# Install the Debian packages vclab needs, by group. The only place that
+# installs anything: Makefile targets call it. As root it runs apt-get; as
+# anyone else it prints the exact command and fails.
+#
+#   scripts/deps.sh build testhost guest bench
+set -eu
+
+pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config"
+# The test host: Debian's kernel under QEMU TCG, where kvm_amd gives real KVM.
+pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq"
+# The minimal guest kernel is built from Debian's kernel source.
+pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip"
+# Peers the bench compares against.
+pkgs_bench="runc crun qemu-system-x86 busybox-static"
+
+want=""
+for group in "$@"; do
+	case "$group" in
+	build) want="$want $pkgs_build" ;;
+	testhost) want="$want $pkgs_testhost" ;;
+	guest) want="$want $pkgs_guest" ;;
+	bench) want="$want $pkgs_bench" ;;
+	*) echo "deps.sh: unknown group '$group' (build, testhost, guest, bench)" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing" >&2
+	echo "deps.sh: run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists once if they are missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+	apt-get update -q
+fi
+apt-get install -q -y --no-install-recommends $missing
