@@ -6,7 +6,7 @@
 #   make test       install what is missing, build, run every test suite
 #   make deps       install the Debian packages the project needs (as root)
 #
-# Each folder adds its part through its own module.mk.
+# Each folder adds its part through its own *.mk files (FOLDER/module.mk).
 
 BUILD   ?= build
 BIN     := $(BUILD)/bin
@@ -47,7 +47,7 @@ COMMON_SRCS := $(wildcard common/*.c)
 
 all: build
 
-include $(wildcard */module.mk)
+include $(wildcard */*.mk)
 
 .PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench clean format lint
 
