@@ -19,17 +19,21 @@ int vc_error(vc_err *err, int errnum, const char *fmt, ...)
 
 int vc_error_wrap(vc_err *err, const char *fmt, ...)
 {
-	char prefix[256];
 	char old[sizeof(err->msg)];
+	size_t n;
 	va_list ap;
 
 	if (!err)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(err->msg);
+	/* the message is cut, never overflowed, when it grows too long */
+	if (n + 2 < sizeof(err->msg))
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %.*s", (int)(sizeof(err->msg) - n - 3),
+			 old);
 	return -1;
 }
 

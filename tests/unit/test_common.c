@@ -1,0 +1,144 @@
+/* Unit tests of common/: size and number parsing, error objects, the
+ * timeline's JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "parse.h"
+#include "timeline.h"
+
+static void test_size_units(void **state)
+{
+	uint64_t v;
+	vc_err err;
+
+	(void)state;
+	assert_int_equal(vc_parse_size("4096", UINT64_MAX, &v, "--mem", &err), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(vc_parse_size("64K", UINT64_MAX, &v, "--mem", &err), 0);
+	assert_int_equal(v, 64 << 10);
+	assert_int_equal(vc_parse_size("512M", UINT64_MAX, &v, "--mem", &err), 0);
+	assert_int_equal(v, 512ull << 20);
+	assert_int_equal(vc_parse_size("2GiB", UINT64_MAX, &v, "--mem", &err), 0);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(vc_parse_size("1t", UINT64_MAX, &v, "--mem", &err), 0);
+	assert_int_equal(v, 1ull << 40);
+}
+
+static void test_size_bad(void **state)
+{
+	const char *bad[] = {"", "abc", "-1", "12Q", "1KBB", "M", " 1", "1 M", "99999999999999999999"};
+	uint64_t v = 7;
+	vc_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(vc_parse_size(bad[i], UINT64_MAX, &v, "--memory", &err), -1);
+		assert_non_null(strstr(err.msg, "--memory"));
+		assert_int_equal(v, 7);
+	}
+	assert_int_equal(vc_parse_size("10T", 1ull << 40, &v, "--mem", &err), -1);
+	assert_non_null(strstr(err.msg, "too large"));
+	assert_int_equal(vc_parse_size("17179869184P", UINT64_MAX, &v, "--mem", &err), -1);
+}
+
+static void test_uint_and_double(void **state)
+{
+	uint64_t u;
+	double d;
+	vc_err err;
+
+	(void)state;
+	assert_int_equal(vc_parse_uint("42", 1, 100, &u, "--pids", &err), 0);
+	assert_int_equal(u, 42);
+	assert_int_equal(vc_parse_uint("0", 1, 100, &u, "--pids", &err), -1);
+	assert_non_null(strstr(err.msg, "out of range"));
+	assert_int_equal(vc_parse_uint("4x", 0, 100, &u, "--pids", &err), -1);
+	assert_int_equal(vc_parse_double("1.5", 0.01, 64, &d, "--cpus", &err), 0);
+	assert_true(d > 1.49 && d < 1.51);
+	assert_int_equal(vc_parse_double("-1", 0.01, 64, &d, "--cpus", &err), -1);
+	assert_non_null(strstr(err.msg, "'-1'"));
+	assert_int_equal(vc_parse_double("nan", 0.01, 64, &d, "--cpus", &err), -1);
+	assert_int_equal(vc_parse_double("inf", 0.01, 64, &d, "--cpus", &err), -1);
+	assert_int_equal(vc_parse_double("1e999", 0.01, 64, &d, "--cpus", &err), -1);
+}
+
+static void test_error_wrap_and_str(void **state)
+{
+	vc_err err;
+	char buf[600];
+
+	(void)state;
+	assert_int_equal(vc_error(&err, 2, "open '%s'", "x.json"), -1);
+	assert_int_equal(vc_error_wrap(&err, "config"), -1);
+	assert_string_equal(err.msg, "config: open 'x.json'");
+	assert_string_equal(vc_error_str(&err, buf, sizeof(buf)),
+			    "config: open 'x.json': No such file or directory");
+	vc_error(&err, 0, "plain");
+	assert_string_equal(vc_error_str(&err, buf, sizeof(buf)), "plain");
+}
+
+static void test_timeline_json(void **state)
+{
+	char path[] = "/tmp/vclab-test-timeline-XXXXXX";
+	struct vc_timeline *tl = malloc(sizeof(*tl));
+	char buf[4096];
+	size_t n;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(tl);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	vc_timeline_init(tl, "test", NULL);
+	vc_step(tl, "first", "quote \" and backslash \\ and\nnewline");
+	vc_step(tl, "second", "%d", 2);
+	assert_int_equal(tl->n, 2);
+	assert_true(tl->ev[1].at_ns >= tl->ev[0].at_ns);
+	assert_int_equal(vc_timeline_write_json(tl, path, NULL), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	free(tl);
+	assert_non_null(strstr(buf, "\"tool\": \"test\""));
+	assert_non_null(strstr(buf, "quote \\\" and backslash \\\\ and\\nnewline"));
+	assert_non_null(strstr(buf, "\"name\": \"second\""));
+}
+
+static void test_timeline_bad_path(void **state)
+{
+	struct vc_timeline *tl = malloc(sizeof(*tl));
+	vc_err err;
+
+	(void)state;
+	assert_non_null(tl);
+	vc_timeline_init(tl, "test", NULL);
+	assert_int_equal(vc_timeline_write_json(tl, "/nonexistent-dir/t.json", &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent-dir/t.json"));
+	free(tl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_size_units),     cmocka_unit_test(test_size_bad),
+		cmocka_unit_test(test_uint_and_double), cmocka_unit_test(test_error_wrap_and_str),
+		cmocka_unit_test(test_timeline_json),  cmocka_unit_test(test_timeline_bad_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
