@@ -5,7 +5,7 @@ WORKLOAD_CFLAGS := -Os -static -nostdlib -ffreestanding -fno-stack-protector -fn
 	-Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noexecstack -s \
 	-Wl,-n # -n: no page alignment of segments, halves the file (4.5 KB)
 
-$(BIN)/workload: $(WORKLOAD_SRCS) workload/job.h workload/sha256.h workload/sys.h
+$(BIN)/workload: $(WORKLOAD_SRCS) workload/job.h workload/sha256.h workload/sys.h workload/module.mk
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(WORKLOAD_CFLAGS) -o $@ $(WORKLOAD_SRCS)
 
