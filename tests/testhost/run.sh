@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# Run one command inside the test host: Debian's kernel under QEMU/TCG with
+# kvm_amd loaded (real /dev/kvm through nested SVM) and a pure cgroup v2
+# hierarchy. See tests/testhost/README.md.
+#
+#   tests/testhost/run.sh [--timeout SEC] [--mem SIZE] [--with PROG]... -- CMD [ARG...]
+#
+# Exit status: CMD's own status; 124 when CMD ran past --timeout; 125 when
+# the test host could not start (missing package, L1 kernel did not boot,
+# kvm_amd did not load, ...), always with a line starting "testhost: ERROR".
+set -u
+
+usage() {
+	cat <<'EOF'
+usage: tests/testhost/run.sh [OPTIONS] -- CMD [ARG...]
+
+Boot Debian's kernel under qemu-system-x86_64 (TCG, -cpu max) with kvm_amd
+loaded and a pure cgroup v2 hierarchy, run CMD with bash in /vclab (a copy of
+build/{bin,guest,rootfs,bench,tests}, tests/, scripts/, docs/), print its
+output on stdout, and exit with its status. Inside: VCLAB_TESTHOST=1,
+VCLAB_ROOT=/vclab, VCLAB_STOCK_KERNEL=<path of Debian's kernel image>.
+
+options:
+  --timeout SEC   kill the test host after SEC seconds of CMD (default 1800);
+                  exit status 124
+  --mem SIZE      memory of the test host, QEMU syntax (default 2G)
+  --with PROG     also copy host program PROG (and its libraries) into /usr/bin
+  --keep-log      keep the temp dir (kernel log, initramfs) and print its path
+  -h, --help      this text
+
+environment:
+  VCLAB_TESTHOST_KERNEL  kernel image to boot (default: newest /boot/vmlinuz-*
+                         with kvm-amd.ko installed)
+  VCLAB_TESTHOST_CPU     QEMU -cpu model (default: max, then EPYC)
+  VCLAB_TESTHOST_BOOT_TIMEOUT  seconds for L1 to reach /init (default 120)
+
+exit status: CMD's status; 124 CMD timed out; 125 the test host could not start.
+EOF
+}
+
+die() { # the test host could not start: one loud line, status 125
+	echo "testhost: ERROR: $*" >&2
+	exit 125
+}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+timeout_s=1800
+mem=2G
+with=()
+keep_log=0
+boot_timeout=${VCLAB_TESTHOST_BOOT_TIMEOUT:-120}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--timeout)
+		[ $# -ge 2 ] || die "--timeout needs a value"
+		timeout_s=$2
+		shift 2
+		;;
+	--mem)
+		[ $# -ge 2 ] || die "--mem needs a value"
+		mem=$2
+		shift 2
+		;;
+	--with)
+		[ $# -ge 2 ] || die "--with needs a program"
+		with+=("$2")
+		shift 2
+		;;
+	--keep-log) keep_log=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) echo "testhost: unknown option '$1' (see --help)" >&2; exit 125 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "testhost: no command given (usage: run.sh [OPTIONS] -- CMD [ARG...])" >&2; exit 125; }
+case "$timeout_s" in '' | *[!0-9]*) die "--timeout '$timeout_s' is not a number of seconds" ;; esac
+case "$mem" in [0-9]*[MG] | [0-9]*) ;; *) die "--mem '$mem' is not a size like 2G or 1536M" ;; esac
+
+# --- prerequisites -----------------------------------------------------------
+need_pkg() { # PACKAGE PATH...: fail naming the package when no PATH exists
+	local pkg=$1 p
+	shift
+	for p in "$@"; do [ -e "$p" ] && return 0; done
+	die "package '$pkg' is missing ($1 not found); install it with: scripts/deps.sh testhost (as root)"
+}
+need_pkg qemu-system-x86 /usr/bin/qemu-system-x86_64
+need_pkg busybox-static /bin/busybox
+need_pkg cpio /usr/bin/cpio /bin/cpio
+need_pkg jq /usr/bin/jq
+need_pkg bash /bin/bash
+ldd /bin/busybox >/dev/null 2>&1 &&
+	die "package 'busybox-static' is missing (/bin/busybox is dynamically linked); install it with: scripts/deps.sh testhost (as root)"
+
+find_kernel() { # newest /boot/vmlinuz-VER whose modules include kvm-amd.ko
+	local k ver
+	for k in $(ls -v /boot/vmlinuz-* 2>/dev/null | sort -r -V); do
+		ver=${k#/boot/vmlinuz-}
+		[ -f "/lib/modules/$ver/kernel/arch/x86/kvm/kvm-amd.ko" ] && { echo "$k"; return 0; }
+	done
+	return 1
+}
+kernel=${VCLAB_TESTHOST_KERNEL:-$(find_kernel)} ||
+	die "package 'linux-image-amd64' is missing (no /boot/vmlinuz-* with kvm-amd.ko); install it with: scripts/deps.sh testhost (as root)"
+[ -r "$kernel" ] || die "kernel image '$kernel' is not readable (run as root: Debian's /boot/vmlinuz-* is mode 0600)"
+kver=${kernel##*/vmlinuz-}
+moddir=/lib/modules/$kver/kernel
+modules_kvm="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko"
+modules_extra="fs/overlayfs/overlay.ko drivers/net/veth.ko"
+for m in $modules_kvm; do
+	[ -f "$moddir/$m" ] || die "module $moddir/$m is missing (compressed modules are not supported); reinstall linux-image-$kver"
+done
+
+# --- temp dir, cleaned up on every path ----------------------------------------
+tmp=$(mktemp -d /tmp/vclab-testhost.XXXXXX) || die "cannot create a temp dir"
+qemu_pid=""
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null
+		wait "$qemu_pid" 2>/dev/null
+	fi
+	if [ "$keep_log" = 1 ]; then
+		echo "testhost: kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "testhost: interrupted" >&2; exit 130' INT
+trap 'echo "testhost: terminated" >&2; exit 143' TERM
+
+# --- the initramfs -----------------------------------------------------------
+fs=$tmp/root
+
+# Copy host file SRC into the initramfs at its own path (usr-merged: /bin,
+# /sbin, /lib, /lib64 are links into /usr there, as on Debian 12).
+in_fs_path() {
+	case "$1" in
+	/usr/*) echo "$fs$1" ;;
+	*) echo "$fs/usr$1" ;;
+	esac
+}
+copy_host_file() {
+	local dst
+	dst=$(in_fs_path "$1")
+	[ -e "$dst" ] && return 0
+	mkdir -p "$(dirname "$dst")" && cp -L "$1" "$dst"
+}
+
+# The shared libraries (and dynamic loader) of every dynamic ELF given.
+copy_libs_of() {
+	local f lib
+	for f in "$@"; do
+		# ldd fails on static binaries and scripts: nothing to copy then.
+		for lib in $(ldd "$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\// {print $1}'); do
+			copy_host_file "$lib" || die "cannot copy $lib (needed by $f)"
+		done
+	done
+}
+
+build_initramfs() {
+	local d p payload_elves=()
+	mkdir -p "$fs"/usr/{bin,sbin,lib,lib64} "$fs"/{dev,proc,sys,tmp,run,root,etc,vclab,newroot}
+	for d in bin sbin lib lib64; do ln -s "usr/$d" "$fs/$d"; done
+	cp /bin/busybox "$fs/usr/bin/busybox"
+	copy_host_file /bin/bash
+	copy_host_file /usr/bin/jq
+	for p in "${with[@]+"${with[@]}"}"; do
+		d=$(command -v "$p") || die "--with $p: no such program on this host"
+		cp -L "$d" "$fs/usr/bin/$(basename "$d")"
+		copy_libs_of "$d"
+	done
+	copy_libs_of /bin/bash /usr/bin/jq
+	# glibc loads libgcc_s at run time for unwinding (pthread_cancel, ASan).
+	for p in /lib/x86_64-linux-gnu/libgcc_s.so.1; do [ -e "$p" ] && copy_host_file "$p"; done
+	# Busybox applets, but never over a real program copied above.
+	busybox --list-full | while read -r p; do
+		d=$(in_fs_path "/$p")
+		[ -e "$d" ] || { mkdir -p "$(dirname "$d")" && ln -s /usr/bin/busybox "$d"; }
+	done
+	echo "root:x:0:0:root:/root:/bin/bash" >"$fs/etc/passwd"
+	echo "root:x:0:" >"$fs/etc/group"
+	printf '127.0.0.1 localhost testhost\n::1 localhost\n' >"$fs/etc/hosts"
+
+	mkdir -p "$fs/testhost-modules"
+	for p in $modules_kvm $modules_extra; do
+		[ -f "$moddir/$p" ] && cp "$moddir/$p" "$fs/testhost-modules/"
+	done
+	mkdir -p "$fs/boot"
+	cp "$kernel" "$fs/boot/" || die "cannot copy $kernel"
+
+	# The repository payload: built artifacts and the test/script/doc files,
+	# never build/obj, build/asan or a kernel tree.
+	for d in build/bin build/guest build/rootfs build/bench build/tests tests scripts docs; do
+		[ -e "$root/$d" ] || continue
+		mkdir -p "$fs/vclab/$(dirname "$d")"
+		cp -a "$root/$d" "$fs/vclab/$d" || die "cannot copy $d into the test host"
+	done
+	for d in build/bin build/bench build/tests; do
+		[ -d "$fs/vclab/$d" ] || continue
+		while IFS= read -r p; do payload_elves+=("$p"); done < <(find "$fs/vclab/$d" -type f -perm -u+x)
+	done
+	copy_libs_of "${payload_elves[@]+"${payload_elves[@]}"}"
+
+	cp "$here/init.sh" "$fs/init"
+	chmod 755 "$fs/init"
+	{
+		echo "NONCE=$nonce"
+		echo "STOCK_KERNEL=/boot/$(basename "$kernel")"
+		printf 'MODULES_KVM="'
+		for p in $modules_kvm; do printf '/testhost-modules/%s ' "$(basename "$p")"; done
+		printf '"\nMODULES_EXTRA="'
+		for p in $modules_extra; do [ -f "$moddir/$p" ] && printf '/testhost-modules/%s ' "$(basename "$p")"; done
+		printf '"\n'
+	} >"$fs/testhost.conf"
+	{
+		echo "cd /vclab"
+		printf 'exec'
+		printf ' %q' "$@"
+		echo
+	} >"$fs/testhost-cmd"
+	# The kernel gives /init its first console from /dev/console.
+	[ "$(id -u)" = 0 ] && mknod -m 600 "$fs/dev/console" c 5 1
+	(cd "$fs" && find . -mindepth 1 | cpio -o -H newc --quiet >"$tmp/initramfs.cpio") ||
+		die "cpio failed while building the initramfs"
+}
+
+nonce=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+t_build=$EPOCHREALTIME
+build_initramfs "$@"
+echo "testhost: initramfs $(($(stat -c %s "$tmp/initramfs.cpio") / 1048576)) MiB built in $(awk -v a="$t_build" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s" >&2
+
+# --- boot and watch ----------------------------------------------------------
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}'; }
+
+# boot CPU: run QEMU and stream the command's output. Sets $outcome to one
+# of: done (with $status), nokvm, fatal, noboot, timeout, qemu.
+boot() {
+	local cpu=$1 line got buf="" t0 now up_at="" began=0 deadline
+	shift
+	rm -f "$tmp/serial" "$tmp/kernel.log" "$tmp/early.log"
+	mkfifo "$tmp/serial"
+	t0=$EPOCHREALTIME
+	qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$mem" \
+		-nographic -no-reboot -monitor none \
+		-serial stdio -serial "file:$tmp/kernel.log" \
+		-kernel "$kernel" -initrd "$tmp/initramfs.cpio" \
+		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all" \
+		</dev/null >"$tmp/serial" 2>"$tmp/qemu.err" &
+	qemu_pid=$!
+	exec 3<"$tmp/serial"
+	deadline=$((${t0%.*} + boot_timeout))
+	outcome=qemu
+	while :; do
+		got=1
+		if IFS= read -r -t 1 line <&3; then
+			line=$buf$line
+			buf=""
+		else
+			# Timeout (status > 128): keep the partial line; EOF: QEMU ended.
+			[ $? -gt 128 ] || break
+			buf=$buf$line
+			got=0
+		fi
+		if [ "${EPOCHREALTIME%.*}" -ge "$deadline" ]; then
+			[ $began = 1 ] && outcome=timeout || outcome=noboot
+			break
+		fi
+		[ $got = 1 ] || continue
+		line=${line%$'\r'}
+		case "$line" in
+		*"VCLAB-TESTHOST-UP-$nonce"*)
+			up_at=$(elapsed "$t0")
+			echo "testhost: test host up in $up_at s (L1 reached /init, -cpu $cpu)" >&2
+			;;
+		*"VCLAB-TESTHOST-FATAL-$nonce"*)
+			fatal_msg=${line#*"VCLAB-TESTHOST-FATAL-$nonce "}
+			case "$fatal_msg" in kvm:*) outcome=nokvm ;; *) outcome=fatal ;; esac
+			break
+			;;
+		*"VCLAB-TESTHOST-BEGIN-$nonce"*)
+			began=1
+			echo "testhost: running '$*' (set-up done $(elapsed "$t0") s after start)" >&2
+			deadline=$((${EPOCHREALTIME%.*} + timeout_s))
+			;;
+		*"VCLAB-TESTHOST-END-$nonce status="*)
+			# Output without a final newline shares the marker's line.
+			[ -z "${line%%VCLAB-TESTHOST-END-*}" ] || printf '%s\n' "${line%%VCLAB-TESTHOST-END-*}"
+			status=${line#*status=}
+			status=${status%% *}
+			outcome=done
+			break
+			;;
+		*)
+			if [ $began = 1 ]; then
+				printf '%s\n' "$line"
+			else
+				printf '%s\n' "$line" >>"$tmp/early.log"
+			fi
+			;;
+		esac
+	done
+	[ -n "$buf" ] && [ $began = 1 ] && printf '%s\n' "$buf"
+	exec 3<&-
+	# The VM powers itself off after the end marker; give it a moment.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.2; done
+	kill "$qemu_pid" 2>/dev/null
+	wait "$qemu_pid" 2>/dev/null
+	qemu_pid=""
+	run_s=$(elapsed "$t0")
+}
+
+show_logs() {
+	if [ -s "$tmp/qemu.err" ]; then
+		echo "testhost: qemu said:" >&2
+		tail -n 20 "$tmp/qemu.err" | sed 's/^/    /' >&2
+	fi
+	if [ -s "$tmp/early.log" ]; then
+		echo "testhost: test host output before the command:" >&2
+		tail -n 20 "$tmp/early.log" | sed 's/^/    /' >&2
+	fi
+	if [ -s "$tmp/kernel.log" ]; then
+		echo "testhost: last lines of the L1 kernel log:" >&2
+		tail -n 30 "$tmp/kernel.log" | tr -d '\r' | sed 's/^/    /' >&2
+	fi
+}
+
+cpus=${VCLAB_TESTHOST_CPU:-max EPYC}
+fatal_msg=""
+status=""
+for cpu in $cpus; do
+	boot "$cpu" "$@"
+	case "$outcome" in
+	done) break ;;
+	nokvm) echo "testhost: kvm_amd did not load with -cpu $cpu: $fatal_msg" >&2 ;;
+	qemu)
+		# QEMU exited before the command ended: it may refuse this -cpu.
+		[ -s "$tmp/early.log" ] || [ -s "$tmp/kernel.log" ] ||
+			{ echo "testhost: qemu refused -cpu $cpu: $(head -n 1 "$tmp/qemu.err")" >&2; continue; }
+		break
+		;;
+	*) break ;;
+	esac
+done
+
+case "$outcome" in
+done)
+	echo "testhost: command exited $status; whole run $run_s s" >&2
+	exit "$status"
+	;;
+nokvm) show_logs; die "kvm_amd does not load in the test host (tried -cpu: $cpus): $fatal_msg" ;;
+fatal) show_logs; die "test host set-up failed: $fatal_msg" ;;
+noboot) show_logs; die "the L1 kernel did not boot: no /init marker within $boot_timeout s ($kernel)" ;;
+timeout)
+	show_logs
+	echo "testhost: ERROR: command timed out after $timeout_s s: $*" >&2
+	exit 124
+	;;
+*) show_logs; die "qemu ended before the command finished (after $run_s s)" ;;
+esac
