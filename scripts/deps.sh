@@ -10,7 +10,7 @@ pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccom
 # The test host: Debian's kernel under QEMU TCG, where kvm_amd gives real KVM.
 pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq"
 # The minimal guest kernel is built from Debian's kernel source.
-pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip"
+pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip lz4"
 # Peers the bench compares against.
 pkgs_bench="runc crun qemu-system-x86 busybox-static"
 
