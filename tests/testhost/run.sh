@@ -246,7 +246,7 @@ boot() {
 	mkfifo "$tmp/serial"
 	t0=$EPOCHREALTIME
 	qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$mem" \
-		-nographic -no-reboot -monitor none \
+		-nographic -no-reboot -monitor none -nic none \
 		-serial stdio -serial "file:$tmp/kernel.log" \
 		-kernel "$kernel" -initrd "$tmp/initramfs.cpio" \
 		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all" \
@@ -315,11 +315,13 @@ boot() {
 }
 
 show_logs() {
+	# Our own kill of QEMU is no news.
+	sed -i '/terminating on signal/d' "$tmp/qemu.err"
 	if [ -s "$tmp/qemu.err" ]; then
 		echo "testhost: qemu said:" >&2
 		tail -n 20 "$tmp/qemu.err" | sed 's/^/    /' >&2
 	fi
-	if [ -s "$tmp/early.log" ]; then
+	if [ "$outcome" != timeout ] && [ -s "$tmp/early.log" ]; then
 		echo "testhost: test host output before the command:" >&2
 		tail -n 20 "$tmp/early.log" | sed 's/^/    /' >&2
 	fi
