@@ -1,0 +1,252 @@
+/* cgroup v1 backend (also used on hybrid hosts, whose cgroup2 tree owns no
+ * resource controllers): one hierarchy per controller, each mounted at
+ * ROOT/<controller>, so the container gets ROOT/<controller>/vclab/<id> in
+ * every hierarchy it needs and the limits go to v1 file names. */
+#include "cgroup-internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* memory, cpu and pids are always joined: they give the bench and the
+ * tests peak memory, OOM kills and cpu throttling even without limits. */
+struct v1_controller {
+	const char *name;
+	bool always;
+	bool (*needed)(const struct cg_limits *lim);
+};
+
+static bool need_pids(const struct cg_limits *lim)
+{
+	return lim->pids_max >= 0;
+}
+
+static const struct v1_controller v1_controllers[] = {
+    {"memory", true, cg_limits_need_memory},
+    {"cpu", true, cg_limits_need_cpu},
+    {"pids", true, need_pids},
+    {"cpuset", false, cg_limits_need_cpuset},
+    {"blkio", false, cg_limits_need_io},
+};
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A new v1 cpuset starts with empty cpus and mems, and no task may join it
+ * until both are set: copy them from the parent where empty. */
+static int cpuset_inherit(struct cgroup *cg, const char *dir, const char *parent, vc_err *err)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	char value[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (cg_read(dir, files[i], value, sizeof(value), err) < 0)
+			return -1;
+		if (value[0])
+			continue;
+		if (cg_read(parent, files[i], value, sizeof(value), err) < 0 ||
+		    cg_write(cg, dir, files[i], value, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int v1_make_dirs(struct cgroup *cg, const struct v1_controller *c, vc_err *err)
+{
+	char hier[PATH_MAX], parent[PATH_MAX], leaf[PATH_MAX];
+
+	if (cg_join(hier, sizeof(hier), cg->root, c->name, err) < 0 ||
+	    cg_join(parent, sizeof(parent), hier, "vclab", err) < 0 ||
+	    cg_join(leaf, sizeof(leaf), parent, cg->id, err) < 0)
+		return -1;
+	if (cg_mkdir(cg, parent, c->name, true, err) < 0)
+		return -1;
+	if (strcmp(c->name, "cpuset") == 0 && cpuset_inherit(cg, parent, hier, err) < 0)
+		return -1;
+	if (cg_mkdir(cg, leaf, c->name, false, err) < 0)
+		return -1;
+	if (strcmp(c->name, "cpuset") == 0 && cpuset_inherit(cg, leaf, parent, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_memory(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, "memory");
+
+	/* The limit first: memsw must never be below it. */
+	if (lim->memory_max >= 0 && cg_writef(cg, dir, "memory.limit_in_bytes", err, "%lld",
+	                                      (long long)lim->memory_max) < 0)
+		return -1;
+	if (lim->memory_swap >= 0 && cg_writef(cg, dir, "memory.memsw.limit_in_bytes", err, "%lld",
+	                                       (long long)lim->memory_swap) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_cpu(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, "cpu");
+
+	if (lim->cpu_shares &&
+	    cg_writef(cg, dir, "cpu.shares", err, "%llu", (unsigned long long)lim->cpu_shares) < 0)
+		return -1;
+	/* The period first: the kernel checks the quota against it. */
+	if (lim->cpu_period_us && cg_writef(cg, dir, "cpu.cfs_period_us", err, "%llu",
+	                                    (unsigned long long)lim->cpu_period_us) < 0)
+		return -1;
+	if (lim->cpu_quota_us >= 0 &&
+	    cg_writef(cg, dir, "cpu.cfs_quota_us", err, "%lld", (long long)lim->cpu_quota_us) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_cpuset(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, "cpuset");
+
+	if (lim->cpuset_cpus[0] && cg_write(cg, dir, "cpuset.cpus", lim->cpuset_cpus, err) < 0)
+		return -1;
+	if (lim->cpuset_mems[0] && cg_write(cg, dir, "cpuset.mems", lim->cpuset_mems, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_throttles(struct cgroup *cg, const char *dir, const char *file,
+                        const struct cg_throttle *t, unsigned n, vc_err *err)
+{
+	unsigned i;
+
+	/* One device per write: that is how the kernel parses this file. */
+	for (i = 0; i < n; i++)
+		if (cg_writef(cg, dir, file, err, "%u:%u %llu", t[i].major, t[i].minor,
+		              (unsigned long long)t[i].rate) < 0)
+			return -1;
+	return 0;
+}
+
+static int v1_blkio(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, "blkio");
+
+	if (lim->blkio_weight) {
+		/* Only the CFQ and BFQ schedulers have a weight; with BFQ the
+		 * file is blkio.bfq.weight. */
+		const char *file =
+		    !cg_file_exists(dir, "blkio.weight") && cg_file_exists(dir, "blkio.bfq.weight")
+		        ? "blkio.bfq.weight"
+		        : "blkio.weight";
+
+		if (cg_writef(cg, dir, file, err, "%u", lim->blkio_weight) < 0)
+			return -1;
+	}
+	if (v1_throttles(cg, dir, "blkio.throttle.read_bps_device", lim->read_bps, lim->n_read_bps,
+	                 err) < 0 ||
+	    v1_throttles(cg, dir, "blkio.throttle.write_bps_device", lim->write_bps,
+	                 lim->n_write_bps, err) < 0 ||
+	    v1_throttles(cg, dir, "blkio.throttle.read_iops_device", lim->read_iops,
+	                 lim->n_read_iops, err) < 0 ||
+	    v1_throttles(cg, dir, "blkio.throttle.write_iops_device", lim->write_iops,
+	                 lim->n_write_iops, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	char hier[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(v1_controllers) / sizeof(v1_controllers[0]); i++) {
+		const struct v1_controller *c = &v1_controllers[i];
+		bool needed = c->needed(lim);
+
+		if (!needed && !c->always)
+			continue;
+		if (cg_join(hier, sizeof(hier), cg->root, c->name, err) < 0)
+			return -1;
+		if (!is_dir(hier)) {
+			if (needed)
+				return vc_error(
+				    err, ENOENT,
+				    "cgroup: the %s limit needs the v1 %s hierarchy at %s", c->name,
+				    c->name, hier);
+			continue;
+		}
+		if (v1_make_dirs(cg, c, err) < 0)
+			return -1;
+	}
+	if (cg_limits_need_memory(lim) && v1_memory(cg, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpu(lim) && v1_cpu(cg, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpuset(lim) && v1_cpuset(cg, lim, err) < 0)
+		return -1;
+	if (lim->pids_max >= 0 && cg_writef(cg, cg_dir_of(cg, "pids"), "pids.max", err, "%lld",
+	                                    (long long)lim->pids_max) < 0)
+		return -1;
+	if (cg_limits_need_io(lim) && v1_blkio(cg, lim, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
+{
+	unsigned i;
+
+	for (i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].parent &&
+		    cg_writef(cg, cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *v1_memory_dir(struct cgroup *cg, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, "memory");
+
+	if (!dir)
+		vc_error(err, 0, "cgroup: container %s has no v1 memory cgroup", cg->id);
+	return dir;
+}
+
+static int v1_memory_peak(struct cgroup *cg, uint64_t *bytes, vc_err *err)
+{
+	const char *dir = v1_memory_dir(cg, err);
+
+	return dir ? cg_read_u64(dir, "memory.max_usage_in_bytes", bytes, err) : -1;
+}
+
+static int v1_oom_killed(struct cgroup *cg, uint64_t *count, vc_err *err)
+{
+	const char *dir = v1_memory_dir(cg, err);
+
+	return dir ? cg_read_key(dir, "memory.oom_control", "oom_kill", count, err) : -1;
+}
+
+static int v1_kill_all(struct cgroup *cg, vc_err *err)
+{
+	unsigned i;
+
+	/* v1 has no cgroup.kill. Every process is in every hierarchy, but a
+	 * hierarchy may have been joined by a process of its own: empty each. */
+	for (i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].parent && cg_kill_procs(cg->dirs[i].path, err) < 0)
+			return -1;
+	return 0;
+}
+
+const struct cg_backend cg_backend_v1 = {
+    .name = "cgroup v1",
+    .create = v1_create,
+    .add_pid = v1_add_pid,
+    .memory_peak = v1_memory_peak,
+    .oom_killed = v1_oom_killed,
+    .kill_all = v1_kill_all,
+};

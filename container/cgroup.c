@@ -1,0 +1,510 @@
+/* cgroups: layout detection, the public API (which dispatches to the v1 or
+ * v2 backend) and the file helpers both backends use. */
+#include "cgroup-internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long destroy waits for killed processes to leave (1 ms steps). */
+#define CG_KILL_ROUNDS 5000
+
+void cg_limits_init(struct cg_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->memory_max = -1;
+	l->memory_swap = -1;
+	l->cpu_quota_us = -1;
+	l->pids_max = -1;
+}
+
+const char *cgroup_mode_name(enum cg_mode mode)
+{
+	switch (mode) {
+	case CG_MODE_V1:
+		return "v1";
+	case CG_MODE_V2:
+		return "v2";
+	case CG_MODE_HYBRID:
+		return "hybrid";
+	}
+	return "?";
+}
+
+int cgroup_detect_mode(const char *root, enum cg_mode *mode, vc_err *err)
+{
+	char unified[PATH_MAX];
+	struct statfs sf;
+
+	if (statfs(root, &sf) < 0)
+		return vc_error(err, errno, "cgroup: statfs %s", root);
+	if (sf.f_type == CGROUP2_SUPER_MAGIC) {
+		*mode = CG_MODE_V2;
+		return 0;
+	}
+	/* v1 and hybrid mount a tmpfs at the root with one directory per
+	 * hierarchy in it. */
+	if (sf.f_type != TMPFS_MAGIC)
+		return vc_error(err, 0,
+		                "cgroup: %s is neither a cgroup2 mount nor a tmpfs of cgroup v1 "
+		                "hierarchies (filesystem type 0x%lx)",
+		                root, (unsigned long)sf.f_type);
+	if ((size_t)snprintf(unified, sizeof(unified), "%s/unified", root) >= sizeof(unified))
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s/unified", root);
+	if (statfs(unified, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+		*mode = CG_MODE_HYBRID;
+	else
+		*mode = CG_MODE_V1;
+	return 0;
+}
+
+/* --- limits --- */
+
+bool cg_limits_need_memory(const struct cg_limits *lim)
+{
+	return lim->memory_max >= 0 || lim->memory_swap >= 0;
+}
+
+bool cg_limits_need_cpu(const struct cg_limits *lim)
+{
+	return lim->cpu_shares || lim->cpu_quota_us >= 0 || lim->cpu_period_us;
+}
+
+bool cg_limits_need_cpuset(const struct cg_limits *lim)
+{
+	return lim->cpuset_cpus[0] || lim->cpuset_mems[0];
+}
+
+bool cg_limits_need_io(const struct cg_limits *lim)
+{
+	return lim->blkio_weight || lim->n_read_bps || lim->n_write_bps || lim->n_read_iops ||
+	       lim->n_write_iops;
+}
+
+int cg_limits_check(const struct cg_limits *lim, vc_err *err)
+{
+	if (lim->memory_max < -1)
+		return vc_error(err, 0, "cgroup: memory limit %lld is negative",
+		                (long long)lim->memory_max);
+	if (lim->pids_max < -1)
+		return vc_error(err, 0, "cgroup: pids limit %lld is negative",
+		                (long long)lim->pids_max);
+	if (lim->cpu_quota_us < -1)
+		return vc_error(err, 0, "cgroup: cpu quota %lld is negative",
+		                (long long)lim->cpu_quota_us);
+	if (lim->memory_swap < -1)
+		return vc_error(err, 0, "cgroup: memory.swap %lld is negative",
+		                (long long)lim->memory_swap);
+	/* OCI's swap is memory plus swap, so it only means something next to a
+	 * memory limit and cannot be below it. */
+	if (lim->memory_swap >= 0 && lim->memory_max < 0)
+		return vc_error(err, 0, "cgroup: memory.swap (%lld) needs a memory limit",
+		                (long long)lim->memory_swap);
+	if (lim->memory_swap >= 0 && lim->memory_swap < lim->memory_max)
+		return vc_error(err, 0,
+		                "cgroup: memory.swap (%lld) is below the memory limit (%lld); it "
+		                "counts memory plus swap",
+		                (long long)lim->memory_swap, (long long)lim->memory_max);
+	if (lim->n_read_bps > CG_MAX_THROTTLES || lim->n_write_bps > CG_MAX_THROTTLES ||
+	    lim->n_read_iops > CG_MAX_THROTTLES || lim->n_write_iops > CG_MAX_THROTTLES)
+		return vc_error(err, 0, "cgroup: more than %d throttled devices", CG_MAX_THROTTLES);
+	return 0;
+}
+
+uint64_t cg_shares_to_weight(uint64_t shares)
+{
+	/* Linear map of [2, 262144] onto [1, 10000], as runc and crun do;
+	 * the default 1024 shares become weight 39. */
+	if (shares < 2)
+		shares = 2;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+uint64_t cg_blkio_to_io_weight(uint64_t weight)
+{
+	/* [10, 1000] onto [1, 10000]. */
+	if (weight < 10)
+		weight = 10;
+	return 1 + ((weight - 10) * 9999) / 990;
+}
+
+/* --- files --- */
+
+int cg_join(char *buf, size_t len, const char *dir, const char *file, vc_err *err)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, file) >= len)
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s/%s", dir, file);
+	return 0;
+}
+
+bool cg_file_exists(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+
+	if (cg_join(path, sizeof(path), dir, file, NULL) < 0)
+		return false;
+	return access(path, F_OK) == 0;
+}
+
+int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd, e;
+
+	if (cg_join(path, sizeof(path), dir, file, err) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vc_error(err, errno, "cgroup: writing '%s' to %s", value, path);
+	/* The kernel parses each write(2) on its own and reports a bad value
+	 * as the write's error. */
+	n = write(fd, value, len);
+	e = errno;
+	close(fd);
+	if (n < 0)
+		return vc_error(err, e, "cgroup: writing '%s' to %s", value, path);
+	if ((size_t)n != len)
+		return vc_error(err, 0, "cgroup: writing '%s' to %s: short write", value, path);
+	if (cg->tl)
+		vc_step(cg->tl, "cgroup", "%s = %s in %s", file, value, dir);
+	return 0;
+}
+
+int cg_writef(struct cgroup *cg, const char *dir, const char *file, vc_err *err, const char *fmt,
+              ...)
+{
+	char value[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	return cg_write(cg, dir, file, value, err);
+}
+
+int cg_read(const char *dir, const char *file, char *buf, size_t len, vc_err *err)
+{
+	char path[PATH_MAX];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if (cg_join(path, sizeof(path), dir, file, err) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vc_error(err, errno, "cgroup: reading %s", path);
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) != 0) {
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			return vc_error(err, e, "cgroup: reading %s", path);
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	while (got > 0 && buf[got - 1] == '\n')
+		got--;
+	buf[got] = '\0';
+	return (int)got;
+}
+
+int cg_read_key(const char *dir, const char *file, const char *key, uint64_t *val, vc_err *err)
+{
+	size_t klen = strlen(key);
+	char buf[4096];
+	char *line, *save = NULL;
+
+	if (cg_read(dir, file, buf, sizeof(buf), err) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			*val = strtoull(line + klen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return vc_error(err, 0, "cgroup: no '%s' line in %s/%s", key, dir, file);
+}
+
+int cg_read_u64(const char *dir, const char *file, uint64_t *val, vc_err *err)
+{
+	char buf[64], *end;
+
+	if (cg_read(dir, file, buf, sizeof(buf), err) < 0)
+		return -1;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return vc_error(err, 0, "cgroup: %s/%s holds '%s', not a number", dir, file, buf);
+	return 0;
+}
+
+int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool parent, vc_err *err)
+{
+	struct cg_dir *d;
+
+	if (cg->ndirs >= CG_MAX_DIRS)
+		return vc_error(err, 0, "cgroup: too many directories for %s", path);
+	if (strlen(path) >= sizeof(d->path))
+		return vc_error(err, ENAMETOOLONG, "cgroup: creating %s", path);
+	if (mkdir(path, 0755) < 0) {
+		if (errno == EEXIST && parent)
+			return 0;
+		if (errno == EEXIST)
+			return vc_error(err, 0,
+			                "cgroup: %s already exists (is a container with id '%s' "
+			                "running?)",
+			                path, cg->id);
+		return vc_error(err, errno, "cgroup: creating %s", path);
+	}
+	d = &cg->dirs[cg->ndirs++];
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->controller = controller;
+	d->parent = parent;
+	if (cg->tl)
+		vc_step(cg->tl, "cgroup", "mkdir %s", path);
+	return 0;
+}
+
+const char *cg_dir_of(const struct cgroup *cg, const char *controller)
+{
+	unsigned i;
+
+	for (i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].parent && strcmp(cg->dirs[i].controller, controller) == 0)
+			return cg->dirs[i].path;
+	return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* SIGKILL each pid listed in dir/cgroup.procs; *left says how many there were. */
+static int kill_listed(const char *dir, unsigned *left, vc_err *err)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int pid;
+
+	*left = 0;
+	if (cg_join(path, sizeof(path), dir, "cgroup.procs", err) < 0)
+		return -1;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		return vc_error(err, errno, "cgroup: reading %s", path);
+	}
+	while (fscanf(f, "%d", &pid) == 1) {
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		(*left)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+int cg_kill_procs(const char *dir, vc_err *err)
+{
+	unsigned round, left;
+
+	/* A process may fork between reading the list and the kill, and a
+	 * killed one stays listed until it has exited: repeat until empty. */
+	for (round = 0; round < CG_KILL_ROUNDS; round++) {
+		if (kill_listed(dir, &left, err) < 0)
+			return -1;
+		if (!left)
+			return 0;
+		sleep_ms(1);
+	}
+	return vc_error(err, 0, "cgroup: processes are still left in %s/cgroup.procs", dir);
+}
+
+/* rmdir that waits out EBUSY: a killed task may still be leaving. */
+static int rmdir_patiently(const char *path)
+{
+	unsigned round;
+
+	for (round = 0; round < CG_KILL_ROUNDS; round++) {
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		sleep_ms(1);
+	}
+	return -1;
+}
+
+/* Remove the recorded directories, newest first. The shared vclab parent
+ * goes only with also_parents, and only when no other container uses it. */
+static int remove_dirs(struct cgroup *cg, bool also_parents, vc_err *err)
+{
+	int rc = 0;
+	unsigned i;
+
+	for (i = cg->ndirs; i-- > 0;) {
+		const struct cg_dir *d = &cg->dirs[i];
+
+		if (d->parent) {
+			if (also_parents && rmdir(d->path) == 0 && cg->tl)
+				vc_step(cg->tl, "cgroup", "rmdir %s", d->path);
+			continue;
+		}
+		if (rmdir_patiently(d->path) < 0) {
+			if (rc == 0)
+				rc = vc_error(err, errno, "cgroup: removing %s", d->path);
+			continue;
+		}
+		if (cg->tl)
+			vc_step(cg->tl, "cgroup", "rmdir %s", d->path);
+	}
+	cg->ndirs = 0;
+	return rc;
+}
+
+static void cgroup_free(struct cgroup *cg)
+{
+	if (cg->dirfd >= 0)
+		close(cg->dirfd);
+	free(cg);
+}
+
+/* A container id becomes a directory name: keep it to a safe alphabet. */
+static int check_id(const char *id, size_t max, vc_err *err)
+{
+	const char *p;
+
+	if (!id[0] || strlen(id) >= max || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		goto bad;
+	for (p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-.+", *p))
+			goto bad;
+	return 0;
+bad:
+	return vc_error(err, 0,
+	                "cgroup: container id '%s' is not a valid cgroup name (1 to %zu letters, "
+	                "digits, '_', '-', '.', '+')",
+	                id, max - 1);
+}
+
+int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
+                  struct vc_timeline *tl, struct cgroup **out, vc_err *err)
+{
+	struct cgroup *cg;
+	enum cg_mode mode;
+
+	*out = NULL;
+	if (tl)
+		vc_step_begin(tl);
+	if (check_id(id, sizeof(cg->id), err) < 0 || cg_limits_check(lim, err) < 0)
+		return -1;
+	if (strlen(root) >= sizeof(cg->root))
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s", root);
+	if (cgroup_detect_mode(root, &mode, err) < 0)
+		return -1;
+	cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return vc_error(err, ENOMEM, "cgroup: allocating");
+	cg->mode = mode;
+	cg->ops = mode == CG_MODE_V2 ? &cg_backend_v2 : &cg_backend_v1;
+	cg->dirfd = -1;
+	cg->tl = tl;
+	snprintf(cg->root, sizeof(cg->root), "%s", root);
+	snprintf(cg->id, sizeof(cg->id), "%s", id);
+	if (tl)
+		vc_step(tl, "cgroup", "%s layout at %s (statfs), using the %s backend",
+		        cgroup_mode_name(mode), root, cg->ops->name);
+	if (cg->ops->create(cg, lim, err) < 0) {
+		vc_err ignored;
+
+		/* Nothing runs in the new directories yet: just remove them. */
+		remove_dirs(cg, true, &ignored);
+		cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
+{
+	if (cg->tl)
+		vc_step_begin(cg->tl);
+	return cg->ops->add_pid(cg, pid, err);
+}
+
+int cgroup_fd(struct cgroup *cg)
+{
+	return cg->dirfd;
+}
+
+const char *cgroup_path(const struct cgroup *cg)
+{
+	unsigned i;
+
+	for (i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].parent)
+			return cg->dirs[i].path;
+	return "";
+}
+
+enum cg_mode cgroup_mode(const struct cgroup *cg)
+{
+	return cg->mode;
+}
+
+int cgroup_memory_peak(struct cgroup *cg, uint64_t *bytes, vc_err *err)
+{
+	return cg->ops->memory_peak(cg, bytes, err);
+}
+
+int cgroup_oom_killed(struct cgroup *cg, uint64_t *count, vc_err *err)
+{
+	return cg->ops->oom_killed(cg, count, err);
+}
+
+int cgroup_cpu_throttled(struct cgroup *cg, uint64_t *count, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, cg->mode == CG_MODE_V2 ? "" : "cpu");
+
+	if (!dir)
+		return vc_error(err, 0, "cgroup: %s has no cpu controller", cgroup_path(cg));
+	return cg_read_key(dir, "cpu.stat", "nr_throttled", count, err);
+}
+
+int cgroup_destroy(struct cgroup *cg, vc_err *err)
+{
+	int rc = 0;
+
+	if (!cg)
+		return 0;
+	if (cg->tl)
+		vc_step_begin(cg->tl);
+	if (cg->ops->kill_all(cg, err) < 0)
+		rc = -1;
+	/* Try to remove the directories even when a process survived: the
+	 * error then names the directory the kernel kept. */
+	if (remove_dirs(cg, false, rc ? NULL : err) < 0)
+		rc = -1;
+	cgroup_free(cg);
+	return rc;
+}

@@ -1,0 +1,97 @@
+/* cgroups for the container runtime: one cgroup per container, named
+ * vclab/<id>, holding the OCI linux.resources limits.
+ *
+ * Three host layouts exist (see cgroup_detect_mode):
+ *   v2      /sys/fs/cgroup is one cgroup2 tree: one directory per container,
+ *           controllers enabled through the parents' cgroup.subtree_control.
+ *   v1      /sys/fs/cgroup is a tmpfs holding one mount per controller
+ *           (memory/, cpu/, pids/ ...): one directory per controller.
+ *   hybrid  v1 plus a cgroup2 tree at /sys/fs/cgroup/unified that owns no
+ *           resource controllers: limits go to the v1 hierarchies.
+ * The backends live in cgroup-v1.c and cgroup-v2.c behind a small vtable
+ * (as crun does); this header is all the runtime needs. */
+#ifndef VC_CGROUP_H
+#define VC_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "timeline.h"
+
+enum cg_mode { CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
+
+/* One blkio/io throttle: device major:minor and a rate (bytes or ops/s). */
+struct cg_throttle {
+	unsigned major, minor;
+	uint64_t rate;
+};
+
+#define CG_MAX_THROTTLES 8
+
+/* OCI linux.resources, in the units of the runtime-spec. */
+struct cg_limits {
+	int64_t memory_max;                    /* bytes, -1 unset */
+	int64_t memory_swap;                   /* memory+swap total, -1 unset */
+	uint64_t cpu_shares;                   /* 0 unset (v2: converted to cpu.weight) */
+	int64_t cpu_quota_us;                  /* -1 unset */
+	uint64_t cpu_period_us;                /* 0 unset */
+	char cpuset_cpus[64], cpuset_mems[64]; /* "" unset */
+	int64_t pids_max;                      /* -1 unset; >= 0 written as is */
+	uint16_t blkio_weight;                 /* 0 unset (v2: io.weight) */
+	struct cg_throttle read_bps[CG_MAX_THROTTLES], write_bps[CG_MAX_THROTTLES];
+	struct cg_throttle read_iops[CG_MAX_THROTTLES], write_iops[CG_MAX_THROTTLES];
+	unsigned n_read_bps, n_write_bps, n_read_iops, n_write_iops;
+};
+
+/* Everything unset. */
+void cg_limits_init(struct cg_limits *l);
+
+/* Which layout is mounted at root (normally "/sys/fs/cgroup"): statfs of
+ * root and of root/unified. */
+int cgroup_detect_mode(const char *root, enum cg_mode *mode, vc_err *err);
+
+/* "v1", "v2" or "hybrid", for --trace. */
+const char *cgroup_mode_name(enum cg_mode mode);
+
+struct cgroup;
+
+/* Create the container's cgroup vclab/<id> and write every limit that is
+ * set. On v1 and hybrid the cgroup exists in the memory, cpu and pids
+ * hierarchies (for accounting even without limits) and in cpuset and blkio
+ * when a limit needs them; on v2 it is one directory, with the controllers
+ * enabled in the parents' cgroup.subtree_control. Each mkdir and file write
+ * is a traced step on tl (may be NULL). On failure everything created is
+ * removed and the error names the file, the value and the kernel's reason. */
+int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
+                  struct vc_timeline *tl, struct cgroup **out, vc_err *err);
+
+/* Move pid into the cgroup (cgroup.procs of each hierarchy). */
+int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err);
+
+/* v2: an O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP);
+ * -1 on v1 and hybrid (use cgroup_add_pid there). Owned by cg. */
+int cgroup_fd(struct cgroup *cg);
+
+/* The main directory (v2: the cgroup; v1: the memory hierarchy's one). */
+const char *cgroup_path(const struct cgroup *cg);
+
+enum cg_mode cgroup_mode(const struct cgroup *cg);
+
+/* Highest memory use seen: memory.peak (v2) or memory.max_usage_in_bytes (v1). */
+int cgroup_memory_peak(struct cgroup *cg, uint64_t *bytes, vc_err *err);
+
+/* How many processes the OOM killer killed in the cgroup: oom_kill of
+ * memory.events (v2) or memory.oom_control (v1). */
+int cgroup_oom_killed(struct cgroup *cg, uint64_t *count, vc_err *err);
+
+/* nr_throttled of cpu.stat: how often the cpu quota stopped the cgroup. */
+int cgroup_cpu_throttled(struct cgroup *cg, uint64_t *count, vc_err *err);
+
+/* Kill whatever is left (cgroup.kill on v2 where present, else SIGKILL each
+ * pid of cgroup.procs until it stays empty), remove the directories in every
+ * hierarchy and free cg. Safe on NULL. The shared vclab parent stays. Fails
+ * only when the kernel refuses to remove a directory; cg is freed anyway. */
+int cgroup_destroy(struct cgroup *cg, vc_err *err);
+
+#endif
