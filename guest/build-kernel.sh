@@ -21,7 +21,8 @@ JOBS=${JOBS:-$(nproc)}
 if [ $# -ne 1 ] || [ "$1" = "--help" ]; then
 	cat >&2 <<USAGE
 usage: $prog OUT_BZIMAGE
-  Build the minimal vclab guest kernel and copy its bzImage to OUT_BZIMAGE.
+  Build the minimal vclab guest kernel and copy its bzImage to OUT_BZIMAGE
+  (and its .config to OUT_BZIMAGE.config).
   Environment: KSRC_TAR (default /usr/src/linux-source-6.1.tar.xz, from the
   Debian package linux-source-6.1), KBUILD_DIR (default build/kernel),
   FRAGMENT (default guest/kernel.config), JOBS (default: number of CPUs).
@@ -120,4 +121,7 @@ configure
 compile
 mkdir -p "$(dirname "$out")"
 cp "$obj/arch/x86/boot/bzImage" "$out"
+# The .config travels with the image (tests check it where build/kernel is
+# not copied, e.g. in the test host).
+cp "$obj/.config" "$out.config"
 phase "done: $out ($(stat -c %s "$out") bytes)"

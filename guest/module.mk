@@ -19,7 +19,7 @@ $(BUILD)/guest/initramfs.cpio.gz: $(BIN)/workload guest/mkinitramfs.sh
 BM_SRCS := guest/baremetal/start.S guest/baremetal/main.c guest/baremetal/serial.c \
 	guest/baremetal/cmdline.c guest/baremetal/pvh.c guest/baremetal/heap.c \
 	guest/baremetal/libc.c workload/job.c workload/sha256.c
-BM_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(basename $(BM_SRCS)))
+BM_OBJS := $(patsubst %,$(BUILD)/baremetal/%.o,$(basename $(BM_SRCS)))
 BM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -nostdlib \
 	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -mcmodel=small \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -28,11 +28,11 @@ BM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -
 BM_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/baremetal/link.ld -Wl,--build-id=none -Wl,--strip-debug \
 	-Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 
-$(BUILD)/guest/obj/%.o: %.c guest/module.mk
+$(BUILD)/baremetal/%.o: %.c guest/module.mk
 	@mkdir -p $(@D)
 	$(CC) $(BM_CFLAGS) -c -o $@ $<
 
-$(BUILD)/guest/obj/%.o: %.S guest/module.mk
+$(BUILD)/baremetal/%.o: %.S guest/module.mk
 	@mkdir -p $(@D)
 	$(CC) $(BM_CFLAGS) -c -o $@ $<
 
