@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make testhost`: one boot of the test host that runs every KVM test
+# (tests/kvm) and every end-to-end test (tests/e2e, containers on pure cgroup
+# v2 included) inside it. Fails when any test fails, when no test passed,
+# and when the test host cannot start.
+#
+#   VCLAB_TESTHOST_SUITE_TIMEOUT  seconds for the whole suite (default 2400)
+#   VCLAB_TESTHOST_SUITE_MEM      memory of the test host (default 2G)
+set -u
+cd "$(dirname "$0")/../.."
+t0=$EPOCHREALTIME
+log=$(mktemp /tmp/vclab-suite.XXXXXX) || exit 1
+trap 'rm -f "$log"' EXIT
+
+# No KVM test silently passes: run-e2e.sh fails a file that crashes, and the
+# check below fails an empty run.
+tests/testhost/run.sh --timeout "${VCLAB_TESTHOST_SUITE_TIMEOUT:-2400}" \
+	--mem "${VCLAB_TESTHOST_SUITE_MEM:-2G}" -- \
+	bash -c 'echo "testhost: $(ls -l /dev/kvm)"; exec bash tests/run-e2e.sh tests/kvm tests/e2e' |
+	tee "$log"
+rc=${PIPESTATUS[0]}
+
+took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}')
+case $rc in
+0) ;;
+124) echo "testhost suite: FAILED: the suite ran past its time limit (${took} s)" >&2; exit 1 ;;
+125) echo "testhost suite: FAILED: the test host could not start (see the ERROR above)" >&2; exit 1 ;;
+*) echo "testhost suite: FAILED (status $rc) in $took s" >&2; exit 1 ;;
+esac
+passed=$(sed -nE 's/^e2e: ([0-9]+) passed.*/\1/p' "$log" | tail -n 1)
+if [ -z "$passed" ] || [ "$passed" = 0 ]; then
+	echo "testhost suite: FAILED: no test passed inside the test host" >&2
+	exit 1
+fi
+echo "testhost suite: passed in $took s"
