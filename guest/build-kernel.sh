@@ -36,6 +36,10 @@ die() {
 	exit 1
 }
 
+# Called from vclab's make: its flags and command-line variables (CC=,
+# CFLAGS=, BUILD=) travel in MAKEFLAGS and must not leak into kbuild.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+
 mkdir -p "$KBUILD_DIR"
 KBUILD_DIR=$(cd "$KBUILD_DIR" && pwd)
 src=$KBUILD_DIR/src

@@ -15,7 +15,10 @@ if [ $# -ne 2 ] || [ "$1" = "--help" ]; then
 	exit 2
 fi
 workload=$1 out=$2
-[ -f "$workload" ] && [ -r "$workload" ] || { echo "$prog: $workload: not a readable file" >&2; exit 1; }
+if [ ! -f "$workload" ] || [ ! -r "$workload" ]; then
+	echo "$prog: $workload: not a readable file" >&2
+	exit 1
+fi
 case "$(head -c 4 "$workload" | od -An -tx1 | tr -d ' ')" in
 7f454c46) ;;
 *) echo "$prog: $workload: not an ELF executable" >&2; exit 1 ;;
