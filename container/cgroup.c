@@ -158,19 +158,24 @@ bool cg_file_exists(const char *dir, const char *file)
 
 int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err)
 {
-	char path[PATH_MAX];
-	size_t len = strlen(value);
+	char path[PATH_MAX], line[512];
+	size_t len;
 	ssize_t n;
 	int fd, e;
 
 	if (cg_join(path, sizeof(path), dir, file, err) < 0)
 		return -1;
+	/* One line, as `echo VALUE > FILE` writes it: every cgroup file
+	 * accepts the trailing newline. */
+	len = (size_t)snprintf(line, sizeof(line), "%s\n", value);
+	if (len >= sizeof(line))
+		return vc_error(err, E2BIG, "cgroup: writing '%.40s...' to %s", value, path);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vc_error(err, errno, "cgroup: writing '%s' to %s", value, path);
 	/* The kernel parses each write(2) on its own and reports a bad value
 	 * as the write's error. */
-	n = write(fd, value, len);
+	n = write(fd, line, len);
 	e = errno;
 	close(fd);
 	if (n < 0)
