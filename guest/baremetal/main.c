@@ -1,8 +1,9 @@
 /* The bare-metal guest ("unikernel" row of the comparison): no kernel, no
  * processes, just the workload's compute core on the bare virtual CPU.
  *
- * start.S enters bm_main (vclab's 64-bit entry) or bm_pvh_main (PVH, e.g.
- * QEMU -kernel). Both end the VM through the exit port; nothing returns.
+ * start.S enters bm_main from _start, vclab's 64-bit entry; its PVH path
+ * (QEMU -kernel) first asks bm_pvh_boot_args for the command line and RAM
+ * size, then takes that same entry. bm_main ends the VM: it never returns.
  * Output matches the workload: VCLAB-READY, sha256=<hex>, VCLAB-DONE status=N. */
 #include <stdint.h>
 
@@ -22,7 +23,12 @@
 #define EXIT_NO_MEMORY    1
 
 __attribute__((noreturn)) void bm_main(const char *cmdline, uint64_t ram_bytes);
-__attribute__((noreturn)) void bm_pvh_main(const struct hvm_start_info *si);
+/* For start.S's PVH path: two 64-bit fields come back in rax and rdx. */
+struct bm_boot_args {
+	const char *cmdline;
+	uint64_t ram_bytes;
+};
+struct bm_boot_args bm_pvh_boot_args(const struct hvm_start_info *si);
 
 extern char __heap_start[]; /* link.ld: the first page after the image */
 
@@ -81,14 +87,13 @@ void bm_main(const char *cmdline, uint64_t ram_bytes)
 	end_vm(status);
 }
 
-void bm_pvh_main(const struct hvm_start_info *si)
+struct bm_boot_args bm_pvh_boot_args(const struct hvm_start_info *si)
 {
-	const char *cmdline;
-	uint64_t ram_bytes;
+	struct bm_boot_args args;
 
-	if (pvh_boot_args(si, &cmdline, &ram_bytes) < 0) {
+	if (pvh_boot_args(si, &args.cmdline, &args.ram_bytes) < 0) {
 		error_line("PVH entry without a PVH start info (bad magic)");
 		end_vm(EXIT_USAGE);
 	}
-	bm_main(cmdline, ram_bytes);
+	return args;
 }

@@ -9,8 +9,9 @@
  *             with a XEN_ELFNOTE_PHYS32_ENTRY note). We get 32-bit protected
  *             mode without paging and ebx = address of struct hvm_start_info,
  *             so we build the same 1 GiB identity map ourselves, switch to
- *             long mode and continue in C. This lets QEMU boot the very same
- *             ELF as a peer, and tests run it without KVM.
+ *             long mode, read the command line and RAM size from the start
+ *             info and jump to _start. This lets QEMU boot the very same ELF
+ *             as a peer, and tests run its vclab entry without KVM.
  */
 
 #define CR0_PE     (1 << 0)
@@ -109,11 +110,15 @@ pvh_long_mode:
 	mov %eax, %ds
 	mov %eax, %es
 	mov %eax, %ss
-	mov %esi, %r12d                 /* zero-extends: start_info is < 4 GiB */
-	zero_bss_and_set_stack
-	mov %r12, %rdi
-	call bm_pvh_main                /* does not return */
-	jmp halt_forever
+	/* Borrow our stack to read the start info in C, then enter exactly as
+	 * a vclab VMM would: so booting under QEMU also tests _start. (_start
+	 * clears .bss, stack included; nothing there is live by then.) */
+	lea stack_top(%rip), %rsp
+	mov %esi, %edi                  /* zero-extends: start_info is < 4 GiB */
+	call bm_pvh_boot_args           /* rax = command line, rdx = RAM size */
+	mov %rax, %rdi
+	mov %rdx, %rsi
+	jmp _start
 
 	.section .rodata
 	.balign 8
