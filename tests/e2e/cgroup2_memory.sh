@@ -27,13 +27,12 @@ new_cgroup() {
 }
 
 remove_cgroup() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		rmdir "$1" 2>/dev/null && return 0
 		[ -d "$1" ] || return 0
 		sleep 0.2
 	done
-	echo "    cannot remove $1: $(cat "$1/cgroup.procs" 2>/dev/null | wc -l) processes left" >&2
+	echo "    cannot remove $1: $(wc -l <"$1/cgroup.procs" 2>/dev/null) processes left" >&2
 	return 1
 }
 
@@ -100,8 +99,9 @@ test_pids_max_stops_forks() {
 	local out
 	out=$(
 		echo "$BASHPID" >"$CG/cgroup.procs"
-		for i in 1 2 3 4 5 6 7 8; do sleep 5 & done 2>&1
+		for _ in 1 2 3 4 5 6 7 8; do sleep 5 & done 2>&1
 		echo "started $(jobs -p | wc -l)"
+		# shellcheck disable=SC2046 # one word per job
 		kill $(jobs -p) 2>/dev/null
 		wait 2>/dev/null
 	) || true

@@ -12,7 +12,7 @@ need_smoke_binary() {
 
 test_dev_kvm_is_there() {
 	[ -c /dev/kvm ] || fail "no /dev/kvm: KVM tests must run in the test host (tests/testhost/run.sh -- bash tests/kvm/smoke.sh)"
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || fail "/dev/kvm is not readable and writable by $(id -un)"
+	{ [ -r /dev/kvm ] && [ -w /dev/kvm ]; } || fail "/dev/kvm is not readable and writable by $(id -un)"
 }
 
 test_guest_writes_bytes_halts_and_leaves_registers() {

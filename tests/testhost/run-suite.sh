@@ -7,13 +7,14 @@
 #   VCLAB_TESTHOST_SUITE_TIMEOUT  seconds for the whole suite (default 2400)
 #   VCLAB_TESTHOST_SUITE_MEM      memory of the test host (default 2G)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 t0=$EPOCHREALTIME
 log=$(mktemp /tmp/vclab-suite.XXXXXX) || exit 1
 trap 'rm -f "$log"' EXIT
 
 # No KVM test silently passes: run-e2e.sh fails a file that crashes, and the
-# check below fails an empty run.
+# check below fails an empty run. The $(...) is expanded inside the test host.
+# shellcheck disable=SC2016
 tests/testhost/run.sh --timeout "${VCLAB_TESTHOST_SUITE_TIMEOUT:-2400}" \
 	--mem "${VCLAB_TESTHOST_SUITE_MEM:-2G}" -- \
 	bash -c 'echo "testhost: $(ls -l /dev/kvm)"; exec bash tests/run-e2e.sh tests/kvm tests/e2e' |

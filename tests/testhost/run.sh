@@ -32,7 +32,8 @@ environment:
   VCLAB_TESTHOST_KERNEL  kernel image to boot (default: newest /boot/vmlinuz-*
                          with kvm-amd.ko installed)
   VCLAB_TESTHOST_CPU     QEMU -cpu model (default: max, then EPYC)
-  VCLAB_TESTHOST_BOOT_TIMEOUT  seconds for L1 to reach /init (default 120)
+  VCLAB_TESTHOST_BOOT_TIMEOUT  seconds until CMD starts (default 120)
+  VCLAB_TESTHOST_WITH    more host programs to copy in, as with --with
 
 exit status: CMD's status; 124 CMD timed out; 125 the test host could not start.
 EOF
@@ -95,7 +96,7 @@ ldd /bin/busybox >/dev/null 2>&1 &&
 
 find_kernel() { # newest /boot/vmlinuz-VER whose modules include kvm-amd.ko
 	local k ver
-	for k in $(ls -v /boot/vmlinuz-* 2>/dev/null | sort -r -V); do
+	for k in $(printf '%s\n' /boot/vmlinuz-* | sort -r -V); do
 		ver=${k#/boot/vmlinuz-}
 		[ -f "/lib/modules/$ver/kernel/arch/x86/kvm/kvm-amd.ko" ] && { echo "$k"; return 0; }
 	done
@@ -115,6 +116,7 @@ done
 # --- temp dir, cleaned up on every path ----------------------------------------
 tmp=$(mktemp -d /tmp/vclab-testhost.XXXXXX) || die "cannot create a temp dir"
 qemu_pid=""
+# shellcheck disable=SC2317 # called by the traps below
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -169,6 +171,8 @@ build_initramfs() {
 	cp /bin/busybox "$fs/usr/bin/busybox"
 	copy_host_file /bin/bash
 	copy_host_file /usr/bin/jq
+	# shellcheck disable=SC2206 # a list of program names, split on spaces
+	with+=(${VCLAB_TESTHOST_WITH:-})
 	for p in "${with[@]+"${with[@]}"}"; do
 		d=$(command -v "$p") || die "--with $p: no such program on this host"
 		cp -L "$d" "$fs/usr/bin/$(basename "$d")"
@@ -176,7 +180,8 @@ build_initramfs() {
 	done
 	copy_libs_of /bin/bash /usr/bin/jq
 	# glibc loads libgcc_s at run time for unwinding (pthread_cancel, ASan).
-	for p in /lib/x86_64-linux-gnu/libgcc_s.so.1; do [ -e "$p" ] && copy_host_file "$p"; done
+	p=/lib/x86_64-linux-gnu/libgcc_s.so.1
+	[ ! -e "$p" ] || copy_host_file "$p"
 	# Busybox applets, but never over a real program copied above.
 	busybox --list-full | while read -r p; do
 		d=$(in_fs_path "/$p")
@@ -238,9 +243,9 @@ echo "testhost: initramfs $(($(stat -c %s "$tmp/initramfs.cpio") / 1048576)) MiB
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}'; }
 
 # boot CPU: run QEMU and stream the command's output. Sets $outcome to one
-# of: done (with $status), nokvm, fatal, noboot, timeout, qemu.
+# of: finished (with $status), nokvm, fatal, noboot, timeout, qemu.
 boot() {
-	local cpu=$1 line got buf="" t0 now up_at="" began=0 deadline
+	local cpu=$1 line got buf="" t0 up_at="" began=0 deadline
 	shift
 	rm -f "$tmp/serial" "$tmp/kernel.log" "$tmp/early.log"
 	mkfifo "$tmp/serial"
@@ -292,7 +297,7 @@ boot() {
 			[ -z "${line%%VCLAB-TESTHOST-END-*}" ] || printf '%s\n' "${line%%VCLAB-TESTHOST-END-*}"
 			status=${line#*status=}
 			status=${status%% *}
-			outcome=done
+			outcome=finished
 			break
 			;;
 		*)
@@ -337,7 +342,7 @@ status=""
 for cpu in $cpus; do
 	boot "$cpu" "$@"
 	case "$outcome" in
-	done) break ;;
+	finished) break ;;
 	nokvm) echo "testhost: kvm_amd did not load with -cpu $cpu: $fatal_msg" >&2 ;;
 	qemu)
 		# QEMU exited before the command ended: it may refuse this -cpu.
@@ -350,7 +355,7 @@ for cpu in $cpus; do
 done
 
 case "$outcome" in
-done)
+finished)
 	echo "testhost: command exited $status; whole run $run_s s" >&2
 	exit "$status"
 	;;

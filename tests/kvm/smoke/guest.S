@@ -8,7 +8,7 @@
 #define SMOKE_PORT 0x10
 
 	.section .rodata
-	.globl smoke_guest_start, smoke_guest_end, smoke_guest_after_hlt
+	.globl smoke_guest_start, smoke_guest_size, smoke_guest_hlt_end
 	.code64
 smoke_guest_start:
 	mov $6, %r8
@@ -31,11 +31,18 @@ smoke_guest_start:
 	mov %r9b, %al
 	out %al, %dx
 	hlt                            /* KVM_EXIT_HLT: the test is over */
-smoke_guest_after_hlt:         /* where RIP points once the vCPU halted */
+hlt_end:                       /* where RIP points once the vCPU halted */
 
 greeting:
 	.ascii "vclab"
 	.set greeting_len, . - greeting
 smoke_guest_end:
+
+	/* Sizes for the C side, so it never subtracts pointers to symbols. */
+	.balign 8
+smoke_guest_size:
+	.quad smoke_guest_end - smoke_guest_start
+smoke_guest_hlt_end:
+	.quad hlt_end - smoke_guest_start
 
 	.section .note.GNU-stack, "", @progbits

@@ -56,7 +56,9 @@
 #define PTE_RW    (1u << 1)
 #define PTE_LARGE (1u << 7)
 
-extern const uint8_t smoke_guest_start[], smoke_guest_end[], smoke_guest_after_hlt[];
+/* From guest.S: the code, its length, and the offset just past its hlt. */
+extern const uint8_t smoke_guest_start[];
+extern const uint64_t smoke_guest_size, smoke_guest_hlt_end;
 
 struct vm {
 	int kvm, vm, vcpu;
@@ -220,11 +222,9 @@ static int enter_long_mode(struct vm *vm, vc_err *err)
 
 static int load_guest(struct vm *vm, vc_err *err)
 {
-	size_t len = (size_t)(smoke_guest_end - smoke_guest_start);
-
 	write_gdt(vm->mem);
 	write_page_tables(vm->mem);
-	memcpy(vm->mem + CODE_GPA, smoke_guest_start, len);
+	memcpy(vm->mem + CODE_GPA, smoke_guest_start, smoke_guest_size);
 	return enter_long_mode(vm, err);
 }
 
@@ -303,7 +303,7 @@ static int check_u64(const char *what, uint64_t got, uint64_t want, vc_err *err)
 static int check_result(const struct guest_result *res, vc_err *err)
 {
 	size_t want_len = strlen(EXPECTED_OUT);
-	uint64_t after_hlt = CODE_GPA + (uint64_t)(smoke_guest_after_hlt - smoke_guest_start);
+	uint64_t after_hlt = CODE_GPA + smoke_guest_hlt_end;
 
 	if (res->out_len != want_len || memcmp(res->out, EXPECTED_OUT, want_len) != 0)
 		return vc_error(err, 0, "port 0x%x got %zu bytes '%.*s', expected '%s'", SMOKE_PORT,
