@@ -1,0 +1,227 @@
+/* The child of clone3: it already lives in its new namespaces. It builds
+ * the container's view of the system, drops privileges and execs the
+ * container process, which keeps its pid (1 in a new pid namespace). */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp.h"
+#include "sync.h"
+
+struct child {
+	const struct child_args *a;
+	const struct ct_spec *spec;
+	struct vc_timeline *tl;
+	size_t first_event; /* tl->ev[] from here on are the child's */
+	bool went;          /* the parent said go */
+};
+
+static _Noreturn void child_fail(struct child *c, int type, const vc_err *err)
+{
+	struct sync_msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.type = type;
+	msg.u.err = *err;
+	if (write(c->a->status_fd, &msg, sizeof(msg)) < 0) {
+		/* the parent is gone; nobody to tell */
+	}
+	_exit(1);
+}
+
+/* v1 and hybrid: move ourselves into the container's cgroup, then enter a
+ * new cgroup namespace rooted there (on v2 clone3 did both). */
+static int join_cgroup(struct child *c, vc_err *err)
+{
+	size_t n;
+
+	vc_step_begin(c->tl);
+	for (n = 0; c->a->task_fds[n] >= 0; n++)
+		if (write(c->a->task_fds[n], "0", 1) != 1)
+			return vc_error(err, errno, "moving the child into its cgroup (tasks)");
+	if (n)
+		vc_step(c->tl, "cgroup_join",
+		        "child: wrote \"0\" to tasks in %zu hierarchies: now in its cgroup", n);
+	for (n = 0; c->a->task_fds[n] >= 0; n++)
+		close(c->a->task_fds[n]);
+	if (c->spec->ns[CT_NS_CGROUP].enabled && !c->spec->ns[CT_NS_CGROUP].path &&
+	    !c->a->cgroupns_cloned) {
+		vc_step_begin(c->tl);
+		if (unshare(CLONE_NEWCGROUP) < 0)
+			return vc_error(err, errno, "unshare(CLONE_NEWCGROUP)");
+		vc_step(c->tl, "cgroup_ns",
+		        "unshare(CLONE_NEWCGROUP): /proc/self/cgroup now shows our cgroup as /");
+	}
+	return 0;
+}
+
+/* Wait for the parent's go: after it the id maps are written. */
+static int wait_for_parent(struct child *c, vc_err *err)
+{
+	char b;
+	ssize_t n;
+
+	if (c->went)
+		return 0;
+	vc_step_begin(c->tl);
+	do
+		n = read(c->a->go_fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return vc_error(err, 0, "the parent went away during setup");
+	close(c->a->go_fd);
+	c->went = true;
+	vc_step(c->tl, "child_go", "child: the parent is done (id maps, oom_score_adj)");
+	return 0;
+}
+
+static int set_identity(struct child *c, vc_err *err)
+{
+	const struct ct_spec *spec = c->spec;
+
+	vc_step_begin(c->tl);
+	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return vc_error(err, errno, "hostname: sethostname(\"%s\")", spec->hostname);
+	if (spec->hostname)
+		vc_step(c->tl, "hostname", "sethostname(\"%s\") in the new uts namespace",
+		        spec->hostname);
+	if (spec->loopback_up) {
+		vc_step_begin(c->tl);
+		if (ns_loopback_up(err) < 0)
+			return -1;
+		vc_step(c->tl, "loopback",
+		        "set lo up in the new network namespace (it has no other interface)");
+	}
+	return 0;
+}
+
+static int build_filesystem(struct child *c, vc_err *err)
+{
+	const struct ct_spec *spec = c->spec;
+	struct mount_env env = {
+	    .rootfs = spec->root_path,
+	    .rootfs_fd = -1,
+	    .userns = spec->ns[CT_NS_USER].enabled,
+	    .cg_mode = c->a->cg_mode,
+	    .tl = c->tl,
+	};
+
+	if (mounts_prepare_root(&env, spec->rootfs_propagation, err) < 0)
+		return -1;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		if (mounts_mount_one(&env, &spec->mounts[i], err) < 0)
+			return -1;
+	}
+	if (mounts_make_dev(&env, err) < 0 || mounts_pivot(&env, err) < 0 ||
+	    mounts_finish(&env, spec, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_seccomp(struct child *c, vc_err *err)
+{
+	int n;
+
+	vc_step_begin(c->tl);
+	n = ct_seccomp_load(c->spec->seccomp, err);
+	if (n < 0)
+		return -1;
+	vc_step(c->tl, "seccomp", "loaded a seccomp filter: %d syscall rules, default action 0x%x",
+	        n, c->spec->seccomp->default_action);
+	return 0;
+}
+
+static int drop_privileges(struct child *c, vc_err *err)
+{
+	const struct ct_spec *spec = c->spec;
+	char b1[700], b2[700];
+	int skipped;
+
+	vc_step_begin(c->tl);
+	if (process_set_rlimits(spec, err) < 0)
+		return -1;
+	if (spec->n_rlimits)
+		vc_step(c->tl, "rlimits", "set %zu resource limits (setrlimit)", spec->n_rlimits);
+	vc_step_begin(c->tl);
+	if (caps_drop_bounding(spec->caps[CT_CAP_BOUNDING], err) < 0)
+		return -1;
+	vc_step(c->tl, "caps_bounding", "bounding set is now %s; every other capability dropped",
+	        caps_describe(spec->caps[CT_CAP_BOUNDING], b1, sizeof(b1)));
+	/* Without no_new_privs only a privileged process may load a filter:
+	 * load it while we still are one. */
+	if (spec->seccomp && !spec->no_new_privileges && load_seccomp(c, err) < 0)
+		return -1;
+	vc_step_begin(c->tl);
+	if (process_set_user(spec, err) < 0)
+		return -1;
+	skipped = caps_set(spec->caps, err);
+	if (skipped < 0)
+		return -1;
+	vc_step(c->tl, "user_caps", "uid %u gid %u (+%zu groups); effective %s; ambient %s%s",
+	        (unsigned)spec->uid, (unsigned)spec->gid, spec->n_additional_gids,
+	        caps_describe(spec->caps[CT_CAP_EFFECTIVE], b1, sizeof(b1)),
+	        caps_describe(spec->caps[CT_CAP_AMBIENT], b2, sizeof(b2)),
+	        skipped ? " (those not also inheritable skipped, as the kernel requires)" : "");
+	if (spec->no_new_privileges) {
+		vc_step_begin(c->tl);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return vc_error(err, errno, "process.noNewPrivileges: prctl");
+		vc_step(c->tl, "no_new_privs",
+		        "PR_SET_NO_NEW_PRIVS: setuid binaries and file caps grant nothing now");
+		if (spec->seccomp && load_seccomp(c, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void send_steps(struct child *c)
+{
+	struct sync_msg msg;
+
+	if (!c->a->send_steps)
+		return;
+	for (size_t i = c->first_event; i < c->tl->n; i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.type = SYNC_EVENT;
+		msg.u.ev = c->tl->ev[i];
+		if (write(c->a->status_fd, &msg, sizeof(msg)) < 0)
+			return;
+	}
+}
+
+_Noreturn void child_main(const struct child_args *a)
+{
+	struct child c = {.a = a, .spec = a->spec, .tl = a->tl, .first_event = a->tl->n};
+	const struct ct_spec *spec = a->spec;
+	vc_err err = {0};
+
+	/* Die with `container run`: the pid namespace goes with us. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	umask(0);
+	vc_step(c.tl, "child_start", "child: running in its new namespaces as pid %d",
+	        (int)getpid());
+	if (join_cgroup(&c, &err) < 0 ||
+	    (spec->ns[CT_NS_USER].enabled && !spec->ns[CT_NS_USER].path &&
+	     wait_for_parent(&c, &err) < 0) ||
+	    ns_join_in_child(a->ns_fds, &err) < 0 || set_identity(&c, &err) < 0 ||
+	    build_filesystem(&c, &err) < 0 || wait_for_parent(&c, &err) < 0 ||
+	    drop_privileges(&c, &err) < 0)
+		child_fail(&c, SYNC_ERROR, &err);
+	umask(022);
+	/* Changing credentials cleared the parent-death signal: set it again. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process", spec->args[0]);
+	send_steps(&c);
+	sigprocmask(SIG_SETMASK, (const sigset_t *)a->sigmask, NULL);
+	process_exec(spec, &err);
+	child_fail(&c, SYNC_EXEC_ERROR, &err);
+}

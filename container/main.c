@@ -1,0 +1,318 @@
+/* container: run a process isolated with namespaces and a cgroup, from a
+ * root file system (quick form) or an OCI bundle. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "options.h"
+#include "run.h"
+#include "spec.h"
+#include "timeline.h"
+
+static const char usage_text[] =
+    "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
+    "       container run [--trace] [--timings FILE] --bundle DIR [ID]\n"
+    "       container spec [--bundle DIR]\n"
+    "\n"
+    "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
+    "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"
+    "the capabilities and masked paths of `runc spec`, and a cgroup vclab/ID.\n"
+    "The exit status is the container process's (128+N when killed by signal N).\n"
+    "SIGINT/SIGTERM are passed to it; a second one kills it.\n"
+    "\n"
+    "Commands:\n"
+    "  run          run a container until its process ends\n"
+    "  spec         write a default config.json (like `runc spec`) into DIR or .\n"
+    "\n"
+    "Options of run:\n"
+    "  --bundle DIR       run the OCI bundle DIR (DIR/config.json, runtime-spec 1.0)\n"
+    "  --hostname NAME    hostname inside (default vclab)\n"
+    "  --memory SIZE      memory limit, e.g. 64M (over it the OOM killer acts)\n"
+    "  --cpus N.N         cpu time limit in cpus, e.g. 0.5 (a cfs quota)\n"
+    "  --pids N           most processes at once\n"
+    "  --net MODE         none: new netns, lo down; loopback (default): lo up;\n"
+    "                     host: share the host's network\n"
+    "  --user[=HOSTUID]   new user namespace: root inside is HOSTUID outside\n"
+    "                     (default 100000, 65536 ids mapped)\n"
+    "  --read-only        mount the root file system read-only\n"
+    "  --env K=V          set an environment variable (repeatable)\n"
+    "  --workdir DIR      working directory inside (default /)\n"
+    "  --volume SRC:DST[:ro]  bind-mount host SRC at DST (repeatable)\n"
+    "  --id ID            container id, names the cgroup (default ct-PID)\n"
+    "  --trace            print each setup step, with its time, on stderr\n"
+    "  --timings FILE     write the steps as JSON to FILE\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status on our own failures: 125 setup failed, 126 CMD not executable,\n"
+    "127 CMD not found. Errors are one line on stderr.\n"
+    "Example: container run --memory 64M --pids 32 build/rootfs/test -- /bin/sh -c 'echo hi'\n";
+
+enum {
+	OPT_BUNDLE = 256,
+	OPT_HOSTNAME,
+	OPT_MEMORY,
+	OPT_CPUS,
+	OPT_PIDS,
+	OPT_NET,
+	OPT_USER,
+	OPT_READONLY,
+	OPT_ENV,
+	OPT_WORKDIR,
+	OPT_VOLUME,
+	OPT_ID,
+	OPT_TRACE,
+	OPT_TIMINGS,
+};
+
+struct cli {
+	struct quick_opts q;
+	const char *bundle, *id, *timings;
+	bool trace;
+};
+
+static int usage_error(vc_err *err, const char *what)
+{
+	return vc_error(err, 0, "%s (see container --help)", what);
+}
+
+static int add_list(const char **list, size_t *n, const char *v, const char *opt, vc_err *err)
+{
+	if (*n >= QUICK_MAX_LIST)
+		return vc_error(err, 0, "%s: at most %d times", opt, QUICK_MAX_LIST);
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
+{
+	static const struct option opts[] = {
+	    {"bundle", required_argument, NULL, OPT_BUNDLE},
+	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+	    {"memory", required_argument, NULL, OPT_MEMORY},
+	    {"cpus", required_argument, NULL, OPT_CPUS},
+	    {"pids", required_argument, NULL, OPT_PIDS},
+	    {"net", required_argument, NULL, OPT_NET},
+	    {"user", optional_argument, NULL, OPT_USER},
+	    {"read-only", no_argument, NULL, OPT_READONLY},
+	    {"env", required_argument, NULL, OPT_ENV},
+	    {"workdir", required_argument, NULL, OPT_WORKDIR},
+	    {"volume", required_argument, NULL, OPT_VOLUME},
+	    {"id", required_argument, NULL, OPT_ID},
+	    {"trace", no_argument, NULL, OPT_TRACE},
+	    {"timings", required_argument, NULL, OPT_TIMINGS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct quick_opts *q = &c->q;
+	int o;
+
+	opterr = 0;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (o) {
+		case OPT_BUNDLE:
+			c->bundle = optarg;
+			break;
+		case OPT_HOSTNAME:
+			q->hostname = optarg;
+			break;
+		case OPT_MEMORY:
+			q->memory = optarg;
+			break;
+		case OPT_CPUS:
+			q->cpus = optarg;
+			break;
+		case OPT_PIDS:
+			q->pids = optarg;
+			break;
+		case OPT_NET:
+			q->net = optarg;
+			break;
+		case OPT_USER:
+			q->user = optarg ? optarg : "";
+			break;
+		case OPT_READONLY:
+			q->read_only = true;
+			break;
+		case OPT_ENV:
+			if (add_list(q->env, &q->n_env, optarg, "--env", err) < 0)
+				return -1;
+			break;
+		case OPT_WORKDIR:
+			q->workdir = optarg;
+			break;
+		case OPT_VOLUME:
+			if (add_list(q->volumes, &q->n_volumes, optarg, "--volume", err) < 0)
+				return -1;
+			break;
+		case OPT_ID:
+			c->id = optarg;
+			break;
+		case OPT_TRACE:
+			c->trace = true;
+			break;
+		case OPT_TIMINGS:
+			c->timings = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default: {
+			char what[128];
+
+			snprintf(what, sizeof(what), "run: unknown or incomplete option '%s'",
+			         argv[optind - 1]);
+			return usage_error(err, what);
+		}
+		}
+	}
+	if (c->bundle) {
+		/* only --trace/--timings/--id make sense with a bundle */
+		if (q->hostname || q->memory || q->cpus || q->pids || q->net || q->user ||
+		    q->read_only || q->n_env || q->workdir || q->n_volumes)
+			return usage_error(err, "run --bundle: the quick-form options do not apply "
+			                        "(edit config.json)");
+		if (optind < argc)
+			c->id = argv[optind++];
+		if (optind < argc)
+			return usage_error(err, "run --bundle DIR [ID]: too many arguments");
+		return 0;
+	}
+	if (optind >= argc)
+		return usage_error(err, "run: no ROOTFS given");
+	q->rootfs = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	q->cmd = argv + optind;
+	q->n_cmd = (size_t)(argc - optind);
+	if (!q->n_cmd)
+		return usage_error(err, "run: no command given after ROOTFS --");
+	return 0;
+}
+
+static void print_outcome(const struct run_result *res, const struct ct_spec *spec)
+{
+	if (res->oom_killed)
+		fprintf(stderr,
+		        "container: the container was killed by the OOM killer (memory limit %lld "
+		        "bytes, peak %llu bytes); exit status %d\n",
+		        (long long)spec->limits.memory_max, (unsigned long long)res->memory_peak,
+		        res->exit_code);
+}
+
+static void warn_unknown(const struct ct_spec *spec)
+{
+	if (spec->n_unknown)
+		fprintf(stderr,
+		        "container: warning: ignoring %u unknown field%s of config.json: %s%s\n",
+		        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", spec->unknown,
+		        spec->n_unknown > 6 ? ", ..." : "");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cli c = {0};
+	struct ct_spec spec;
+	struct vc_timeline *tl = malloc(sizeof(*tl));
+	struct run_result res = {.exit_code = RUN_EXIT_SETUP};
+	struct run_opts ro;
+	char idbuf[32];
+	vc_err err = {0};
+	int rc = -1;
+
+	spec_init(&spec);
+	if (!tl) {
+		fprintf(stderr, "container: out of memory\n");
+		return RUN_EXIT_SETUP;
+	}
+	if (parse_run_args(argc, argv, &c, &err) < 0)
+		goto out;
+	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
+	if (c.bundle) {
+		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
+			goto out;
+		warn_unknown(&spec);
+	} else if (quick_apply(&spec, &c.q, &err) < 0) {
+		goto out;
+	}
+	vc_step(tl, "spec", "read the %s: %zu mounts, %zu masked and %zu read-only paths",
+	        c.bundle ? "bundle's config.json" : "default config plus options", spec.n_mounts,
+	        spec.n_masked_paths, spec.n_readonly_paths);
+	if (!c.id) {
+		snprintf(idbuf, sizeof(idbuf), "ct-%d", (int)getpid());
+		c.id = idbuf;
+	}
+	ro = (struct run_opts){c.id, "/sys/fs/cgroup", tl, c.timings != NULL};
+	rc = run_container(&spec, &ro, &res, &err);
+	if (rc == 0)
+		print_outcome(&res, &spec);
+	if (c.timings) {
+		vc_err terr;
+
+		if (vc_timeline_write_json(tl, c.timings, &terr) < 0)
+			vc_error_print("container", &terr);
+	}
+out:
+	if (rc < 0)
+		vc_error_print("container", &err);
+	spec_free(&spec);
+	free(tl);
+	return res.exit_code;
+}
+
+static int cmd_spec(int argc, char **argv)
+{
+	const char *dir = ".";
+	char path[4096];
+	size_t len = strlen(ct_default_config);
+	int fd;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--bundle"))
+		dir = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr,
+		        "container: spec: expected [--bundle DIR] (see container --help)\n");
+		return RUN_EXIT_SETUP;
+	}
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "container: spec: %s: %s\n", path, strerror(errno));
+		return RUN_EXIT_SETUP;
+	}
+	if (write(fd, ct_default_config, len) != (ssize_t)len) {
+		fprintf(stderr, "container: spec: writing %s: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return RUN_EXIT_SETUP;
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return RUN_EXIT_SETUP;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "spec"))
+		return cmd_spec(argc - 1, argv + 1);
+	fprintf(stderr, "container: unknown command '%s' (see container --help)\n", argv[1]);
+	return RUN_EXIT_SETUP;
+}

@@ -1,0 +1,425 @@
+/* The parent's side of `container run`: everything that happens outside
+ * the container. The child's side is child.c. */
+#include "run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "namespaces.h"
+#include "process.h"
+#include "sync.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* struct clone_args of <linux/sched.h> (that header clashes with glibc's
+ * <sched.h>); the layout is part of the kernel ABI. */
+struct ct_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
+#define CT_CLONE_PIDFD       0x1000ull
+#define CT_CLONE_INTO_CGROUP 0x200000000ull
+
+/* Signals `container run` passes on to the container. */
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* Everything the parent holds, so one function can release it all. */
+struct parent {
+	const struct ct_spec *spec;
+	const struct run_opts *opts;
+	struct vc_timeline *tl;
+	struct cgroup *cg;
+	enum cg_mode cg_mode;
+	int ns_fds[CT_NS_COUNT];
+	int go[2], status[2];
+	int pidfd, sigfd;
+	int task_fds[CT_MAX_TASK_FDS]; /* v1: the cgroup's tasks files, -1 terminated */
+	pid_t pid;
+	sigset_t oldmask;
+	bool masked;
+};
+
+int run_check_id(const char *id, vc_err *err)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > 64 ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	               "0123456789_.-") != n ||
+	    id[0] == '.')
+		return vc_error(err, 0,
+		                "container id \"%s\": use 1 to 64 of A-Z a-z 0-9 _ . - "
+		                "(not starting with a dot)",
+		                id);
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static int check_rootfs(const struct ct_spec *spec, vc_err *err)
+{
+	struct stat st;
+
+	if (stat(spec->root_path, &st) < 0)
+		return vc_error(err, errno, "root.path %s", spec->root_path);
+	if (!S_ISDIR(st.st_mode))
+		return vc_error(err, 0, "root.path %s: not a directory", spec->root_path);
+	return 0;
+}
+
+static int block_signals(struct parent *p, vc_err *err)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &p->oldmask) < 0)
+		return vc_error(err, errno, "sigprocmask");
+	p->masked = true;
+	p->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (p->sigfd < 0)
+		return vc_error(err, errno, "signalfd");
+	return 0;
+}
+
+static int make_cgroup(struct parent *p, vc_err *err)
+{
+	vc_step_begin(p->tl);
+	if (cgroup_detect_mode(p->opts->cgroup_root, &p->cg_mode, err) < 0)
+		return -1;
+	vc_step(p->tl, "cgroup_mode", "%s is cgroup %s", p->opts->cgroup_root,
+	        cgroup_mode_name(p->cg_mode));
+	if (cgroup_create(p->opts->cgroup_root, p->opts->id, &p->spec->limits, p->tl, &p->cg, err) <
+	    0)
+		return -1;
+	return 0;
+}
+
+/* v1 and hybrid: open the "tasks" file of the container's cgroup in each
+ * hierarchy, for the child to write "0" into. A thread that moves itself
+ * skips the kernel's global cgroup_threadgroup_rwsem, whose write side
+ * waits for an RCU grace period (~10 ms here) when the parent writes the
+ * child's pid into cgroup.procs instead. */
+static int open_task_files(struct parent *p, vc_err *err)
+{
+	const char *root = p->opts->cgroup_root;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (cgroup_fd(p->cg) >= 0)
+		return 0;
+	d = opendir(root);
+	if (!d)
+		return vc_error(err, errno, "%s", root);
+	while ((de = readdir(d)) && n + 1 < CT_MAX_TASK_FDS) {
+		char path[PATH_MAX];
+		int fd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/vclab/%s/tasks", root, de->d_name,
+		             p->opts->id) >= (int)sizeof(path))
+			continue;
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 && errno != ENOENT) {
+			int e = errno;
+
+			closedir(d);
+			return vc_error(err, e, "%s", path);
+		}
+		if (fd >= 0)
+			p->task_fds[n++] = fd;
+	}
+	closedir(d);
+	vc_step(p->tl, "cgroup_tasks",
+	        "opened the tasks file of our cgroup in %zu v1 hierarchies: the child moves "
+	        "itself (writes \"0\"), which avoids the kernel's slow global lock",
+	        n);
+	return 0;
+}
+
+static int spawn_child(struct parent *p, vc_err *err)
+{
+	char buf[200];
+	int cgfd = cgroup_fd(p->cg);
+	struct ct_clone_args args;
+	struct child_args ca = {
+	    .spec = p->spec,
+	    .tl = p->tl,
+	    .ns_fds = p->ns_fds,
+	    .cg_mode = p->cg_mode,
+	    .send_steps = p->opts->child_steps,
+	    .sigmask = &p->oldmask,
+	    .task_fds = p->task_fds,
+	};
+	long pid;
+
+	if (pipe2(p->go, O_CLOEXEC) < 0 || pipe2(p->status, O_CLOEXEC) < 0)
+		return vc_error(err, errno, "pipe2");
+	if (ns_join_for_children(p->ns_fds, err) < 0)
+		return -1;
+	memset(&args, 0, sizeof(args));
+	args.flags = ns_clone_flags(p->spec) | CT_CLONE_PIDFD;
+	/* CLONE_INTO_CGROUP starts the child in its cgroup (v2): then a new
+	 * cgroup namespace can be a clone flag too, rooted there. On v1 the
+	 * child unshares it once the parent has moved it. */
+	if (cgfd >= 0)
+		args.flags |= CT_CLONE_INTO_CGROUP;
+	else
+		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
+	args.pidfd = (uint64_t)(uintptr_t)&p->pidfd;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
+	ca.cgroupns_cloned = (args.flags & CLONE_NEWCGROUP) != 0;
+	ca.go_fd = p->go[0];
+	ca.status_fd = p->status[1];
+
+	vc_step_begin(p->tl);
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return vc_error(err, errno, "clone3 with namespaces %s",
+		                ns_describe(p->spec, buf, sizeof(buf)));
+	if (pid == 0) {
+		close(p->go[1]);
+		close(p->status[0]);
+		child_main(&ca);
+	}
+	p->pid = (pid_t)pid;
+	close_fd(&p->go[0]);
+	close_fd(&p->status[1]);
+	vc_step(p->tl, "clone3", "clone3 -> pid %ld with new namespaces: %s%s", pid,
+	        ns_describe(p->spec, buf, sizeof(buf)),
+	        cgfd >= 0 ? "; started inside its cgroup (CLONE_INTO_CGROUP)" : "");
+	return 0;
+}
+
+/* What only the parent can do for the child, then "go". */
+static int prepare_child(struct parent *p, vc_err *err)
+{
+	const struct ct_spec *spec = p->spec;
+
+	if (spec->ns[CT_NS_USER].enabled && !spec->ns[CT_NS_USER].path) {
+		vc_step_begin(p->tl);
+		if (ns_write_id_maps(p->pid, spec, err) < 0)
+			return -1;
+		vc_step(p->tl, "id_maps",
+		        "wrote uid_map \"%u %u %u\" and gid_map \"%u %u %u\": root inside is "
+		        "uid %u outside",
+		        spec->uid_maps[0].container_id, spec->uid_maps[0].host_id,
+		        spec->uid_maps[0].size, spec->gid_maps[0].container_id,
+		        spec->gid_maps[0].host_id, spec->gid_maps[0].size,
+		        spec->uid_maps[0].host_id);
+	}
+	if (spec->has_oom_score_adj) {
+		vc_step_begin(p->tl);
+		if (process_set_oom_score_adj(p->pid, spec->oom_score_adj, err) < 0)
+			return -1;
+		vc_step(p->tl, "oom_score_adj", "oom_score_adj = %d", spec->oom_score_adj);
+	}
+	if (write(p->go[1], "g", 1) != 1)
+		return vc_error(err, errno, "telling the child to go on");
+	close_fd(&p->go[1]);
+	return 0;
+}
+
+static void add_child_event(struct vc_timeline *tl, const struct vc_event *ev)
+{
+	if (tl->n < VC_TIMELINE_MAX)
+		tl->ev[tl->n++] = *ev;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct vc_event *x = a, *y = b;
+
+	return x->at_ns < y->at_ns ? -1 : x->at_ns > y->at_ns;
+}
+
+/* Read the child's messages until its execve closes the pipe. */
+static int wait_for_exec(struct parent *p, struct run_result *res, vc_err *err)
+{
+	struct sync_msg msg;
+	size_t first = p->tl->n;
+
+	vc_step_begin(p->tl);
+	for (;;) {
+		ssize_t n = read(p->status[0], &msg, sizeof(msg));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			break;
+		if (n != (ssize_t)sizeof(msg))
+			return vc_error(err, n < 0 ? errno : 0, "reading the child's status");
+		if (msg.type == SYNC_EVENT) {
+			add_child_event(p->tl, &msg.u.ev);
+			continue;
+		}
+		*err = msg.u.err;
+		err->msg[sizeof(err->msg) - 1] = '\0';
+		if (msg.type == SYNC_EXEC_ERROR)
+			res->exit_code =
+			    err->errnum == ENOENT ? RUN_EXIT_NOTFOUND : RUN_EXIT_NOEXEC;
+		return -1;
+	}
+	qsort(p->tl->ev + first, p->tl->n - first, sizeof(p->tl->ev[0]), cmp_event);
+	vc_step(p->tl, "started", "the container process runs (execve succeeded)");
+	return 0;
+}
+
+static int send_signal(struct parent *p, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
+}
+
+/* Forward signals until the container process ends. A second SIGINT or
+ * SIGTERM kills it: a pid 1 without a handler ignores both. */
+static int wait_for_exit(struct parent *p, struct run_result *res, vc_err *err)
+{
+	struct pollfd fds[2] = {{p->pidfd, POLLIN, 0}, {p->sigfd, POLLIN, 0}};
+	unsigned stops = 0;
+	siginfo_t info;
+
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return vc_error(err, errno, "poll");
+		}
+		if (fds[0].revents)
+			break;
+		if (read(p->sigfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+			stops++;
+		vc_trace(p->tl, "got signal %u, %s", si.ssi_signo,
+		         stops > 1 ? "second stop request: SIGKILL to the container"
+		                   : "forwarded to the container");
+		send_signal(p, stops > 1 ? SIGKILL : (int)si.ssi_signo);
+	}
+	memset(&info, 0, sizeof(info));
+	if (waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &info, WEXITED) < 0)
+		return vc_error(err, errno, "waitid");
+	p->pid = 0;
+	if (info.si_code == CLD_EXITED) {
+		res->exit_code = info.si_status;
+	} else {
+		res->signal = info.si_status;
+		res->exit_code = 128 + info.si_status;
+	}
+	vc_step(p->tl, "exited", "container process %s %d",
+	        res->signal ? "killed by signal" : "exited with status",
+	        res->signal ? res->signal : res->exit_code);
+	return 0;
+}
+
+static void read_cgroup_stats(struct parent *p, struct run_result *res)
+{
+	uint64_t n = 0;
+	vc_err ignored;
+
+	if (cgroup_oom_killed(p->cg, &n, &ignored) == 0 && n > 0)
+		res->oom_killed = true;
+	if (cgroup_memory_peak(p->cg, &res->memory_peak, &ignored) < 0)
+		res->memory_peak = 0;
+}
+
+/* Release everything; on the error path also the child. */
+static int release(struct parent *p, vc_err *err)
+{
+	int rc = 0;
+
+	if (p->pid > 0) {
+		if (p->pidfd >= 0)
+			send_signal(p, SIGKILL);
+		else
+			kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		p->pid = 0;
+	}
+	if (p->cg) {
+		vc_step_begin(p->tl);
+		rc = cgroup_destroy(p->cg, err);
+		p->cg = NULL;
+		if (rc == 0)
+			vc_step(p->tl, "cgroup_removed", "removed the container's cgroup");
+	}
+	ns_close_paths(p->ns_fds);
+	close_fd(&p->go[0]);
+	close_fd(&p->go[1]);
+	close_fd(&p->status[0]);
+	close_fd(&p->status[1]);
+	close_fd(&p->pidfd);
+	close_fd(&p->sigfd);
+	for (size_t i = 0; i < CT_MAX_TASK_FDS; i++)
+		close_fd(&p->task_fds[i]);
+	if (p->masked)
+		sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+	return rc;
+}
+
+int run_container(const struct ct_spec *spec, const struct run_opts *opts, struct run_result *res,
+                  vc_err *err)
+{
+	struct parent p = {
+	    .spec = spec,
+	    .opts = opts,
+	    .tl = opts->tl,
+	    .go = {-1, -1},
+	    .status = {-1, -1},
+	    .pidfd = -1,
+	    .sigfd = -1,
+	};
+	vc_err cleanup_err;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = RUN_EXIT_SETUP;
+	for (int k = 0; k < CT_NS_COUNT; k++)
+		p.ns_fds[k] = -1;
+	for (size_t i = 0; i < CT_MAX_TASK_FDS; i++)
+		p.task_fds[i] = -1;
+	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
+	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
+	    block_signals(&p, err) < 0 || make_cgroup(&p, err) < 0 ||
+	    open_task_files(&p, err) < 0 || spawn_child(&p, err) < 0 ||
+	    prepare_child(&p, err) < 0 || wait_for_exec(&p, res, err) < 0) {
+		release(&p, &cleanup_err);
+		return -1;
+	}
+	if (wait_for_exit(&p, res, err) < 0) {
+		release(&p, &cleanup_err);
+		res->exit_code = RUN_EXIT_SETUP;
+		return -1;
+	}
+	read_cgroup_stats(&p, res);
+	if (release(&p, err) < 0) {
+		vc_error_wrap(err, "removing the cgroup");
+		return -1;
+	}
+	return 0;
+}

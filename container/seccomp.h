@@ -1,0 +1,25 @@
+/* linux.seccomp through libseccomp: the names of actions and operators, and
+ * building plus loading the filter. */
+#ifndef CT_SECCOMP_H
+#define CT_SECCOMP_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+struct ct_seccomp;
+
+/* "SCMP_ACT_ERRNO" (+ errno) -> SCMP_ACT_ERRNO(errno) ...; -1 when unknown. */
+int ct_seccomp_action(const char *name, int errno_ret, uint32_t *out);
+
+/* "SCMP_CMP_EQ" -> SCMP_CMP_EQ; -1 when unknown. */
+int ct_seccomp_op(const char *name);
+
+/* System call number on this architecture; -1 when unknown. */
+int ct_seccomp_syscall_nr(const char *name);
+
+/* Build the filter and load it into the calling thread. Returns the number
+ * of rules added (one per system call name), < 0 on error. */
+int ct_seccomp_load(const struct ct_seccomp *sc, vc_err *err);
+
+#endif

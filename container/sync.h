@@ -1,0 +1,47 @@
+/* Messages between `container run` and its child during setup.
+ *
+ * Two pipes: "go" (parent -> child) and "status" (child -> parent, close on
+ * exec). The parent writes one byte on go once the child's cgroup and id
+ * maps are in place. The child writes its steps (for --timings) and, when
+ * setup fails, an error; a successful execve closes status, so the parent
+ * sees end-of-file exactly when the container program starts. */
+#ifndef CT_SYNC_H
+#define CT_SYNC_H
+
+#include <stdbool.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "spec.h"
+#include "timeline.h"
+
+enum sync_type { SYNC_EVENT = 1, SYNC_ERROR = 2, SYNC_EXEC_ERROR = 3 };
+
+struct sync_msg {
+	int type;
+	union {
+		struct vc_event ev;
+		vc_err err;
+	} u;
+};
+
+#define CT_MAX_TASK_FDS 16
+
+/* What the child needs besides the spec. */
+struct child_args {
+	const struct ct_spec *spec;
+	struct vc_timeline *tl;
+	int go_fd;     /* read end of "go" */
+	int status_fd; /* write end of "status" */
+	int *ns_fds;   /* namespaces to join, -1 where none */
+	enum cg_mode cg_mode;
+	bool cgroupns_cloned; /* CLONE_NEWCGROUP was part of clone3 */
+	bool send_steps;
+	const int *task_fds; /* v1 tasks files to write "0" into, -1 terminated */
+	const void *sigmask; /* the caller's signal mask (sigset_t), restored before exec */
+};
+
+/* The child's side: set everything up and execve. Never returns. */
+_Noreturn void child_main(const struct child_args *a);
+
+#endif
