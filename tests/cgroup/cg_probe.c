@@ -26,7 +26,7 @@
 #define PROG "cg_probe"
 
 static const char usage[] =
-    "usage: cg_probe [--root DIR] [--id ID] [--trace] CASE [ARG]\n"
+    "usage: cg_probe [--root DIR] [--id ID] [--touch SIZE] [--trace] CASE [ARG]\n"
     "\n"
     "Create the cgroup vclab/ID (default ID: cgprobe-PID) with one limit, run a\n"
     "child into that limit, print the result as key=value words, remove the cgroup.\n"
@@ -52,6 +52,7 @@ static const char usage[] =
 struct probe {
 	const char *root;
 	char id[64];
+	uint64_t touch; /* memory case: bytes to touch, 0: 4 x the limit */
 	struct vc_timeline *tl;
 };
 
@@ -220,7 +221,7 @@ static int case_memory(struct probe *p, const char *arg, vc_err *err)
 	lim.memory_max = (int64_t)limit;
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
-	touch = (size_t)limit * 4;
+	touch = p->touch ? (size_t)p->touch : (size_t)limit * 4;
 	pid = start_child(cg, (struct child_fn){touch_memory, &touch}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
@@ -364,6 +365,11 @@ int main(int argc, char **argv)
 			vc_timeline_init(p.tl, "cg_probe", stderr);
 		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 			p.root = argv[++i];
+		} else if (!strcmp(argv[i], "--touch") && i + 1 < argc) {
+			if (vc_parse_size(argv[++i], 1ull << 40, &p.touch, "--touch", &err) < 0) {
+				vc_error_print(PROG, &err);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--id") && i + 1 < argc) {
 			snprintf(p.id, sizeof(p.id), "%s", argv[++i]);
 		} else {
