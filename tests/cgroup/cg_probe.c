@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,11 +62,14 @@ struct probe {
 struct child_fn {
 	int (*fn)(void *arg);
 	void *arg;
+	bool cgns; /* give the child a cgroup namespace rooted at its cgroup */
 };
 
-/* Start fn in a child that runs inside cg. On v2 clone3 puts the child in
- * the cgroup atomically; elsewhere the child waits on a pipe until its pid
- * has been written to cgroup.procs, so it never runs outside its limits. */
+/* Start fn in a child that runs inside cg, the way the runtime should. On
+ * v2 clone3 puts the child in the cgroup atomically (and roots a new cgroup
+ * namespace there); elsewhere the child waits on a pipe until its pid has
+ * been written to cgroup.procs, so it never runs outside its limits, and
+ * only then unshares its cgroup namespace. */
 static pid_t start_child(struct cgroup *cg, struct child_fn f, vc_err *err)
 {
 	int go[2];
@@ -76,7 +80,7 @@ static pid_t start_child(struct cgroup *cg, struct child_fn f, vc_err *err)
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return vc_error(err, errno, "pipe");
 	if (cgroup_fd(cg) >= 0) {
-		struct clone_args a = {.flags = CLONE_INTO_CGROUP,
+		struct clone_args a = {.flags = CLONE_INTO_CGROUP | (f.cgns ? CLONE_NEWCGROUP : 0),
 		                       .exit_signal = SIGCHLD,
 		                       .cgroup = (uint64_t)cgroup_fd(cg)};
 
@@ -93,6 +97,8 @@ static pid_t start_child(struct cgroup *cg, struct child_fn f, vc_err *err)
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* the parent gave up */
+		if (f.cgns && !placed && unshare(CLONE_NEWCGROUP) < 0)
+			_exit(126);
 		_exit(f.fn(f.arg));
 	}
 	if (!placed && cgroup_add_pid(cg, pid, err) < 0) {
@@ -173,6 +179,29 @@ static int spin(void *arg)
 	return 0;
 }
 
+/* Print the child's own cgroup as it sees it: the memory hierarchy's line
+ * on v1 and hybrid, the unified one ("0::") on v2. */
+static int show_own_cgroup(void *arg)
+{
+	const char *key = arg;
+	char line[512];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return 3;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, key);
+
+		if (p) {
+			printf("inside=%s", p + strlen(key));
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return 4;
+}
+
 /* Reap every child, including orphans handed to us as subreaper. */
 static void reap_all(void)
 {
@@ -222,7 +251,7 @@ static int case_memory(struct probe *p, const char *arg, vc_err *err)
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
 	touch = p->touch ? (size_t)p->touch : (size_t)limit * 4;
-	pid = start_child(cg, (struct child_fn){touch_memory, &touch}, err);
+	pid = start_child(cg, (struct child_fn){touch_memory, &touch, false}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	waitpid(pid, &status, 0);
@@ -261,7 +290,7 @@ static int case_pids(struct probe *p, const char *arg, vc_err *err)
 	}
 	job.report_fd = report[1];
 	job.cap = (unsigned)max + 50;
-	pid = start_child(cg, (struct child_fn){fork_until_refused, &job}, err);
+	pid = start_child(cg, (struct child_fn){fork_until_refused, &job, false}, err);
 	close(report[1]);
 	if (pid < 0) {
 		close(report[0]);
@@ -299,7 +328,7 @@ static int case_cpu(struct probe *p, const char *arg, vc_err *err)
 	lim.cpu_quota_us = (int64_t)(cpus * period);
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
-	pid = start_child(cg, (struct child_fn){spin, (void *)&spin_ms}, err);
+	pid = start_child(cg, (struct child_fn){spin, (void *)&spin_ms, false}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	wait4(pid, &status, 0, &ru);
@@ -310,6 +339,30 @@ static int case_cpu(struct probe *p, const char *arg, vc_err *err)
 	       ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 + ru.ru_stime.tv_sec * 1000 +
 	           ru.ru_stime.tv_usec / 1000,
 	       (unsigned long long)throttled);
+	return finish(cg, rc, err);
+}
+
+static int case_cgns(struct probe *p, vc_err *err)
+{
+	struct cg_limits lim;
+	struct cgroup *cg;
+	int status, rc = 0;
+	pid_t pid;
+
+	cg_limits_init(&lim);
+	if (make_cgroup(p, &lim, &cg, err) < 0)
+		return -1;
+	fflush(stdout);
+	pid =
+	    start_child(cg,
+	                (struct child_fn){show_own_cgroup,
+	                                  cgroup_mode(cg) == CG_MODE_V2 ? "0::" : ":memory:", true},
+	                err);
+	if (pid < 0)
+		return finish(cg, -1, err);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		rc = vc_error(err, 0, "cgns: the child failed (status 0x%x)", status);
 	return finish(cg, rc, err);
 }
 
@@ -393,6 +446,8 @@ int main(int argc, char **argv)
 		rc = case_pids(&p, arg, &err);
 	else if (!strcmp(cmd, "cpu"))
 		rc = case_cpu(&p, arg, &err);
+	else if (!strcmp(cmd, "cgns"))
+		rc = case_cgns(&p, &err);
 	else if (!strcmp(cmd, "bad-cpu"))
 		rc = case_bad_cpu(&p, &err);
 	else

@@ -105,6 +105,16 @@ test_cpu_quota_throttles() {
 	assert_no_debris
 }
 
+test_cgroup_namespace_rooted_at_container() {
+	setup
+	# The runtime's recipe: the child is in its cgroup before its cgroup
+	# namespace is made, so inside it sees its own cgroup as "/".
+	probe ns cgns
+	assert_contains "$(value path)" "/vclab/$PREFIX-ns" "cgroup path on the host"
+	assert_eq "$(value inside)" / "the child's cgroup as it sees it"
+	assert_no_debris
+}
+
 test_rejected_value_one_line_error() {
 	setup
 	assert_one_line_error "$PROBE" --id "$PREFIX-bad" bad-cpu
