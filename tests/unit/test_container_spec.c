@@ -1,0 +1,369 @@
+/* Unit tests of config.json parsing (container/spec.c) and of the quick
+ * form's option mapping (container/options.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "../../container/namespaces.h"
+#include "../../container/options.h"
+#include "../../container/spec.h"
+
+/* A small valid config; tests splice one field into it. */
+#define CONFIG_HEAD "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},"
+#define PROCESS_OK  "\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}"
+
+static int parse(struct ct_spec *spec, const char *json, vc_err *err)
+{
+	spec_init(spec);
+	return spec_parse_json(spec, json, strlen(json), "/bundle", err);
+}
+
+/* Parse json, expect failure with exactly this message. */
+static void expect_error(const char *json, const char *msg)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	assert_int_equal(parse(&spec, json, &err), -1);
+	assert_string_equal(err.msg, msg);
+	spec_free(&spec);
+}
+
+static void test_default_config(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&spec, ct_default_config, &err), 0);
+	assert_string_equal(spec.root_path, "/bundle/rootfs");
+	assert_true(spec.root_readonly);
+	assert_int_equal(spec.n_args, 1);
+	assert_string_equal(spec.args[0], "sh");
+	assert_null(spec.args[1]);
+	assert_int_equal(spec.n_mounts, 7);
+	assert_string_equal(spec.mounts[1].destination, "/dev");
+	assert_int_equal(spec.mounts[1].flags, MS_NOSUID | MS_STRICTATIME);
+	assert_string_equal(spec.mounts[1].data, "mode=755,size=65536k");
+	assert_int_equal(spec.mounts[5].flags, MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY);
+	assert_null(spec.mounts[5].data);
+	assert_int_equal(spec.n_masked_paths, 10);
+	assert_int_equal(spec.n_readonly_paths, 5);
+	assert_true(spec.no_new_privileges);
+	assert_int_equal(spec.n_rlimits, 1);
+	assert_int_equal(spec.rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(spec.rlimits[0].soft, 1024);
+	/* CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_AUDIT_WRITE 29 */
+	assert_int_equal(spec.caps[CT_CAP_BOUNDING], (1ull << 5) | (1ull << 10) | (1ull << 29));
+	assert_int_equal(spec.caps[CT_CAP_INHERITABLE], 0);
+	assert_int_equal(ns_clone_flags(&spec), CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+	                                            CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP);
+	assert_true(spec.loopback_up);
+	assert_string_equal(spec.hostname, "vclab");
+	assert_int_equal(spec.n_unknown, 0);
+	assert_int_equal(spec_validate(&spec, &err), 0);
+	spec_free(&spec);
+}
+
+static void test_json_path_errors(void **state)
+{
+	(void)state;
+	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\",\"b\",3],\"cwd\":\"/\"}}",
+	             "process.args[2]: expected string");
+	expect_error("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"}}",
+	             "process: missing (required)");
+	expect_error(CONFIG_HEAD "\"process\":{\"args\":[],\"cwd\":\"/\"}}",
+	             "process.args: missing or empty (required)");
+	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"rel\"}}",
+	             "process.cwd: \"rel\" is not an absolute path");
+	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":"
+	                         "\"0\"}}}",
+	             "process.user.uid: expected integer");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+	                                    "{\"type\":\"bogus\"}]}}",
+	             "linux.namespaces[1].type: unknown namespace type \"bogus\" (known: pid, "
+	             "network, mount, ipc, uts, user, cgroup, time)");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"resources\":{\"memory\":{\"limit\":"
+	                                    "\"abc\"}}}}",
+	             "linux.resources.memory.limit: expected integer");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"mounts\":[{\"destination\":\"/a\",\"type\":"
+	                                    "\"tmpfs\",\"options\":[\"ro\",7]}]}",
+	             "mounts[0].options[1]: expected string");
+	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"capabilities\":"
+	                         "{\"bounding\":[\"CAP_NOPE\"]}}}",
+	             "process.capabilities.bounding[0]: unknown capability \"CAP_NOPE\"");
+	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"terminal\":"
+	                         "true}}",
+	             "process.terminal: true is not supported (set it to false; the container "
+	             "uses the caller's stdin/stdout/stderr)");
+	expect_error("[1,2]", "(top level): expected object");
+}
+
+static void test_malformed_json(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	/* truncated in the middle of the process object */
+	assert_int_equal(parse(&spec, CONFIG_HEAD "\"process\":{\"args\":[\"a\"", &err), -1);
+	assert_non_null(strstr(err.msg, "line 1 column"));
+	spec_free(&spec);
+	assert_int_equal(parse(&spec, "{\"ociVersion\": 1.0.2}", &err), -1);
+	assert_non_null(strstr(err.msg, "line 1"));
+	spec_free(&spec);
+}
+
+static void test_unknown_fields_counted(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&spec,
+	                       CONFIG_HEAD PROCESS_OK
+	                       ",\"frobnicate\":1,\"linux\":{\"wibble\":{},\"resources\":{"
+	                       "\"memory\":{\"limit\":1048576,\"colour\":\"red\"}}}}",
+	                       &err),
+	                 0);
+	assert_int_equal(spec.n_unknown, 3);
+	assert_non_null(strstr(spec.unknown, "frobnicate"));
+	assert_non_null(strstr(spec.unknown, "linux.wibble"));
+	assert_non_null(strstr(spec.unknown, "linux.resources.memory.colour"));
+	assert_int_equal(spec.limits.memory_max, 1048576);
+	spec_free(&spec);
+}
+
+static void test_resources_and_seccomp(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(
+	    parse(&spec,
+	          CONFIG_HEAD PROCESS_OK
+	          ",\"linux\":{\"resources\":{\"cpu\":{\"quota\":50000,\"period\":100000,"
+	          "\"cpus\":\"0\"},\"pids\":{\"limit\":32},\"blockIO\":{\"weight\":500,"
+	          "\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}]}},"
+	          "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+	          "[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]},"
+	          "\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":"
+	          "\"/proc/1/ns/net\"}]}}",
+	          &err),
+	    0);
+	assert_int_equal(spec.limits.cpu_quota_us, 50000);
+	assert_int_equal(spec.limits.cpu_period_us, 100000);
+	assert_string_equal(spec.limits.cpuset_cpus, "0");
+	assert_int_equal(spec.limits.pids_max, 32);
+	assert_int_equal(spec.limits.blkio_weight, 500);
+	assert_int_equal(spec.limits.n_read_bps, 1);
+	assert_int_equal(spec.limits.read_bps[0].rate, 1048576);
+	assert_non_null(spec.seccomp);
+	assert_int_equal(spec.seccomp->default_action, SCMP_ACT_ALLOW);
+	assert_int_equal(spec.seccomp->n_rules, 1);
+	assert_int_equal(spec.seccomp->rules[0].action, SCMP_ACT_ERRNO(13));
+	assert_int_equal(spec.seccomp->rules[0].n_names, 2);
+	/* a joined network namespace is not created, and lo is left alone */
+	assert_string_equal(spec.ns[CT_NS_NET].path, "/proc/1/ns/net");
+	assert_int_equal(ns_clone_flags(&spec), CLONE_NEWNS);
+	assert_false(spec.loopback_up);
+	spec_free(&spec);
+
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"seccomp\":{\"defaultAction\":"
+	                                    "\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+	                                    "[\"no_such_call\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+	             "linux.seccomp.syscalls[0].names[0]: unknown system call \"no_such_call\"");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"resources\":{\"cpu\":{\"period\":"
+	                                    "-5}}}}",
+	             "linux.resources.cpu.period: -5 is out of range [0, 1000000]");
+}
+
+static void test_validate(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&spec,
+	                       CONFIG_HEAD PROCESS_OK
+	                       ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":"
+	                       "\"user\"}]}}",
+	                       &err),
+	                 0);
+	assert_int_equal(spec_validate(&spec, &err), -1);
+	assert_string_equal(err.msg,
+	                    "linux.uidMappings/gidMappings: a new user namespace needs both");
+	spec_free(&spec);
+	assert_int_equal(parse(&spec, CONFIG_HEAD PROCESS_OK ",\"hostname\":\"h\"}", &err), 0);
+	assert_int_equal(spec_validate(&spec, &err), -1);
+	assert_string_equal(err.msg, "hostname: needs a \"uts\" namespace");
+	spec_free(&spec);
+}
+
+static void test_mount_options(void **state)
+{
+	unsigned long flags = 0, prop = 0;
+
+	(void)state;
+	assert_int_equal(spec_mount_option("ro", &flags, &prop), 1);
+	assert_int_equal(spec_mount_option("nosuid", &flags, &prop), 1);
+	assert_int_equal(spec_mount_option("rw", &flags, &prop), 1);
+	assert_int_equal(flags, MS_NOSUID);
+	assert_int_equal(spec_mount_option("rbind", &flags, &prop), 1);
+	assert_int_equal(flags, MS_NOSUID | MS_BIND | MS_REC);
+	assert_int_equal(spec_mount_option("rslave", &flags, &prop), 1);
+	assert_int_equal(prop, MS_SLAVE | MS_REC);
+	assert_int_equal(spec_mount_option("size=64k", &flags, &prop), 0);
+}
+
+static void quick_expect_error(struct quick_opts *q, const char *msg)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	spec_init(&spec);
+	assert_int_equal(quick_apply(&spec, q, &err), -1);
+	assert_string_equal(err.msg, msg);
+	spec_free(&spec);
+}
+
+static char *cmd[] = {"/bin/sh", "-c", "true", NULL};
+
+static void test_quick_options(void **state)
+{
+	struct quick_opts q = {.rootfs = "/", .cmd = cmd, .n_cmd = 3};
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	q.memory = "64M";
+	q.cpus = "0.5";
+	q.pids = "20";
+	q.hostname = "box";
+	q.user = "";
+	q.read_only = true;
+	q.env[q.n_env++] = "PATH=/bin";
+	q.env[q.n_env++] = "FOO=bar";
+	q.volumes[q.n_volumes++] = "/tmp:/data:ro";
+	q.workdir = "/data";
+	spec_init(&spec);
+	assert_int_equal(quick_apply(&spec, &q, &err), 0);
+	assert_string_equal(spec.root_path, "/");
+	assert_true(spec.root_readonly);
+	assert_int_equal(spec.limits.memory_max, 64 << 20);
+	assert_int_equal(spec.limits.cpu_quota_us, 50000);
+	assert_int_equal(spec.limits.cpu_period_us, 100000);
+	assert_int_equal(spec.limits.pids_max, 20);
+	assert_string_equal(spec.hostname, "box");
+	assert_string_equal(spec.args[0], "/bin/sh");
+	assert_int_equal(spec.n_args, 3);
+	assert_string_equal(spec_getenv(&spec, "PATH"), "/bin");
+	assert_string_equal(spec_getenv(&spec, "FOO"), "bar");
+	assert_string_equal(spec_getenv(&spec, "TERM"), "xterm");
+	assert_string_equal(spec.cwd, "/data");
+	assert_true(spec.ns[CT_NS_USER].enabled);
+	assert_int_equal(spec.uid_maps[0].container_id, 0);
+	assert_int_equal(spec.uid_maps[0].host_id, QUICK_USERNS_HOST_ID);
+	assert_int_equal(spec.n_gid_maps, 1);
+	assert_int_equal(spec.n_mounts, 8);
+	assert_string_equal(spec.mounts[7].destination, "/data");
+	assert_string_equal(spec.mounts[7].source, "/tmp");
+	assert_int_equal(spec.mounts[7].flags, MS_BIND | MS_REC | MS_RDONLY);
+	assert_int_equal(spec_validate(&spec, &err), 0);
+	spec_free(&spec);
+
+	/* --net host: no network namespace at all */
+	q = (struct quick_opts){.rootfs = "/", .cmd = cmd, .n_cmd = 3, .net = "host"};
+	spec_init(&spec);
+	assert_int_equal(quick_apply(&spec, &q, &err), 0);
+	assert_false(spec.ns[CT_NS_NET].enabled);
+	assert_false(spec.root_readonly);
+	spec_free(&spec);
+}
+
+static void test_quick_bad_options(void **state)
+{
+	struct quick_opts q = {.rootfs = "/", .cmd = cmd, .n_cmd = 3};
+
+	(void)state;
+	q.memory = "abc";
+	quick_expect_error(&q, "--memory 'abc': not a size (expected e.g. 64M, 1G)");
+	q.memory = NULL;
+	q.cpus = "-1";
+	quick_expect_error(&q, "--cpus '-1': not a non-negative number");
+	q.cpus = "0";
+	quick_expect_error(&q, "--cpus '0': out of range (0.01..1024)");
+	q.cpus = NULL;
+	q.pids = "0";
+	quick_expect_error(&q, "--pids '0': out of range (1..4194304)");
+	q.pids = NULL;
+	q.net = "bridge";
+	quick_expect_error(&q, "--net 'bridge': expected none, loopback or host");
+	q.net = NULL;
+	q.volumes[q.n_volumes++] = "/tmp";
+	quick_expect_error(&q, "--volume '/tmp': expected SRC:DST[:ro]");
+	q.n_volumes = 0;
+	q.env[q.n_env++] = "NOEQUALS";
+	quick_expect_error(&q, "--env \"NOEQUALS\": expected NAME=VALUE");
+	q.n_env = 0;
+	q.rootfs = "/no/such/rootfs";
+	quick_expect_error(&q, "rootfs /no/such/rootfs");
+}
+
+static void test_bundle_too_big(void **state)
+{
+	char dir[] = "/tmp/test_container_spec.XXXXXX", path[64];
+	struct ct_spec spec;
+	vc_err err = {0};
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	/* sparse: the size check must come before reading */
+	assert_int_equal(ftruncate(fileno(f), 100 << 20), 0);
+	fclose(f);
+	spec_init(&spec);
+	assert_int_equal(spec_load_bundle(&spec, dir, &err), -1);
+	assert_non_null(strstr(err.msg, "104857600 bytes, more than the 4 MiB"));
+	spec_free(&spec);
+	unlink(path);
+	spec_init(&spec);
+	assert_int_equal(spec_load_bundle(&spec, dir, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
+	spec_free(&spec);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_default_config),
+	    cmocka_unit_test(test_json_path_errors),
+	    cmocka_unit_test(test_malformed_json),
+	    cmocka_unit_test(test_unknown_fields_counted),
+	    cmocka_unit_test(test_resources_and_seccomp),
+	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_mount_options),
+	    cmocka_unit_test(test_quick_options),
+	    cmocka_unit_test(test_quick_bad_options),
+	    cmocka_unit_test(test_bundle_too_big),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
