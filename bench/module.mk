@@ -1,0 +1,13 @@
+# bench/: build/bin/bench, the comparison of runners (see docs/measurement.md).
+BENCH_LIB_SRCS := $(filter-out bench/main.c,$(wildcard bench/*.c))
+BENCH_SRCS     := $(BENCH_LIB_SRCS) bench/main.c
+
+$(BIN)/bench: $(call objs,$(BENCH_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -ljansson -lm
+
+BINS += $(BIN)/bench
+
+$(eval $(call unit_test,test_bench_stats,tests/unit/test_bench_stats.c bench/stats.c,-lm))
+$(eval $(call unit_test,test_bench_report,tests/unit/test_bench_report.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))
+$(eval $(call unit_test,test_bench_diff,tests/unit/test_bench_diff.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))

@@ -1,0 +1,65 @@
+/* The runners: how each one is found, what it ships, how it is launched.
+ *
+ *   process       the bare static workload (the baseline)
+ *   container     vclab's `container run` on a rootfs holding the workload
+ *   runc, crun    the same rootfs as an OCI bundle
+ *   microvm       vclab's `vmm` with the minimal kernel and the initramfs
+ *   unikernel     vclab's `vmm` with the bare-metal ELF
+ *   qemu-microvm  qemu-system-x86_64 -M microvm -accel kvm, same kernel
+ */
+#ifndef BENCH_RUNNERS_H
+#define BENCH_RUNNERS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench.h"
+#include "error.h"
+#include "measure.h"
+#include "spawn.h"
+
+/* Where things are and what every run does. */
+struct bench_env {
+	char build[1024];             /* the build folder: bin/, guest/, bench/ */
+	char workdir[1100];           /* build/bench: bundle, layer, timings */
+	char *words[BENCH_MAX_WORDS]; /* workload key=value words */
+	size_t nwords;
+	int expect_status;    /* the workload's exit=CODE */
+	uint64_t guest_mem;   /* bytes of guest RAM for the VMs */
+	bool kvm;             /* /dev/kvm opens read-write */
+	char kvm_detail[128]; /* why not, when not */
+	enum cgroup_mode cgroup;
+};
+
+struct runner_def {
+	const char *name;
+	const char *kind; /* "process", "container", "vm" */
+	const char *summary;
+	/* Decide whether the runner can run here (else fill r->reason), fill
+	 * r->image and r->note, prepare what it needs. < 0 only on errors
+	 * that must stop the bench. */
+	int (*probe)(struct runner_result *r, const struct bench_env *env, vc_err *err);
+	/* Describe run number seq of this runner. */
+	int (*launch)(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err);
+};
+
+extern const struct runner_def runner_defs[];
+extern const size_t runner_ndefs;
+
+const struct runner_def *runner_def_find(const char *name);
+
+/* Parse "a,b,c" into definitions (the process baseline always first).
+ * "all" means every runner. */
+int runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err);
+
+/* Find an executable in $PATH. */
+int find_in_path(const char *name, char *out, size_t len);
+
+/* The OCI bundle (config.json + rootfs) and the gzip layer under
+ * env->workdir, shared by container, runc and crun. */
+int bundle_prepare(const struct bench_env *env, vc_err *err);
+int bundle_image(const struct bench_env *env, struct image *img, vc_err *err);
+void bundle_paths(const struct bench_env *env, char *bundle, char *rootfs, char *layer);
+
+#endif
