@@ -26,6 +26,7 @@ struct cg_backend {
 	/* Make the directories and write the limits (cg->root and cg->id set). */
 	int (*create)(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
 	int (*add_pid)(struct cgroup *cg, pid_t pid, vc_err *err);
+	int (*enter_self)(struct cgroup *cg, vc_err *err);
 	int (*memory_peak)(struct cgroup *cg, uint64_t *bytes, vc_err *err);
 	int (*oom_killed)(struct cgroup *cg, uint64_t *count, vc_err *err);
 	/* Leave every directory that holds the container empty of processes. */
@@ -59,6 +60,8 @@ int cg_join(char *buf, size_t len, const char *dir, const char *file, vc_err *er
 
 /* Write value to dir/file as one write(2), as a traced step. */
 int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err);
+/* The same without the trace step: for the child (cgroup_enter_self). */
+int cg_write_quiet(const char *dir, const char *file, const char *value, vc_err *err);
 int cg_writef(struct cgroup *cg, const char *dir, const char *file, vc_err *err, const char *fmt,
               ...) __attribute__((format(printf, 5, 6)));
 

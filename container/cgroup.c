@@ -156,7 +156,7 @@ bool cg_file_exists(const char *dir, const char *file)
 	return access(path, F_OK) == 0;
 }
 
-int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err)
+int cg_write_quiet(const char *dir, const char *file, const char *value, vc_err *err)
 {
 	char path[PATH_MAX], line[512];
 	size_t len;
@@ -182,6 +182,13 @@ int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *v
 		return vc_error(err, e, "cgroup: writing '%s' to %s", value, path);
 	if ((size_t)n != len)
 		return vc_error(err, 0, "cgroup: writing '%s' to %s: short write", value, path);
+	return 0;
+}
+
+int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err)
+{
+	if (cg_write_quiet(dir, file, value, err) < 0)
+		return -1;
 	if (cg->tl)
 		vc_step(cg->tl, "cgroup", "%s = %s in %s", file, value, dir);
 	return 0;
@@ -455,6 +462,11 @@ int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
 	if (cg->tl)
 		vc_step_begin(cg->tl);
 	return cg->ops->add_pid(cg, pid, err);
+}
+
+int cgroup_enter_self(struct cgroup *cg, vc_err *err)
+{
+	return cg->ops->enter_self(cg, err);
 }
 
 int cgroup_fd(struct cgroup *cg)

@@ -27,7 +27,8 @@
 #define PROG "cg_probe"
 
 static const char usage[] =
-    "usage: cg_probe [--root DIR] [--id ID] [--touch SIZE] [--trace] CASE [ARG]\n"
+    "usage: cg_probe [--root DIR] [--id ID] [--join parent] [--touch SIZE] [--trace]\n"
+    "                CASE [ARG]\n"
     "\n"
     "Create the cgroup vclab/ID (default ID: cgprobe-PID) with one limit, run a\n"
     "child into that limit, print the result as key=value words, remove the cgroup.\n"
@@ -53,7 +54,8 @@ static const char usage[] =
 struct probe {
 	const char *root;
 	char id[64];
-	uint64_t touch; /* memory case: bytes to touch, 0: 4 x the limit */
+	uint64_t touch;   /* memory case: bytes to touch, 0: 4 x the limit */
+	bool join_parent; /* --join parent: cgroup_add_pid instead */
 	struct vc_timeline *tl;
 };
 
@@ -65,43 +67,52 @@ struct child_fn {
 	bool cgns; /* give the child a cgroup namespace rooted at its cgroup */
 };
 
-/* Start fn in a child that runs inside cg, the way the runtime should. On
- * v2 clone3 puts the child in the cgroup atomically (and roots a new cgroup
- * namespace there); elsewhere the child waits on a pipe until its pid has
- * been written to cgroup.procs, so it never runs outside its limits, and
- * only then unshares its cgroup namespace. */
-static pid_t start_child(struct cgroup *cg, struct child_fn f, vc_err *err)
+/* Start fn in a child that runs inside cg, the way the runtime should:
+ *   v2:  clone3(CLONE_INTO_CGROUP) puts the child in the cgroup atomically
+ *        (and roots a new cgroup namespace there, CLONE_NEWCGROUP);
+ *   v1:  the child moves itself (cgroup_enter_self), then unshares its
+ *        cgroup namespace;
+ *   --join parent: the parent writes the child's pid (cgroup_add_pid).
+ * The child waits on a pipe until the parent is done, so it never runs
+ * outside its limits. */
+static pid_t start_child(const struct probe *p, struct cgroup *cg, struct child_fn f, vc_err *err)
 {
+	bool by_clone = !p->join_parent && cgroup_fd(cg) >= 0;
+	bool by_self = !p->join_parent && !by_clone;
 	int go[2];
-	bool placed = false;
 	pid_t pid = -1;
 	char c = 0;
 
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return vc_error(err, errno, "pipe");
-	if (cgroup_fd(cg) >= 0) {
+	if (by_clone) {
 		struct clone_args a = {.flags = CLONE_INTO_CGROUP | (f.cgns ? CLONE_NEWCGROUP : 0),
 		                       .exit_signal = SIGCHLD,
 		                       .cgroup = (uint64_t)cgroup_fd(cg)};
 
 		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-		placed = pid >= 0;
-	}
-	if (pid < 0)
+	} else {
 		pid = fork();
+	}
 	if (pid < 0) {
-		vc_error(err, errno, "fork");
+		vc_error(err, errno, by_clone ? "clone3 into %s" : "fork", cgroup_path(cg));
 		goto out;
 	}
 	if (pid == 0) {
+		vc_err cerr;
+
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* the parent gave up */
-		if (f.cgns && !placed && unshare(CLONE_NEWCGROUP) < 0)
+		if (by_self && cgroup_enter_self(cg, &cerr) < 0) {
+			vc_error_print(PROG " (child)", &cerr);
+			_exit(125);
+		}
+		if (f.cgns && !by_clone && unshare(CLONE_NEWCGROUP) < 0)
 			_exit(126);
 		_exit(f.fn(f.arg));
 	}
-	if (!placed && cgroup_add_pid(cg, pid, err) < 0) {
+	if (p->join_parent && cgroup_add_pid(cg, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		pid = -1;
@@ -251,7 +262,7 @@ static int case_memory(struct probe *p, const char *arg, vc_err *err)
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
 	touch = p->touch ? (size_t)p->touch : (size_t)limit * 4;
-	pid = start_child(cg, (struct child_fn){touch_memory, &touch, false}, err);
+	pid = start_child(p, cg, (struct child_fn){touch_memory, &touch, false}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	waitpid(pid, &status, 0);
@@ -290,7 +301,7 @@ static int case_pids(struct probe *p, const char *arg, vc_err *err)
 	}
 	job.report_fd = report[1];
 	job.cap = (unsigned)max + 50;
-	pid = start_child(cg, (struct child_fn){fork_until_refused, &job, false}, err);
+	pid = start_child(p, cg, (struct child_fn){fork_until_refused, &job, false}, err);
 	close(report[1]);
 	if (pid < 0) {
 		close(report[0]);
@@ -328,7 +339,7 @@ static int case_cpu(struct probe *p, const char *arg, vc_err *err)
 	lim.cpu_quota_us = (int64_t)(cpus * period);
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
-	pid = start_child(cg, (struct child_fn){spin, (void *)&spin_ms, false}, err);
+	pid = start_child(p, cg, (struct child_fn){spin, (void *)&spin_ms, false}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	wait4(pid, &status, 0, &ru);
@@ -354,7 +365,7 @@ static int case_cgns(struct probe *p, vc_err *err)
 		return -1;
 	fflush(stdout);
 	pid =
-	    start_child(cg,
+	    start_child(p, cg,
 	                (struct child_fn){show_own_cgroup,
 	                                  cgroup_mode(cg) == CG_MODE_V2 ? "0::" : ":memory:", true},
 	                err);
@@ -418,6 +429,10 @@ int main(int argc, char **argv)
 			vc_timeline_init(p.tl, "cg_probe", stderr);
 		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 			p.root = argv[++i];
+		} else if (!strcmp(argv[i], "--join") && i + 1 < argc) {
+			if (strcmp(argv[++i], "parent"))
+				return bad_usage("--join '%s': only 'parent' is known", argv[i]);
+			p.join_parent = true;
 		} else if (!strcmp(argv[i], "--touch") && i + 1 < argc) {
 			if (vc_parse_size(argv[++i], 1ull << 40, &p.touch, "--touch", &err) < 0) {
 				vc_error_print(PROG, &err);

@@ -456,7 +456,8 @@ static void test_v2_writes_every_limit(void **state)
 	assert_true(trace_has(&tl, want));
 
 	assert_int_equal(cgroup_add_pid(cg, 4242, &err), 0);
-	assert_string_equal(content("vclab/c1/cgroup.procs"), "4242\n");
+	assert_int_equal(cgroup_enter_self(cg, &err), 0);
+	assert_string_equal(content("vclab/c1/cgroup.procs"), "4242\n0\n");
 	assert_int_equal(cgroup_memory_peak(cg, &v, &err), 0);
 	assert_int_equal(v, 1234);
 	assert_int_equal(cgroup_oom_killed(cg, &v, &err), 0);
@@ -595,9 +596,13 @@ static void test_v1_writes_every_limit(void **state)
 	assert_false(exists("unified/vclab"));
 
 	assert_int_equal(cgroup_add_pid(cg, 4242, &err), 0);
+	assert_int_equal(cgroup_enter_self(cg, &err), 0);
 	for (i = 0; i < sizeof(v1_hierarchies) / sizeof(v1_hierarchies[0]); i++) {
 		snprintf(want, sizeof(want), "%s/vclab/c1/cgroup.procs", v1_hierarchies[i]);
 		assert_string_equal(content(want), "4242\n");
+		/* The child moves its own thread: "0" in tasks. */
+		snprintf(want, sizeof(want), "%s/vclab/c1/tasks", v1_hierarchies[i]);
+		assert_string_equal(content(want), "0\n");
 		snprintf(want, sizeof(want), "%s/vclab/c1", v1_hierarchies[i]);
 		empty_procs(want);
 	}
