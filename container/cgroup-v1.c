@@ -182,6 +182,9 @@ static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 		if (v1_make_dirs(cg, c, err) < 0)
 			return -1;
 	}
+	if (!cgroup_path(cg)[0])
+		return vc_error(err, ENOENT, "cgroup: no v1 memory, cpu or pids hierarchy under %s",
+		                cg->root);
 	if (cg_limits_need_memory(lim) && v1_memory(cg, lim, err) < 0)
 		return -1;
 	if (cg_limits_need_cpu(lim) && v1_cpu(cg, lim, err) < 0)

@@ -714,6 +714,27 @@ static void test_v1_missing_hierarchy(void **state)
 	assert_int_equal(cgroup_dirs(), 0);
 }
 
+static void test_v1_no_hierarchy_at_all(void **state)
+{
+	const char *const gone[] = {"memory", "cpu", "pids"};
+	char path[PATH_MAX];
+	struct cg_limits lim;
+	struct cgroup *cg;
+	vc_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", fake.root, gone[i]);
+		assert_int_equal(__real_rmdir(path), 0);
+		fake.baseline--;
+	}
+	cg_limits_init(&lim);
+	assert_int_equal(cgroup_create(fake.root, "n", &lim, NULL, &cg, &err), -1);
+	assert_non_null(strstr(err.msg, "no v1 memory, cpu or pids hierarchy under"));
+	assert_int_equal(cgroup_dirs(), 0);
+}
+
 static void test_bad_limits_and_ids(void **state)
 {
 	const char *bad_ids[] = {"", ".", "..", "a/b", "x y", "../../etc"};
@@ -762,6 +783,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_v1_missing_file_named, setup_v1, teardown),
 	    cmocka_unit_test_setup_teardown(test_v1_existing_id_refused, setup_v1, teardown),
 	    cmocka_unit_test_setup_teardown(test_v1_missing_hierarchy, setup_v1, teardown),
+	    cmocka_unit_test_setup_teardown(test_v1_no_hierarchy_at_all, setup_v1, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_limits_and_ids, setup_hybrid, teardown),
 	};
 
