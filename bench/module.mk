@@ -11,3 +11,4 @@ BINS += $(BIN)/bench
 $(eval $(call unit_test,test_bench_stats,tests/unit/test_bench_stats.c bench/stats.c,-lm))
 $(eval $(call unit_test,test_bench_report,tests/unit/test_bench_report.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))
 $(eval $(call unit_test,test_bench_diff,tests/unit/test_bench_diff.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))
+$(eval $(call unit_test,test_bench_args,tests/unit/test_bench_args.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))

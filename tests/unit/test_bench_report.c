@@ -1,0 +1,321 @@
+/* Unit tests of the bench's writers and reader: the JSON round trip, the
+ * reader's errors, the Markdown table and the SVG (well-formed XML). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../bench/report.h"
+#include "test_bench_fixture.h"
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_bench_report.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd);
+}
+
+static void tmp_path(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", tmpdir, name);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_json_round_trip(void **state)
+{
+	struct bench_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	char path[128];
+	vc_err err = {0};
+
+	(void)state;
+	fixture_result(a);
+	tmp_path(path, sizeof(path), "rt.json");
+	assert_int_equal(report_json_write(a, path, &err), 0);
+	assert_int_equal(report_json_read(path, b, &err), 0);
+
+	assert_string_equal(b->host.cpu, a->host.cpu);
+	assert_int_equal(b->host.cores, 2);
+	assert_string_equal(b->host.kvm_detail, a->host.kvm_detail);
+	assert_string_equal(b->host.runc, "runc version 1.1.5");
+	assert_string_equal(b->host.git, "abc123");
+	assert_int_equal(b->runs, 5);
+	assert_int_equal(b->warmup, 1);
+	assert_string_equal(b->workload, "sha256=4 touch=4");
+	assert_int_equal(b->nscale, 1);
+	assert_int_equal(b->scale[0], 10);
+	assert_int_equal(b->nrunners, 3);
+	for (size_t i = 0; i < 3; i++) {
+		struct runner_result *ra = &a->runner[i], *rb = &b->runner[i];
+
+		assert_string_equal(rb->name, ra->name);
+		assert_string_equal(rb->kind, ra->kind);
+		assert_int_equal(rb->state, ra->state);
+		assert_string_equal(rb->reason, ra->reason);
+		assert_string_equal(rb->command, ra->command);
+		assert_int_equal(rb->image.bytes, ra->image.bytes);
+		assert_int_equal(rb->runs_ok, ra->runs_ok);
+		for (int m = 0; m < MET_COUNT; m++) {
+			assert_int_equal(rb->samples[m].n, ra->samples[m].n);
+			for (size_t k = 0; k < ra->samples[m].n; k++)
+				assert_float_equal(rb->samples[m].v[k], ra->samples[m].v[k], 1e-9);
+			if (ra->stats[m].n)
+				assert_float_equal(rb->stats[m].median, ra->stats[m].median, 1e-9);
+		}
+	}
+	assert_float_equal(b->runner[1].startup_ratio, a->runner[1].startup_ratio, 1e-9);
+	assert_float_equal(b->runner[1].overhead_peak_kib, 1000, 1e-9);
+	assert_int_equal(b->runner[1].nphases, 1);
+	assert_string_equal(b->runner[1].phase[0].name, "clone3");
+	assert_float_equal(b->runner[1].phase[0].st.median, 0.6, 1e-9);
+	assert_int_equal(b->runner[1].nscale, 1);
+	assert_float_equal(b->runner[1].scale[0].st_host.median, 700, 1e-9);
+	assert_true(isnan(b->runner[2].startup_ratio));
+	bench_result_free(a);
+	bench_result_free(b);
+	free(a), free(b);
+}
+
+static void expect_read_error(const char *content, const char *needle)
+{
+	struct bench_result *r = calloc(1, sizeof(*r));
+	char path[128];
+	vc_err err = {0};
+
+	tmp_path(path, sizeof(path), "bad.json");
+	write_text(path, content);
+	assert_int_equal(report_json_read(path, r, &err), -1);
+	assert_non_null(strstr(err.msg, needle));
+	assert_non_null(strstr(err.msg, path)); /* names the input */
+	assert_null(strchr(err.msg, '\n'));     /* one line */
+	assert_int_equal(r->nrunners, 0);
+	free(r);
+}
+
+static void test_json_read_rejects_malformed(void **state)
+{
+	(void)state;
+	expect_read_error("{\"schema\": \"vclab-bench/1\", ", "invalid JSON");
+}
+
+static void test_json_read_rejects_other_schema(void **state)
+{
+	(void)state;
+	expect_read_error("{\"schema\": \"something-else\"}", "not a bench result");
+	expect_read_error("[1, 2, 3]", "not a bench result");
+}
+
+static void test_json_read_rejects_bad_runner(void **state)
+{
+	(void)state;
+	expect_read_error("{\"schema\": \"vclab-bench/1\", \"settings\": {}, \"runners\": "
+	                  "[{\"name\": \"x\", \"state\": \"maybe\", \"metrics\": {}}]}",
+	                  "runners[0]");
+}
+
+static void test_json_read_missing_file(void **state)
+{
+	struct bench_result *r = calloc(1, sizeof(*r));
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(report_json_read("/nonexistent/bench.json", r, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/bench.json"));
+	assert_int_not_equal(err.errnum, 0);
+	free(r);
+}
+
+/* Print with fn into a string. */
+static char *print_to_string(void (*fn)(const struct bench_result *, FILE *),
+                             const struct bench_result *res)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fn(res, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_markdown_table(void **state)
+{
+	struct bench_result *res = calloc(1, sizeof(*res));
+	char *md;
+
+	(void)state;
+	fixture_result(res);
+	md = print_to_string(report_md_print, res);
+	assert_non_null(strstr(md, "| runner | status | startup median |"));
+	assert_non_null(strstr(md, "| process | ok (5 runs) | 1.20 ms |"));
+	/* container: median 10.2 ms, 8.5x the process */
+	assert_non_null(strstr(md, "| container | ok (5 runs) | 10.2 ms |"));
+	assert_non_null(strstr(md, "| 8.5x |"));
+	/* overhead at peak: 3002 - 2002 KiB */
+	assert_non_null(strstr(md, "+1000 KiB"));
+	assert_non_null(strstr(md, "| microvm | unavailable: no /dev/kvm: No such file or "
+	                           "directory |"));
+	assert_non_null(strstr(md, "| container | clone3 | 0.60 ms |"));
+	assert_non_null(strstr(md, "| container | 10 | 20.0 ms | 600 KiB | 700 KiB |"));
+	assert_non_null(strstr(md, "workload `sha256=4 touch=4`"));
+	free(md);
+	bench_result_free(res);
+	free(res);
+}
+
+/* A small XML well-formedness check: tags nest and close, attribute
+ * values are quoted, text has no raw '<' and every '&' starts an entity. */
+static int xml_well_formed(const char *s)
+{
+	char stack[64][32];
+	int depth = 0, roots = 0;
+
+	while (*s) {
+		if (*s == '&') {
+			if (strncmp(s, "&lt;", 4) && strncmp(s, "&gt;", 4) &&
+			    strncmp(s, "&amp;", 5) && strncmp(s, "&quot;", 6))
+				return 0;
+			s++;
+		} else if (*s == '<') {
+			const char *end = strchr(s, '>');
+			int closing = s[1] == '/', self = end && end[-1] == '/';
+			char name[32];
+			size_t n;
+
+			if (!end)
+				return 0;
+			if (s[1] == '?') {
+				s = end + 1;
+				continue;
+			}
+			for (const char *q = s + 1; q < end; q++)
+				if (*q == '<' || (*q == '=' && q[1] != '"'))
+					return 0;
+			n = strcspn(s + 1 + closing, " />\n");
+			if (n == 0 || n >= sizeof(name))
+				return 0;
+			memcpy(name, s + 1 + closing, n);
+			name[n] = '\0';
+			if (closing) {
+				if (depth == 0 || strcmp(stack[depth - 1], name))
+					return 0;
+				depth--;
+			} else if (!self) {
+				if (depth == 0)
+					roots++;
+				if (depth == 64)
+					return 0;
+				snprintf(stack[depth++], sizeof(stack[0]), "%s", name);
+			}
+			s = end + 1;
+		} else {
+			if (*s == '>')
+				return 0;
+			s++;
+		}
+	}
+	return depth == 0 && roots == 1;
+}
+
+static void test_xml_checker_can_fail(void **state)
+{
+	(void)state;
+	assert_true(xml_well_formed("<?xml version=\"1.0\"?><a><b x=\"1\"/>t &amp; u</a>"));
+	assert_false(xml_well_formed("<a><b></a></b>"));
+	assert_false(xml_well_formed("<a>x & y</a>"));
+	assert_false(xml_well_formed("<a>"));
+	assert_false(xml_well_formed("<a x=1></a>"));
+}
+
+static void test_svg_is_well_formed(void **state)
+{
+	struct bench_result *res = calloc(1, sizeof(*res));
+	char *svg;
+
+	(void)state;
+	fixture_result(res);
+	svg = print_to_string(report_svg_print, res);
+	assert_true(xml_well_formed(svg));
+	assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+	/* one panel per metric, one bar per measured runner in each time panel */
+	assert_non_null(strstr(svg, "Startup: spawn to ready line"));
+	assert_non_null(strstr(svg, "Memory overhead at peak"));
+	assert_non_null(strstr(svg, "Image to ship"));
+	assert_non_null(strstr(svg, "class=\"err\""));
+	assert_non_null(strstr(svg, ">unavailable<"));
+	free(svg);
+	bench_result_free(res);
+	free(res);
+}
+
+static void test_svg_escapes_text(void **state)
+{
+	struct bench_result *res = calloc(1, sizeof(*res));
+	char *svg;
+
+	(void)state;
+	fixture_result(res);
+	snprintf(res->workload, sizeof(res->workload), "a<b & \"c\"");
+	svg = print_to_string(report_svg_print, res);
+	assert_true(xml_well_formed(svg));
+	assert_non_null(strstr(svg, "a&lt;b &amp; &quot;c&quot;"));
+	free(svg);
+	bench_result_free(res);
+	free(res);
+}
+
+static void test_write_to_missing_dir_fails(void **state)
+{
+	struct bench_result *res = calloc(1, sizeof(*res));
+	vc_err err = {0};
+
+	(void)state;
+	fixture_result(res);
+	assert_int_equal(report_md_write(res, "/nonexistent/dir/bench.md", &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/dir/bench.md"));
+	bench_result_free(res);
+	free(res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_json_round_trip),
+	    cmocka_unit_test(test_json_read_rejects_malformed),
+	    cmocka_unit_test(test_json_read_rejects_other_schema),
+	    cmocka_unit_test(test_json_read_rejects_bad_runner),
+	    cmocka_unit_test(test_json_read_missing_file),
+	    cmocka_unit_test(test_markdown_table),
+	    cmocka_unit_test(test_xml_checker_can_fail),
+	    cmocka_unit_test(test_svg_is_well_formed),
+	    cmocka_unit_test(test_svg_escapes_text),
+	    cmocka_unit_test(test_write_to_missing_dir_fails),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
