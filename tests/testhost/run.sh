@@ -114,7 +114,7 @@ for m in $modules_kvm; do
 done
 
 # --- temp dir, cleaned up on every path ----------------------------------------
-tmp=$(mktemp -d /tmp/vclab-testhost.XXXXXX) || die "cannot create a temp dir"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vclab-testhost.XXXXXX") || die "cannot create a temp dir"
 qemu_pid=""
 # shellcheck disable=SC2317 # called by the traps below
 cleanup() {
