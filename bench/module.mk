@@ -12,3 +12,4 @@ $(eval $(call unit_test,test_bench_stats,tests/unit/test_bench_stats.c bench/sta
 $(eval $(call unit_test,test_bench_report,tests/unit/test_bench_report.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))
 $(eval $(call unit_test,test_bench_diff,tests/unit/test_bench_diff.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))
 $(eval $(call unit_test,test_bench_args,tests/unit/test_bench_args.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lm))
+$(eval $(call unit_test,test_bench_spawn,tests/unit/test_bench_spawn.c bench/spawn.c bench/measure.c $(COMMON_SRCS),-lm))
