@@ -16,6 +16,7 @@ struct cg_dir {
 	char path[PATH_MAX];
 	const char *controller; /* v1 hierarchy name, "" on v2 */
 	bool parent;            /* the shared vclab/ directory, not ours alone */
+	int join_fd;            /* its join_file, open for cgroup_enter_self, or -1 */
 };
 
 struct cgroup;
@@ -26,7 +27,9 @@ struct cg_backend {
 	/* Make the directories and write the limits (cg->root and cg->id set). */
 	int (*create)(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
 	int (*add_pid)(struct cgroup *cg, pid_t pid, vc_err *err);
-	int (*enter_self)(struct cgroup *cg, vc_err *err);
+	/* Where a process moves itself by writing "0": v1 "tasks" (one
+	 * thread, no global lock), v2 "cgroup.procs". */
+	const char *join_file;
 	int (*memory_peak)(struct cgroup *cg, uint64_t *bytes, vc_err *err);
 	int (*oom_killed)(struct cgroup *cg, uint64_t *count, vc_err *err);
 	/* Leave every directory that holds the container empty of processes. */
@@ -60,8 +63,6 @@ int cg_join(char *buf, size_t len, const char *dir, const char *file, vc_err *er
 
 /* Write value to dir/file as one write(2), as a traced step. */
 int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err);
-/* The same without the trace step: for the child (cgroup_enter_self). */
-int cg_write_quiet(const char *dir, const char *file, const char *value, vc_err *err);
 int cg_writef(struct cgroup *cg, const char *dir, const char *file, vc_err *err, const char *fmt,
               ...) __attribute__((format(printf, 5, 6)));
 

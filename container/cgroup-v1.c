@@ -210,20 +210,6 @@ static int v1_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
 	return 0;
 }
 
-static int v1_enter_self(struct cgroup *cg, vc_err *err)
-{
-	unsigned i;
-
-	/* "0" in tasks moves the caller's own thread, for which the kernel
-	 * skips the global threadgroup lock that a pid written to
-	 * cgroup.procs takes (a whole RCU grace period: ~7 ms here). The
-	 * caller is single-threaded, so its thread is the whole process. */
-	for (i = 0; i < cg->ndirs; i++)
-		if (!cg->dirs[i].parent && cg_write_quiet(cg->dirs[i].path, "tasks", "0", err) < 0)
-			return -1;
-	return 0;
-}
-
 static const char *v1_memory_dir(struct cgroup *cg, vc_err *err)
 {
 	const char *dir = cg_dir_of(cg, "memory");
@@ -263,7 +249,7 @@ const struct cg_backend cg_backend_v1 = {
     .name = "cgroup v1",
     .create = v1_create,
     .add_pid = v1_add_pid,
-    .enter_self = v1_enter_self,
+    .join_file = "tasks",
     .memory_peak = v1_memory_peak,
     .oom_killed = v1_oom_killed,
     .kill_all = v1_kill_all,

@@ -192,11 +192,6 @@ static int v2_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
 	return cg_writef(cg, cgroup_path(cg), "cgroup.procs", err, "%d", (int)pid);
 }
 
-static int v2_enter_self(struct cgroup *cg, vc_err *err)
-{
-	return cg_write_quiet(cgroup_path(cg), "cgroup.procs", "0", err);
-}
-
 static int v2_memory_peak(struct cgroup *cg, uint64_t *bytes, vc_err *err)
 {
 	return cg_read_u64(cgroup_path(cg), "memory.peak", bytes, err);
@@ -222,7 +217,7 @@ const struct cg_backend cg_backend_v2 = {
     .name = "cgroup v2",
     .create = v2_create,
     .add_pid = v2_add_pid,
-    .enter_self = v2_enter_self,
+    .join_file = "cgroup.procs",
     .memory_peak = v2_memory_peak,
     .oom_killed = v2_oom_killed,
     .kill_all = v2_kill_all,

@@ -156,7 +156,7 @@ bool cg_file_exists(const char *dir, const char *file)
 	return access(path, F_OK) == 0;
 }
 
-int cg_write_quiet(const char *dir, const char *file, const char *value, vc_err *err)
+static int write_line(const char *dir, const char *file, const char *value, vc_err *err)
 {
 	char path[PATH_MAX], line[512];
 	size_t len;
@@ -187,7 +187,7 @@ int cg_write_quiet(const char *dir, const char *file, const char *value, vc_err 
 
 int cg_write(struct cgroup *cg, const char *dir, const char *file, const char *value, vc_err *err)
 {
-	if (cg_write_quiet(dir, file, value, err) < 0)
+	if (write_line(dir, file, value, err) < 0)
 		return -1;
 	if (cg->tl)
 		vc_step(cg->tl, "cgroup", "%s = %s in %s", file, value, dir);
@@ -288,6 +288,7 @@ int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool p
 	snprintf(d->path, sizeof(d->path), "%s", path);
 	d->controller = controller;
 	d->parent = parent;
+	d->join_fd = -1;
 	if (cg->tl)
 		vc_step(cg->tl, "cgroup", "mkdir %s", path);
 	return 0;
@@ -393,8 +394,47 @@ static int remove_dirs(struct cgroup *cg, bool also_parents, vc_err *err)
 	return rc;
 }
 
+static void close_join_fds(struct cgroup *cg)
+{
+	unsigned i;
+
+	for (i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].join_fd >= 0) {
+			close(cg->dirs[i].join_fd);
+			cg->dirs[i].join_fd = -1;
+		}
+}
+
+/* Open the join file of each container directory now, while we have the
+ * host's privileges and mounts: the child writes "0" to them after it has
+ * entered a user namespace or pivoted (the kernel checks the opener's
+ * credentials). O_CLOEXEC: they go away when the container execs. */
+static int open_join_fds(struct cgroup *cg, vc_err *err)
+{
+	char path[PATH_MAX];
+	unsigned i;
+
+	for (i = 0; i < cg->ndirs; i++) {
+		struct cg_dir *d = &cg->dirs[i];
+
+		if (d->parent)
+			continue;
+		if (cg_join(path, sizeof(path), d->path, cg->ops->join_file, err) < 0)
+			return -1;
+		d->join_fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (d->join_fd < 0)
+			return vc_error(err, errno, "cgroup: opening %s", path);
+	}
+	if (cg->tl)
+		vc_step(cg->tl, "cgroup", "opened %s in %s%s for the child to join by itself",
+		        cg->ops->join_file, cgroup_path(cg),
+		        cg->mode == CG_MODE_V2 ? "" : " and the other hierarchies");
+	return 0;
+}
+
 static void cgroup_free(struct cgroup *cg)
 {
+	close_join_fds(cg);
 	if (cg->dirfd >= 0)
 		close(cg->dirfd);
 	free(cg);
@@ -445,10 +485,11 @@ int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
 	if (tl)
 		vc_step(tl, "cgroup", "%s layout at %s (statfs), using the %s backend",
 		        cgroup_mode_name(mode), root, cg->ops->name);
-	if (cg->ops->create(cg, lim, err) < 0) {
+	if (cg->ops->create(cg, lim, err) < 0 || open_join_fds(cg, err) < 0) {
 		vc_err ignored;
 
 		/* Nothing runs in the new directories yet: just remove them. */
+		close_join_fds(cg);
 		remove_dirs(cg, true, &ignored);
 		cgroup_free(cg);
 		return -1;
@@ -466,7 +507,19 @@ int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
 
 int cgroup_enter_self(struct cgroup *cg, vc_err *err)
 {
-	return cg->ops->enter_self(cg, err);
+	unsigned i;
+
+	for (i = 0; i < cg->ndirs; i++) {
+		const struct cg_dir *d = &cg->dirs[i];
+
+		/* "0" is the caller: no pid to translate across namespaces. */
+		if (d->join_fd >= 0 && write(d->join_fd, "0\n", 2) != 2)
+			return vc_error(err, errno,
+			                "cgroup: moving this process into %s (writing "
+			                "'0' to %s)",
+			                d->path, cg->ops->join_file);
+	}
+	return 0;
 }
 
 int cgroup_fd(struct cgroup *cg)
@@ -516,6 +569,7 @@ int cgroup_destroy(struct cgroup *cg, vc_err *err)
 		return 0;
 	if (cg->tl)
 		vc_step_begin(cg->tl);
+	close_join_fds(cg);
 	if (cg->ops->kill_all(cg, err) < 0)
 		rc = -1;
 	/* Try to remove the directories even when a process survived: the

@@ -71,13 +71,14 @@ int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
  * cgroup_enter_self from the child where it can. */
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err);
 
-/* Called by the child itself, between clone and exec, while it still has
- * the host's privileges and mounts (before entering a new user namespace,
- * before pivot_root): move the calling single-threaded process into the
- * cgroup. v1: "0" into tasks of each hierarchy, which the kernel does
- * without the global lock (~0.06 ms instead of ~7 ms); v2: "0" into
- * cgroup.procs (clone3 with cgroup_fd is better there). Not traced: the
- * child's timeline is not the parent's. */
+/* Called by the child itself, between clone and exec: move the calling
+ * single-threaded process into the cgroup by writing "0" to files that
+ * cgroup_create opened (O_CLOEXEC), so it works after the child entered a
+ * new user namespace or pivot_root (the kernel checks the opener's
+ * credentials, Linux >= 5.16). v1: "tasks" of each hierarchy, which the
+ * kernel does without its global lock (~0.06 ms instead of ~7 ms);
+ * v2: "cgroup.procs" (clone3 with cgroup_fd is better there). Not traced:
+ * the child's timeline is not the parent's. */
 int cgroup_enter_self(struct cgroup *cg, vc_err *err);
 
 /* v2: an O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP);

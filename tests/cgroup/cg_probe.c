@@ -27,7 +27,7 @@
 #define PROG "cg_probe"
 
 static const char usage[] =
-    "usage: cg_probe [--root DIR] [--id ID] [--join parent] [--touch SIZE] [--trace]\n"
+    "usage: cg_probe [--root DIR] [--id ID] [--join HOW] [--touch SIZE] [--trace]\n"
     "                CASE [ARG]\n"
     "\n"
     "Create the cgroup vclab/ID (default ID: cgprobe-PID) with one limit, run a\n"
@@ -55,7 +55,7 @@ struct probe {
 	const char *root;
 	char id[64];
 	uint64_t touch;   /* memory case: bytes to touch, 0: 4 x the limit */
-	bool join_parent; /* --join parent: cgroup_add_pid instead */
+	const char *join; /* --join: "parent" (cgroup_add_pid), "self", NULL: best */
 	struct vc_timeline *tl;
 };
 
@@ -64,7 +64,8 @@ struct probe {
 struct child_fn {
 	int (*fn)(void *arg);
 	void *arg;
-	bool cgns; /* give the child a cgroup namespace rooted at its cgroup */
+	bool cgns;   /* give the child a cgroup namespace rooted at its cgroup */
+	bool userns; /* the child enters a user namespace before it joins */
 };
 
 /* Start fn in a child that runs inside cg, the way the runtime should:
@@ -72,13 +73,15 @@ struct child_fn {
  *        (and roots a new cgroup namespace there, CLONE_NEWCGROUP);
  *   v1:  the child moves itself (cgroup_enter_self), then unshares its
  *        cgroup namespace;
- *   --join parent: the parent writes the child's pid (cgroup_add_pid).
+ *   --join parent: the parent writes the child's pid (cgroup_add_pid);
+ *   --join self: the child moves itself on v2 too.
  * The child waits on a pipe until the parent is done, so it never runs
  * outside its limits. */
 static pid_t start_child(const struct probe *p, struct cgroup *cg, struct child_fn f, vc_err *err)
 {
-	bool by_clone = !p->join_parent && cgroup_fd(cg) >= 0;
-	bool by_self = !p->join_parent && !by_clone;
+	bool by_parent = p->join && !strcmp(p->join, "parent");
+	bool by_clone = !p->join && cgroup_fd(cg) >= 0;
+	bool by_self = !by_parent && !by_clone;
 	int go[2];
 	pid_t pid = -1;
 	char c = 0;
@@ -104,6 +107,8 @@ static pid_t start_child(const struct probe *p, struct cgroup *cg, struct child_
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* the parent gave up */
+		if (f.userns && unshare(CLONE_NEWUSER) < 0)
+			_exit(124);
 		if (by_self && cgroup_enter_self(cg, &cerr) < 0) {
 			vc_error_print(PROG " (child)", &cerr);
 			_exit(125);
@@ -112,7 +117,7 @@ static pid_t start_child(const struct probe *p, struct cgroup *cg, struct child_
 			_exit(126);
 		_exit(f.fn(f.arg));
 	}
-	if (p->join_parent && cgroup_add_pid(cg, pid, err) < 0) {
+	if (by_parent && cgroup_add_pid(cg, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		pid = -1;
@@ -262,7 +267,7 @@ static int case_memory(struct probe *p, const char *arg, vc_err *err)
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
 	touch = p->touch ? (size_t)p->touch : (size_t)limit * 4;
-	pid = start_child(p, cg, (struct child_fn){touch_memory, &touch, false}, err);
+	pid = start_child(p, cg, (struct child_fn){touch_memory, &touch, false, false}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	waitpid(pid, &status, 0);
@@ -301,7 +306,7 @@ static int case_pids(struct probe *p, const char *arg, vc_err *err)
 	}
 	job.report_fd = report[1];
 	job.cap = (unsigned)max + 50;
-	pid = start_child(p, cg, (struct child_fn){fork_until_refused, &job, false}, err);
+	pid = start_child(p, cg, (struct child_fn){fork_until_refused, &job, false, false}, err);
 	close(report[1]);
 	if (pid < 0) {
 		close(report[0]);
@@ -339,7 +344,7 @@ static int case_cpu(struct probe *p, const char *arg, vc_err *err)
 	lim.cpu_quota_us = (int64_t)(cpus * period);
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
-	pid = start_child(p, cg, (struct child_fn){spin, (void *)&spin_ms, false}, err);
+	pid = start_child(p, cg, (struct child_fn){spin, (void *)&spin_ms, false, false}, err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	wait4(pid, &status, 0, &ru);
@@ -353,7 +358,9 @@ static int case_cpu(struct probe *p, const char *arg, vc_err *err)
 	return finish(cg, rc, err);
 }
 
-static int case_cgns(struct probe *p, vc_err *err)
+/* cgns: a cgroup namespace rooted at the container's cgroup; userns: the
+ * child joins from inside a new user namespace. */
+static int case_inside(struct probe *p, bool cgns, bool userns, vc_err *err)
 {
 	struct cg_limits lim;
 	struct cgroup *cg;
@@ -364,11 +371,11 @@ static int case_cgns(struct probe *p, vc_err *err)
 	if (make_cgroup(p, &lim, &cg, err) < 0)
 		return -1;
 	fflush(stdout);
-	pid =
-	    start_child(p, cg,
-	                (struct child_fn){show_own_cgroup,
-	                                  cgroup_mode(cg) == CG_MODE_V2 ? "0::" : ":memory:", true},
-	                err);
+	pid = start_child(
+	    p, cg,
+	    (struct child_fn){show_own_cgroup,
+	                      cgroup_mode(cg) == CG_MODE_V2 ? "0::" : ":memory:", cgns, userns},
+	    err);
 	if (pid < 0)
 		return finish(cg, -1, err);
 	waitpid(pid, &status, 0);
@@ -430,9 +437,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 			p.root = argv[++i];
 		} else if (!strcmp(argv[i], "--join") && i + 1 < argc) {
-			if (strcmp(argv[++i], "parent"))
-				return bad_usage("--join '%s': only 'parent' is known", argv[i]);
-			p.join_parent = true;
+			p.join = argv[++i];
+			if (strcmp(p.join, "parent") && strcmp(p.join, "self"))
+				return bad_usage("--join '%s': use parent or self", p.join);
 		} else if (!strcmp(argv[i], "--touch") && i + 1 < argc) {
 			if (vc_parse_size(argv[++i], 1ull << 40, &p.touch, "--touch", &err) < 0) {
 				vc_error_print(PROG, &err);
@@ -462,7 +469,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "cpu"))
 		rc = case_cpu(&p, arg, &err);
 	else if (!strcmp(cmd, "cgns"))
-		rc = case_cgns(&p, &err);
+		rc = case_inside(&p, true, false, &err);
+	else if (!strcmp(cmd, "userns"))
+		rc = case_inside(&p, false, true, &err);
 	else if (!strcmp(cmd, "bad-cpu"))
 		rc = case_bad_cpu(&p, &err);
 	else

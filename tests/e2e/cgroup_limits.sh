@@ -117,6 +117,19 @@ test_cgroup_namespace_rooted_at_container() {
 	assert_no_debris
 }
 
+test_child_joins_from_user_namespace() {
+	setup
+	# cgroup_enter_self writes "0" to files the parent opened: it works
+	# after the child has entered a user namespace (no host privileges).
+	probe uns --join self userns
+	assert_eq "$(value inside)" "/vclab/$PREFIX-uns" "the child's cgroup"
+	assert_no_debris
+	# And when the parent moves the child instead (cgroup_add_pid).
+	probe unsp --join parent userns
+	assert_eq "$(value inside)" "/vclab/$PREFIX-unsp" "the child's cgroup"
+	assert_no_debris
+}
+
 test_rejected_value_one_line_error() {
 	setup
 	assert_one_line_error "$PROBE" --id "$PREFIX-bad" bad-cpu
