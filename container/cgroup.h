@@ -61,8 +61,11 @@ struct cgroup;
  * hierarchies (for accounting even without limits) and in cpuset and blkio
  * when a limit needs them; on v2 it is one directory, with the controllers
  * enabled in the parents' cgroup.subtree_control. Each mkdir and file write
- * is a traced step on tl (may be NULL). On failure everything created is
- * removed and the error names the file, the value and the kernel's reason. */
+ * is a traced step on tl (may be NULL; add_pid and destroy trace on it
+ * too, so it must outlive cg). It also opens the files cgroup_enter_self
+ * writes to. On failure everything created is removed and the error names
+ * the file, the value and the kernel's reason:
+ *   cgroup: writing '100 100000' to /sys/fs/cgroup/vclab/ID/cpu.max: Invalid argument */
 int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
                   struct vc_timeline *tl, struct cgroup **out, vc_err *err);
 
