@@ -37,6 +37,7 @@ $(BUILD)/baremetal/%.o: %.S guest/module.mk
 	$(CC) $(BM_CFLAGS) -c -o $@ $<
 
 $(BUILD)/guest/baremetal.elf: $(BM_OBJS) guest/baremetal/link.ld
+	@mkdir -p $(@D)
 	$(CC) $(BM_LDFLAGS) -o $@ $(BM_OBJS)
 
 -include $(BM_OBJS:.o=.d)
