@@ -33,8 +33,9 @@
 	.quad pvh_start                 /* 32-bit entry, a physical address */
 	.balign 4
 
-/* Zero .bss, then point rsp at the top of our stack. No call: the loader
- * gives us no stack, so nothing may be pushed before this. */
+/* Zero .bss (a few bytes: the loader should have, but it costs nothing),
+ * then point rsp at the top of our stack. No call: the loader gives us no
+ * stack, so nothing may be pushed before this. */
 .macro zero_bss_and_set_stack
 	lea __bss_start(%rip), %rdi
 	lea __bss_end(%rip), %rcx
@@ -112,7 +113,7 @@ pvh_long_mode:
 	mov %eax, %ss
 	/* Borrow our stack to read the start info in C, then enter exactly as
 	 * a vclab VMM would: so booting under QEMU also tests _start. (_start
-	 * clears .bss, stack included; nothing there is live by then.) */
+	 * resets rsp; nothing on the stack is live by then.) */
 	lea stack_top(%rip), %rsp
 	mov %esi, %edi                  /* zero-extends: start_info is < 4 GiB */
 	call bm_pvh_boot_args           /* rax = command line, rdx = RAM size */
@@ -142,8 +143,10 @@ pvh_pdpt:
 pvh_pd:
 	.skip 4096
 
-	.section .bss
+/* The stack, outside .bss too: nothing needs it zeroed, and clearing
+ * 128 KiB would touch 32 pages (each a fault the host must serve) before the
+ * guest does any work. job.c hashes in 64 KiB chunks on the stack. */
+	.section .stack, "aw", @nobits
 	.balign 16
-	/* job.c hashes in 64 KiB chunks on the stack. */
 	.skip 128 * 1024
 stack_top:
