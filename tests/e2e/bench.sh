@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# End-to-end tests of build/bin/bench: a real `bench run --compare --runs 3`
+# on this host (process and container rows real; VM rows real only where KVM
+# works, else listed with the reason), the files it writes, `bench diff`,
+# and bad input.
+. "$(dirname "$0")/../lib.sh"
+
+BENCH=$BIN/bench
+WORK=$(mktemp -d /tmp/e2e-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+VM_RUNNERS="microvm unikernel qemu-microvm"
+
+need_tools() {
+	[ -x "$BENCH" ] || fail "$BENCH not built (make build/bin/bench)"
+	command -v jq >/dev/null || skip "jq not installed (scripts/deps.sh testhost)"
+}
+
+# One shared --compare run (the slow part), made by the first test needing it.
+compare_run() {
+	need_tools
+	if [ ! -f "$WORK/compare.done" ]; then
+		"$BENCH" run --compare --runs 3 --warmup 1 --timeout 30 --quiet \
+			--json "$WORK/b.json" --markdown "$WORK/b.md" --svg "$WORK/b.svg" \
+			>"$WORK/compare.out" 2>&1 || fail "bench run --compare failed: $(tail -c 600 "$WORK/compare.out")"
+		touch "$WORK/compare.done"
+	fi
+	J=$WORK/b.json
+}
+
+runner() { # NAME FIELD: a field of one runner in the JSON
+	jq -r --arg n "$1" ".runners[] | select(.name == \$n) | $2" "$J"
+}
+
+test_compare_json_has_host_and_settings() {
+	compare_run
+	assert_eq "$(jq -r .schema "$J")" "vclab-bench/1" "schema"
+	assert_eq "$(jq -r .settings.runs "$J")" 3 "runs"
+	assert_eq "$(jq -r .settings.warmup "$J")" 1 "warm-ups"
+	jq -e '.host.cores > 0 and (.host.cpu | length > 0) and (.host.kernel | startswith("Linux"))
+		and (.host.kvm | type == "boolean") and (.host.cgroup | length > 0)
+		and (.host.git | length > 0) and (.host.peers | has("runc") and has("crun") and has("qemu"))' \
+		"$J" >/dev/null || fail "host record incomplete: $(jq -c .host "$J")"
+}
+
+test_compare_lists_every_runner() {
+	compare_run
+	for r in process container runc crun $VM_RUNNERS; do
+		assert_eq "$(runner "$r" .name)" "$r" "runner $r in the JSON"
+		assert_contains "$(cat "$WORK/b.md")" "| $r |" "runner $r in the Markdown"
+	done
+}
+
+test_process_row_is_real() {
+	compare_run
+	assert_eq "$(runner process .state)" ok "process state"
+	assert_eq "$(runner process .runs_ok)" 3 "process runs"
+	assert_eq "$(runner process '.metrics.startup_ms.samples | length')" 3 "process startup samples"
+	jq -e '.runners[] | select(.name == "process") | .metrics.startup_ms.median > 0
+		and .metrics.completion_ms.median >= .metrics.startup_ms.median
+		and .metrics.mem_peak_kib.median > 0 and .image.bytes > 0 and .startup_ratio == 1' \
+		"$J" >/dev/null || fail "process figures: $(runner process -c)"
+}
+
+test_container_row_is_real() {
+	compare_run
+	[ -x "$BIN/container" ] || {
+		assert_eq "$(runner container .state)" unavailable "container without its binary"
+		assert_contains "$(runner container .reason)" "not built: build/bin/container missing" "reason"
+		return 0
+	}
+	assert_eq "$(runner container .state)" ok "container state ($(runner container .reason))"
+	assert_eq "$(runner container '.metrics.startup_ms.samples | length')" 3 "container samples"
+	# its own phases came from container --timings
+	[ "$(runner container '.phases | length')" -gt 1 ] || fail "no phases from --timings"
+	# the image is the gzip layer of a rootfs holding the workload
+	jq -e '.runners[] | select(.name == "container") | .image.bytes > 0
+		and (.image.parts | map(.name) | index("layer.tar.gz") != null)' "$J" >/dev/null ||
+		fail "container image: $(runner container -c .image)"
+}
+
+test_peer_runtimes_rows() {
+	compare_run
+	for r in runc crun; do
+		if command -v "$r" >/dev/null; then
+			assert_eq "$(runner "$r" .state)" ok "$r state ($(runner "$r" .reason))"
+			assert_eq "$(runner "$r" .runs_ok)" 3 "$r runs"
+		else
+			assert_eq "$(runner "$r" .state)" unavailable "$r not installed"
+			assert_contains "$(runner "$r" .reason)" "not installed" "$r reason"
+		fi
+	done
+	if [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		assert_contains "$(runner crun .note)" "/sys/fs/cgroup/unified unmounted" "crun note"
+		assert_contains "$(cat "$WORK/b.md")" "crun refuses hybrid cgroup hosts" "crun note in table"
+	fi
+}
+
+# VM rows are real where KVM works; elsewhere they stay, with the reason.
+test_vm_rows_are_real_or_explained() {
+	compare_run
+	for r in $VM_RUNNERS; do
+		state=$(runner "$r" .state)
+		case $state in
+		ok)
+			assert_eq "$(runner "$r" '.metrics.startup_ms.samples | length')" 3 "$r samples"
+			;;
+		unavailable | failed)
+			[ -n "$(runner "$r" .reason)" ] || fail "$r is $state without a reason"
+			assert_contains "$(cat "$WORK/b.md")" "| $r | $state: " "$r reason in the table"
+			assert_eq "$(runner "$r" '.metrics.startup_ms.samples | length')" 0 "$r has no fake samples"
+			;;
+		*) fail "$r: state '$state'" ;;
+		esac
+	done
+	if [ ! -e /dev/kvm ]; then
+		assert_eq "$(runner microvm .state)" unavailable "microvm without /dev/kvm"
+		assert_contains "$(runner microvm .reason)" "no /dev/kvm" "microvm reason"
+	fi
+}
+
+test_svg_is_xml() {
+	compare_run
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$WORK/b.svg" || fail "xmllint rejects the SVG"
+	else
+		head -c 200 "$WORK/b.svg" | grep -q '<svg' || fail "no <svg> element"
+		tail -n 1 "$WORK/b.svg" | grep -q '</svg>' || fail "SVG not closed"
+	fi
+	assert_contains "$(cat "$WORK/b.svg")" "Startup: spawn to ready line" "startup panel"
+}
+
+test_no_debris_after_run() {
+	compare_run
+	ls "$BUILD"/bench/timings-* 2>/dev/null && fail "timings files left in build/bench"
+	if command -v runc >/dev/null; then
+		assert_not_contains "$(runc list -q 2>/dev/null)" "vclab-bench-" "runc containers left"
+	fi
+	if find /sys/fs/cgroup -maxdepth 3 -name 'vclab-bench-*' 2>/dev/null | grep -q .; then
+		fail "cgroups left: $(find /sys/fs/cgroup -maxdepth 3 -name 'vclab-bench-*')"
+	fi
+	return 0
+}
+
+test_diff_detects_regression() {
+	compare_run
+	# the same file: nothing changed
+	assert_status 0 "$BENCH" diff "$J" "$J"
+	assert_contains "$OUT" "0 regression(s)" "diff of a file with itself"
+	# process startup three times slower: beyond any small threshold
+	jq '(.runners[] | select(.name == "process") | .metrics.startup_ms.samples) |= map(. * 3)' \
+		"$J" >"$WORK/slow.json"
+	assert_status 1 "$BENCH" diff "$J" "$WORK/slow.json" --threshold 50
+	assert_contains "$OUT" "REGRESSION" "regression marked"
+	assert_contains "$OUT" "+200.0%" "change printed"
+	# ...and within a huge one
+	assert_status 0 "$BENCH" diff --threshold 500 "$J" "$WORK/slow.json"
+}
+
+test_default_outputs_go_to_results() {
+	need_tools
+	mkdir -p "$WORK/cwd"
+	(cd "$WORK/cwd" && "$BENCH" run --runner process --runs 2 --warmup 0 >"$WORK/default.out") ||
+		fail "bench run failed: $(cat "$WORK/default.out")"
+	for f in bench.json bench.md bench.svg; do
+		[ -s "$WORK/cwd/results/$f" ] || fail "results/$f not written"
+	done
+	assert_contains "$(cat "$WORK/default.out")" "| process | ok (2 runs) |" "table on stdout"
+	assert_contains "$(cat "$WORK/default.out")" "wrote results/bench.json" "files named"
+}
+
+test_progress_line_on_a_terminal() {
+	need_tools
+	command -v script >/dev/null || skip "script(1) not installed"
+	script -qec "$BENCH run --runner process --runs 2 --warmup 1 --json $WORK/p.json --markdown $WORK/p.md --svg $WORK/p.svg" \
+		"$WORK/tty.log" >/dev/null || fail "bench under a terminal failed"
+	assert_contains "$(cat "$WORK/tty.log")" "[round 2/2] process" "progress line"
+	# not on a pipe
+	"$BENCH" run --runner process --runs 2 --warmup 1 --json "$WORK/p.json" --markdown "$WORK/p.md" \
+		--svg "$WORK/p.svg" >"$WORK/pipe.log"
+	assert_not_contains "$(cat "$WORK/pipe.log")" "[round" "no progress line on a pipe"
+}
+
+test_quiet_prints_nothing() {
+	need_tools
+	out=$("$BENCH" run --runner process --runs 1 --warmup 0 --quiet --json "$WORK/q.json" \
+		--markdown "$WORK/q.md" --svg "$WORK/q.svg")
+	assert_eq "$out" "" "--quiet output"
+	[ -s "$WORK/q.json" ] || fail "--quiet wrote no JSON"
+}
+
+test_unknown_runner_is_one_line_error() {
+	need_tools
+	assert_one_line_error "$BENCH" run --runner process,docker --json "$WORK/x.json"
+	assert_contains "$ERR" "unknown runner 'docker'" "error"
+	[ ! -e "$WORK/x.json" ] || fail "a result file was written"
+}
+
+test_zero_runs_is_one_line_error() {
+	need_tools
+	assert_one_line_error "$BENCH" run --runs 0
+	assert_contains "$ERR" "--runs '0'" "error names the option"
+}
+
+test_bad_options_are_one_line_errors() {
+	need_tools
+	assert_one_line_error "$BENCH" run --workload "sleep=1"
+	assert_contains "$ERR" "unknown key 'sleep'" "bad workload word"
+	assert_one_line_error "$BENCH" run --scale 1,x
+	assert_contains "$ERR" "--scale" "bad scale"
+	assert_one_line_error "$BENCH" run --compare --runner crun
+	assert_one_line_error "$BENCH" run --bogus
+	assert_contains "$ERR" "unknown option '--bogus'" "unknown option"
+	assert_one_line_error "$BENCH" frobnicate
+	assert_status 2 "$BENCH" run --runs -1
+}
+
+test_diff_unreadable_file() {
+	need_tools
+	assert_one_line_error "$BENCH" diff "$WORK/missing.json" "$WORK/missing.json"
+	assert_contains "$ERR" "$WORK/missing.json: No such file or directory" "error names the file"
+	assert_status 2 "$BENCH" diff "$WORK/missing.json" "$WORK/missing.json"
+}
+
+test_diff_malformed_json() {
+	need_tools
+	printf '{"schema": "vclab-bench/1", "runners": [' >"$WORK/bad.json"
+	assert_one_line_error "$BENCH" diff "$WORK/bad.json" "$WORK/bad.json"
+	assert_contains "$ERR" "bad.json: line 1: invalid JSON" "malformed JSON"
+	echo '{"schema": "other"}' >"$WORK/other.json"
+	assert_one_line_error "$BENCH" diff "$WORK/other.json" "$WORK/other.json"
+	assert_contains "$ERR" "not a bench result" "wrong schema"
+	assert_one_line_error "$BENCH" diff "$WORK/other.json"
+	assert_contains "$ERR" "expected BASE.json NEW.json" "one file only"
+}
+
+test_help_defines_the_measurements() {
+	need_tools
+	assert_status 0 "$BENCH" --help
+	for word in "startup" "VCLAB-READY" "smaps_rollup" "p95" "median absolute deviation" "bench diff"; do
+		assert_contains "$OUT" "$word" "--help"
+	done
+}
+
+run_tests "$@"
