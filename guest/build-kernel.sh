@@ -90,7 +90,8 @@ configure() {
 		fail_with_log "merge_config.sh"
 	kmake olddefconfig || fail_with_log "make olddefconfig"
 	phase "checking that every option of the fragment survived"
-	"$here/check-config.sh" "$FRAGMENT" "$obj/.config" >/dev/null
+	"$here/check-config.sh" "$FRAGMENT" "$obj/.config" >/dev/null ||
+		die "stopped: fix $FRAGMENT (an option above lacks a dependency or does not exist in 6.1)"
 }
 
 # Compile, turning kbuild's one line per file into one line per phase (and
@@ -124,8 +125,10 @@ unpack_source
 configure
 compile
 mkdir -p "$(dirname "$out")"
-cp "$obj/arch/x86/boot/bzImage" "$out"
 # The .config travels with the image (tests check it where build/kernel is
-# not copied, e.g. in the test host).
+# not copied, e.g. in the test host). Copy, then rename: a VM starting now
+# never reads half an image.
 cp "$obj/.config" "$out.config"
+cp "$obj/arch/x86/boot/bzImage" "$out.tmp"
+mv "$out.tmp" "$out"
 phase "done: $out ($(stat -c %s "$out") bytes)"
