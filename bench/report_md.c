@@ -231,7 +231,8 @@ static void print_scale(const struct bench_result *res, FILE *f)
 			if (!header) {
 				fprintf(f, "Scale (N instances launched at once):\n\n| runner | N "
 				           "| startup median | PSS per instance at ready | host "
-				           "memory per instance |\n|---|---:|---:|---:|---:|\n");
+				           "MemAvailable drop per instance "
+				           "|\n|---|---:|---:|---:|---:|\n");
 				header = true;
 			}
 			fmt_ms(p->st_startup.median, su, sizeof(su));

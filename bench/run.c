@@ -269,10 +269,13 @@ static void scale_batch(const struct run_opts *o, const struct bench_env *env,
 		rc = vc_error(&err, ENOMEM, "scale");
 		goto out;
 	}
-	for (; started < n && rc == 0; started++)
+	for (; started < n && rc == 0; started++) {
 		if (make_launch(def, env, 100000 + (unsigned)started, &l[started], &err) < 0 ||
 		    instance_start(&in[started], &l[started], &err) < 0)
 			rc = -1;
+		else
+			instances_poll_now(in, started + 1, &wo);
+	}
 	if (rc < 0) {
 		started--; /* the one that failed cleaned up after itself */
 		goto out;

@@ -140,8 +140,8 @@ static int launch_container(const struct bench_env *env, unsigned seq, struct la
 	snprintf(l->timings, sizeof(l->timings), "%s/timings-container-%u.json", env->workdir, seq);
 	if (launch_arg(l, "%s/bin/container", env->build) < 0 || launch_arg(l, "run") < 0 ||
 	    launch_arg(l, "--timings") < 0 || launch_arg(l, "%s", l->timings) < 0 ||
-	    launch_arg(l, "%s", rootfs) < 0 || launch_arg(l, "--") < 0 ||
-	    launch_arg(l, "/workload") < 0 || add_words(l, env) < 0)
+	    launch_arg(l, "--read-only") < 0 || launch_arg(l, "%s", rootfs) < 0 ||
+	    launch_arg(l, "--") < 0 || launch_arg(l, "/workload") < 0 || add_words(l, env) < 0)
 		return too_long(err);
 	return 0;
 }

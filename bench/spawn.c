@@ -349,6 +349,37 @@ static int wait_timeout_ms(const struct instance *in, size_t n, const struct wai
 	return until > now ? (int)((until - now + 999999) / 1000000) : 0;
 }
 
+static const char *last_err_line(const struct instance *in, char *buf, size_t len);
+
+/* Kill everything; say how far the first unfinished instance got. */
+static int timed_out(struct instance *in, size_t n, const struct wait_opts *o, vc_err *err)
+{
+	const struct instance *late = &in[0];
+	char tail[160], where[64];
+
+	for (size_t i = 0; i < n; i++)
+		if (instance_active(&in[i])) {
+			late = &in[i];
+			break;
+		}
+	if (late->ready)
+		snprintf(where, sizeof(where), "VCLAB-READY after %.1f ms, then no exit",
+		         instance_startup_ms(late));
+	else
+		snprintf(where, sizeof(where), "no VCLAB-READY line");
+	last_err_line(late, tail, sizeof(tail));
+	vc_error(err, 0, "%s: timed out after %g s (killed; %s; stderr: %s)", late->l->argv[0],
+	         o->timeout_s, where, tail);
+	for (size_t i = 0; i < n; i++)
+		instance_kill(&in[i]);
+	return -1;
+}
+
+void instances_poll_now(struct instance *in, size_t n, const struct wait_opts *o)
+{
+	poll_once(in, n, o, 0);
+}
+
 int instances_wait(struct instance *in, size_t n, const struct wait_opts *o, vc_err *err)
 {
 	uint64_t start = vc_now_ns(), now = start;
@@ -374,12 +405,8 @@ int instances_wait(struct instance *in, size_t n, const struct wait_opts *o, vc_
 					sample_into(&in[i], o, &s);
 			next_sample = now + every;
 		}
-		if (active && now >= deadline) {
-			for (size_t i = 0; i < n; i++)
-				instance_kill(&in[i]);
-			return vc_error(err, 0, "%s: timed out after %g s (killed)",
-			                in[0].l->argv[0], o->timeout_s);
-		}
+		if (active && now >= deadline)
+			return timed_out(in, n, o, err);
 	}
 	if (active) {
 		int e = errno;

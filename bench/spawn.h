@@ -69,6 +69,11 @@ int instance_start(struct instance *in, const struct launch *l, vc_err *err);
  * kill them all and fail. */
 int instances_wait(struct instance *in, size_t n, const struct wait_opts *o, vc_err *err);
 
+/* Read whatever n started instances have written so far, without
+ * waiting: between launches of a batch, so early ready lines are timed
+ * when they come, not after the last launch. */
+void instances_poll_now(struct instance *in, size_t n, const struct wait_opts *o);
+
 /* Kill the instance's process group, reap it, remove what the runtime left
  * (runc/crun state) and close its fds. Safe to call twice. */
 void instance_kill(struct instance *in);
