@@ -40,7 +40,7 @@ static const char usage_text[] =
     "                     sha256=MIB touch=MIB exit=CODE\n"
     "  --scale LIST       also launch N instances at once for each N, e.g. 1,10,50\n"
     "  --mem SIZE         guest RAM of the VMs (default 128M)\n"
-    "  --timeout SEC      kill a run after SEC seconds (default 120)\n"
+    "  --timeout SEC      kill a run after SEC seconds (default 30)\n"
     "  --json FILE        default results/bench.json\n"
     "  --markdown FILE    default results/bench.md\n"
     "  --svg FILE         default results/bench.svg\n"

@@ -188,7 +188,8 @@ static void measure_once(const struct run_opts *o, const struct bench_env *env,
 	}
 	if (instances_wait(&in, 1, &wo, &err) < 0 || instance_check(&in, &err) < 0) {
 		instance_kill(&in);
-		fail_runner(r, &err);
+		if (!spawn_stop_signal())
+			fail_runner(r, &err);
 	} else if (keep) {
 		record_run(r, &in);
 	}
@@ -214,8 +215,8 @@ static void run_rounds(const struct run_opts *o, const struct bench_env *env,
 {
 	size_t n = res->nrunners;
 
-	for (unsigned round = 0; round < o->warmup + o->runs; round++)
-		for (size_t k = 0; k < n; k++) {
+	for (unsigned round = 0; round < o->warmup + o->runs && !spawn_stop_signal(); round++)
+		for (size_t k = 0; k < n && !spawn_stop_signal(); k++) {
 			size_t i = (k + round) % n;
 			struct runner_result *r = &res->runner[i];
 
@@ -304,8 +305,8 @@ out:
 static void run_scale(const struct run_opts *o, const struct bench_env *env,
                       struct bench_result *res)
 {
-	for (size_t s = 0; s < o->nscale; s++)
-		for (size_t i = 0; i < res->nrunners; i++) {
+	for (size_t s = 0; s < o->nscale && !spawn_stop_signal(); s++)
+		for (size_t i = 0; i < res->nrunners && !spawn_stop_signal(); i++) {
 			struct runner_result *r = &res->runner[i];
 			char what[64];
 
@@ -334,11 +335,17 @@ int bench_run(const struct run_opts *o, struct bench_result *res, vc_err *err)
 	memcpy(res->scale, o->scale, sizeof(res->scale));
 	if (probe_all(o, &env, res, err) < 0)
 		return -1;
+	spawn_catch_signals();
 	run_rounds(o, &env, res);
 	run_scale(o, &env, res);
 	if (o->progress)
 		printf("\r\033[K");
 	fflush(stdout);
+	if (spawn_stop_signal())
+		return vc_error(err, 0,
+		                "interrupted by signal %d: nothing written, every "
+		                "instance killed",
+		                spawn_stop_signal());
 	if (bench_result_finish(res) < 0)
 		return vc_error(err, ENOMEM, "computing statistics");
 	return 0;

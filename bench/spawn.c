@@ -351,6 +351,43 @@ static int wait_timeout_ms(const struct instance *in, size_t n, const struct wai
 
 static const char *last_err_line(const struct instance *in, char *buf, size_t len);
 
+/* The one piece of process-wide state: a signal handler can only set a
+ * flag. poll() returns EINTR and the wait loop sees it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void spawn_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int spawn_stop_signal(void)
+{
+	return stop_signal;
+}
+
+/* Ctrl-C: the launchers run in their own process groups and did not get
+ * it; kill them (and what runc/crun left) before the bench ends. */
+static int interrupted(struct instance *in, size_t n, vc_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		instance_kill(&in[i]);
+	return vc_error(err, 0, "interrupted by signal %d; every instance killed",
+	                (int)stop_signal);
+}
+
 /* Kill everything; say how far the first unfinished instance got. */
 static int timed_out(struct instance *in, size_t n, const struct wait_opts *o, vc_err *err)
 {
@@ -390,6 +427,8 @@ int instances_wait(struct instance *in, size_t n, const struct wait_opts *o, vc_
 	while (active) {
 		if (poll_once(in, n, o, wait_timeout_ms(in, n, o, now, deadline, next_sample)) < 0)
 			break;
+		if (stop_signal)
+			return interrupted(in, n, err);
 		now = vc_now_ns();
 		active = false;
 		for (size_t i = 0; i < n; i++) {

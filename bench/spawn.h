@@ -62,6 +62,13 @@ struct wait_opts {
 	void *arg;
 };
 
+/* On SIGINT, SIGTERM, SIGHUP: stop waiting, kill the running instances and
+ * fail with "interrupted". SIGPIPE is ignored. */
+void spawn_catch_signals(void);
+
+/* The signal that stopped the bench, 0 if none. */
+int spawn_stop_signal(void);
+
 /* Fork and exec l->argv with stdout and stderr on pipes. */
 int instance_start(struct instance *in, const struct launch *l, vc_err *err);
 

@@ -19,7 +19,7 @@ need_tools() {
 compare_run() {
 	need_tools
 	if [ ! -f "$WORK/compare.done" ]; then
-		"$BENCH" run --compare --runs 3 --warmup 1 --timeout 30 --quiet \
+		"$BENCH" run --compare --runs 3 --warmup 1 --timeout 15 --quiet \
 			--json "$WORK/b.json" --markdown "$WORK/b.md" --svg "$WORK/b.svg" \
 			>"$WORK/compare.out" 2>&1 || fail "bench run --compare failed: $(tail -c 600 "$WORK/compare.out")"
 		touch "$WORK/compare.done"
@@ -186,6 +186,26 @@ test_quiet_prints_nothing() {
 		--markdown "$WORK/q.md" --svg "$WORK/q.svg")
 	assert_eq "$out" "" "--quiet output"
 	[ -s "$WORK/q.json" ] || fail "--quiet wrote no JSON"
+}
+
+test_interrupt_kills_every_instance() {
+	need_tools
+	# a job of several seconds; Ctrl-C (SIGINT) comes during the first run
+	"$BENCH" run --runner process --runs 1 --warmup 0 --workload "sha256=3000" \
+		--json "$WORK/i.json" --markdown "$WORK/i.md" --svg "$WORK/i.svg" \
+		>"$WORK/i.out" 2>"$WORK/i.err" &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	rc=0
+	wait $pid || rc=$?
+	assert_eq "$rc" 2 "exit status after SIGINT"
+	assert_contains "$(cat "$WORK/i.err")" "interrupted by signal 2" "error"
+	assert_eq "$(wc -l <"$WORK/i.err")" 1 "one error line"
+	[ ! -e "$WORK/i.json" ] || fail "a result file was written"
+	# the workload ran in its own process group: it must have been killed
+	ps -eo args | grep -q '[w]orkload sha256=3000' && fail "the workload survived the bench"
+	return 0
 }
 
 test_unknown_runner_is_one_line_error() {

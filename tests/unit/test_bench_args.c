@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -95,6 +97,54 @@ static void test_launch_describe_quotes_spaces(void **state)
 	assert_string_equal(out, "vmm --cmdline 'console=ttyS0 quiet'");
 }
 
+/* Every runner can describe its command even when its tool is missing
+ * (the table shows the command of unavailable runners too). */
+static void test_launch_without_tools_in_path(void **state)
+{
+	struct bench_env env;
+	struct launch l;
+	vc_err err = {0};
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	snprintf(env.build, sizeof(env.build), "/nonexistent/build");
+	snprintf(env.workdir, sizeof(env.workdir), "/nonexistent/build/bench");
+	env.guest_mem = 128ull << 20;
+	setenv("PATH", "/nonexistent", 1);
+	for (size_t i = 0; i < runner_ndefs; i++) {
+		memset(&l, 0, sizeof(l));
+		assert_int_equal(runner_defs[i].launch(&env, 1, &l, &err), 0);
+		assert_true(l.argc > 0);
+	}
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(runner_def_find("runc")->launch(&env, 1, &l, &err), 0);
+	assert_string_equal(l.argv[0], "runc");
+	assert_string_equal(l.argv[1], "run");
+}
+
+static void test_probe_names_what_is_missing(void **state)
+{
+	struct runner_result r;
+	struct bench_env env;
+	vc_err err = {0};
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	snprintf(env.build, sizeof(env.build), "/nonexistent/build");
+	snprintf(env.kvm_detail, sizeof(env.kvm_detail), "no /dev/kvm: test");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(runner_def_find("microvm")->probe(&r, &env, &err), 0);
+	assert_int_equal(r.state, RUNNER_UNAVAILABLE);
+	assert_non_null(strstr(r.reason, "not built: build/bin/vmm missing"));
+	assert_non_null(strstr(r.reason, "build/guest/bzImage missing"));
+	assert_non_null(strstr(r.reason, "no /dev/kvm: test"));
+	memset(&r, 0, sizeof(r));
+	setenv("PATH", "/nonexistent", 1);
+	assert_int_equal(runner_def_find("crun")->probe(&r, &env, &err), 0);
+	assert_int_equal(r.state, RUNNER_UNAVAILABLE);
+	assert_non_null(strstr(r.reason, "not installed: crun not in PATH"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +154,8 @@ int main(void)
 	    cmocka_unit_test(test_workload_words),
 	    cmocka_unit_test(test_launch_args_fill_up_cleanly),
 	    cmocka_unit_test(test_launch_describe_quotes_spaces),
+	    cmocka_unit_test(test_launch_without_tools_in_path),
+	    cmocka_unit_test(test_probe_names_what_is_missing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
