@@ -205,7 +205,7 @@ static void print_images(const struct bench_result *res, FILE *f)
 	for (size_t i = 0; i < res->nrunners; i++) {
 		const struct runner_result *r = &res->runner[i];
 
-		fprintf(f, "- %s:", r->name);
+		fprintf(f, "- %s:%s", r->name, r->image.nparts ? "" : " n/a (not prepared)");
 		for (size_t j = 0; j < r->image.nparts; j++) {
 			char b[32];
 
