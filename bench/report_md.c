@@ -78,6 +78,16 @@ static void print_host(const struct bench_result *res, FILE *f)
 	fprintf(f, "\n\n");
 }
 
+/* Text inside a table cell: a '|' would end the cell. */
+static void md_cell(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
 static void print_main_row(const struct runner_result *r, FILE *f)
 {
 	const struct stats *su = &r->stats[MET_STARTUP];
@@ -85,8 +95,9 @@ static void print_main_row(const struct runner_result *r, FILE *f)
 
 	fmt_bytes((double)r->image.bytes, img, sizeof(img));
 	if (r->state != RUNNER_OK) {
-		fprintf(f, "| %s | %s: %s | | | | | | | | %s |\n", r->name,
-		        runner_state_name(r->state), r->reason, img);
+		fprintf(f, "| %s | %s: ", r->name, runner_state_name(r->state));
+		md_cell(f, r->reason);
+		fprintf(f, " | | | | | | | | %s |\n", img);
 		return;
 	}
 	fmt_ms(su->median, med, sizeof(med));

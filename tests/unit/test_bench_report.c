@@ -188,6 +188,21 @@ static void test_markdown_table(void **state)
 	free(res);
 }
 
+static void test_markdown_escapes_pipes_in_reasons(void **state)
+{
+	struct bench_result *res = calloc(1, sizeof(*res));
+	char *md;
+
+	(void)state;
+	fixture_result(res);
+	snprintf(res->runner[2].reason, sizeof(res->runner[2].reason), "exited 1: a | b");
+	md = print_to_string(report_md_print, res);
+	assert_non_null(strstr(md, "| microvm | unavailable: exited 1: a \\| b |"));
+	free(md);
+	bench_result_free(res);
+	free(res);
+}
+
 /* A small XML well-formedness check: tags nest and close, attribute
  * values are quoted, text has no raw '<' and every '&' starts an entity. */
 static int xml_well_formed(const char *s)
