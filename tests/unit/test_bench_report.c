@@ -326,6 +326,7 @@ int main(void)
 	    cmocka_unit_test(test_json_read_rejects_bad_runner),
 	    cmocka_unit_test(test_json_read_missing_file),
 	    cmocka_unit_test(test_markdown_table),
+	    cmocka_unit_test(test_markdown_escapes_pipes_in_reasons),
 	    cmocka_unit_test(test_xml_checker_can_fail),
 	    cmocka_unit_test(test_svg_is_well_formed),
 	    cmocka_unit_test(test_svg_escapes_text),
