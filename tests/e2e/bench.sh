@@ -204,7 +204,7 @@ test_interrupt_kills_every_instance() {
 	assert_eq "$(wc -l <"$WORK/i.err")" 1 "one error line"
 	[ ! -e "$WORK/i.json" ] || fail "a result file was written"
 	# the workload ran in its own process group: it must have been killed
-	ps -eo args | grep -q '[w]orkload sha256=3000' && fail "the workload survived the bench"
+	pgrep -f 'workload sha256=3000' >/dev/null && fail "the workload survived the bench"
 	return 0
 }
 
