@@ -3,6 +3,7 @@
 # on this host (process and container rows real; VM rows real only where KVM
 # works, else listed with the reason), the files it writes, `bench diff`,
 # and bad input.
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 BENCH=$BIN/bench

@@ -4,6 +4,7 @@
 # JSON holds their figures. Functional only: nested KVM under TCG is far
 # slower than the hardware, so no figure here is a performance claim.
 # Fails (never skips) without /dev/kvm.
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 BENCH=$BIN/bench
