@@ -181,6 +181,23 @@ test_progress_line_on_a_terminal() {
 	assert_not_contains "$(cat "$WORK/pipe.log")" "[round" "no progress line on a pipe"
 }
 
+test_scale_launches_n_at_once() {
+	need_tools
+	"$BENCH" run --runner process,container --runs 1 --warmup 0 --scale 1,3 --quiet \
+		--json "$WORK/s.json" --markdown "$WORK/s.md" --svg "$WORK/s.svg" ||
+		fail "bench run --scale failed"
+	J=$WORK/s.json
+	assert_eq "$(jq -c .settings.scale "$J")" "[1,3]" "settings.scale"
+	assert_eq "$(runner process '[.scale[].n] | @csv')" "1,3" "process scale points"
+	assert_eq "$(runner process '.scale[1].startup_ms.samples | length')" 3 "one startup per instance"
+	jq -e '.runners[] | select(.name == "process") | .scale[1].mem_kib.median > 0' "$J" >/dev/null ||
+		fail "no memory per instance: $(runner process -c '.scale[1]')"
+	assert_contains "$(cat "$WORK/s.md")" "| process | 3 |" "scale table"
+	if [ -x "$BIN/container" ]; then
+		assert_eq "$(runner container '.scale[1].startup_ms.samples | length')" 3 "container x3"
+	fi
+}
+
 test_quiet_prints_nothing() {
 	need_tools
 	out=$("$BENCH" run --runner process --runs 1 --warmup 0 --quiet --json "$WORK/q.json" \
