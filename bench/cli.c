@@ -341,6 +341,7 @@ int cli_diff(int argc, char **argv)
 	    report_json_read(argv[optind + 1], now, &err) < 0)
 		goto out;
 	diff_compute(base, now, threshold, d);
+	diff_context_note(base, now, stdout);
 	diff_print(d, threshold, stdout);
 	rc = d->regressions ? BENCH_EXIT_REGRESSION : BENCH_EXIT_OK;
 	goto done;

@@ -112,3 +112,22 @@ void diff_print(const struct diff *d, double threshold, FILE *f)
 	}
 	fprintf(f, "%zu regression(s) beyond +%.1f%%\n", d->regressions, threshold);
 }
+
+int diff_context_note(const struct bench_result *base, const struct bench_result *now, FILE *f)
+{
+	const struct host_info *a = &base->host, *b = &now->host;
+	int noted = 0;
+
+	if (strcmp(a->cpu, b->cpu) || a->cores != b->cores || strcmp(a->kernel, b->kernel) ||
+	    strcmp(a->cgroup, b->cgroup)) {
+		fprintf(f, "note: different hosts: base %s, %u cores, %s; new %s, %u cores, %s\n",
+		        a->cpu, a->cores, a->kernel, b->cpu, b->cores, b->kernel);
+		noted = 1;
+	}
+	if (strcmp(base->workload, now->workload) || base->guest_mem_mib != now->guest_mem_mib) {
+		fprintf(f, "note: different settings: base workload `%s`, new `%s`\n",
+		        base->workload, now->workload);
+		noted = 1;
+	}
+	return noted;
+}

@@ -33,4 +33,8 @@ void diff_compute(const struct bench_result *base, const struct bench_result *no
 
 void diff_print(const struct diff *d, double threshold_pct, FILE *f);
 
+/* Say so when the two files come from different machines or settings
+ * (their figures are then not comparable). Returns 1 if a note was printed. */
+int diff_context_note(const struct bench_result *base, const struct bench_result *now, FILE *f);
+
 #endif

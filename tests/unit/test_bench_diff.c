@@ -167,6 +167,25 @@ static void test_print_marks_regressions(void **state)
 	free(buf);
 }
 
+static void test_context_note_on_other_host(void **state)
+{
+	struct pair *p = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(diff_context_note(&p->base, &p->now, f), 0);
+	p->now.host.cores = 16;
+	snprintf(p->now.workload, sizeof(p->now.workload), "sha256=64");
+	assert_int_equal(diff_context_note(&p->base, &p->now, f), 1);
+	fclose(f);
+	assert_non_null(strstr(buf, "note: different hosts"));
+	assert_non_null(strstr(buf, "16 cores"));
+	assert_non_null(strstr(buf, "new `sha256=64`"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +202,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_runner_unavailable_now_is_reported_not_failed,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_print_marks_regressions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_context_note_on_other_host, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
