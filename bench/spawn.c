@@ -118,7 +118,7 @@ static int child_error(const struct launch *l, const int msg[2], vc_err *err)
 
 int instance_start(struct instance *in, const struct launch *l, vc_err *err)
 {
-	int out[2], errp[2], ep[2], msg[2];
+	int out[2], errp[2], ep[2], msg[2], fork_errno;
 	ssize_t n;
 
 	memset(in, 0, sizeof(*in));
@@ -140,13 +140,14 @@ int instance_start(struct instance *in, const struct launch *l, vc_err *err)
 	in->pid = fork();
 	if (in->pid == 0)
 		child_exec(l, out[1], errp[1], ep[1]);
+	fork_errno = errno;
 	close(out[1]), close(errp[1]), close(ep[1]);
 	in->out_fd = out[0];
 	in->err_fd = errp[0];
 	if (in->pid < 0) {
 		close(ep[0]);
 		instance_kill(in);
-		return vc_error(err, errno, "fork");
+		return vc_error(err, fork_errno, "fork");
 	}
 	setpgid(in->pid, in->pid); /* as the child does: no race with a kill */
 	/* Wait for exec: the pipe closes on success, carries errno on failure. */
