@@ -81,6 +81,14 @@ static int wait_for_parent(struct child *c, vc_err *err)
 	close(c->a->go_fd);
 	c->went = true;
 	vc_step(c->tl, "child_go", "child: the parent is done (id maps, oom_score_adj)");
+	if (c->spec->ns[CT_NS_USER].enabled && !c->spec->ns[CT_NS_USER].path) {
+		/* Our credentials still hold the host's uid 0, unmapped here:
+		 * become the namespace's root (we keep our capabilities in it). */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return vc_error(err, errno,
+			                "becoming root of the new user namespace (is uid/gid 0 "
+			                "mapped?)");
+	}
 	return 0;
 }
 
@@ -221,6 +229,7 @@ _Noreturn void child_main(const struct child_args *a)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process", spec->args[0]);
 	send_steps(&c);
+	sigaction(SIGPIPE, (const struct sigaction *)a->sigpipe, NULL);
 	sigprocmask(SIG_SETMASK, (const sigset_t *)a->sigmask, NULL);
 	process_exec(spec, &err);
 	child_fail(&c, SYNC_EXEC_ERROR, &err);

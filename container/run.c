@@ -51,7 +51,8 @@ struct parent {
 	int task_fds[CT_MAX_TASK_FDS]; /* v1: the cgroup's tasks files, -1 terminated */
 	pid_t pid;
 	sigset_t oldmask;
-	bool masked;
+	struct sigaction oldpipe;
+	bool masked, pipe_ignored;
 };
 
 int run_check_id(const char *id, vc_err *err)
@@ -98,6 +99,11 @@ static int block_signals(struct parent *p, vc_err *err)
 	if (sigprocmask(SIG_BLOCK, &set, &p->oldmask) < 0)
 		return vc_error(err, errno, "sigprocmask");
 	p->masked = true;
+	/* A child that fails early closes its pipes: writing to them must give
+	 * EPIPE, not kill us before we can report its error. */
+	if (sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &p->oldpipe) < 0)
+		return vc_error(err, errno, "sigaction(SIGPIPE)");
+	p->pipe_ignored = true;
 	p->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (p->sigfd < 0)
 		return vc_error(err, errno, "signalfd");
@@ -173,6 +179,7 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .cg_mode = p->cg_mode,
 	    .send_steps = p->opts->child_steps,
 	    .sigmask = &p->oldmask,
+	    .sigpipe = &p->oldpipe,
 	    .task_fds = p->task_fds,
 	};
 	long pid;
@@ -239,7 +246,8 @@ static int prepare_child(struct parent *p, vc_err *err)
 			return -1;
 		vc_step(p->tl, "oom_score_adj", "oom_score_adj = %d", spec->oom_score_adj);
 	}
-	if (write(p->go[1], "g", 1) != 1)
+	/* EPIPE: the child failed already; its error waits on the status pipe */
+	if (write(p->go[1], "g", 1) != 1 && errno != EPIPE)
 		return vc_error(err, errno, "telling the child to go on");
 	close_fd(&p->go[1]);
 	return 0;
@@ -378,6 +386,8 @@ static int release(struct parent *p, vc_err *err)
 	close_fd(&p->sigfd);
 	for (size_t i = 0; i < CT_MAX_TASK_FDS; i++)
 		close_fd(&p->task_fds[i]);
+	if (p->pipe_ignored)
+		sigaction(SIGPIPE, &p->oldpipe, NULL);
 	if (p->masked)
 		sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	return rc;

@@ -39,6 +39,7 @@ struct child_args {
 	bool send_steps;
 	const int *task_fds; /* v1 tasks files to write "0" into, -1 terminated */
 	const void *sigmask; /* the caller's signal mask (sigset_t), restored before exec */
+	const void *sigpipe; /* the caller's SIGPIPE action (struct sigaction), likewise */
 };
 
 /* The child's side: set everything up and execve. Never returns. */

@@ -1,0 +1,62 @@
+# Helpers for the container e2e tests (tests/e2e/container_*.sh source it
+# after tests/lib.sh).
+# shellcheck shell=bash
+
+CT=${CT:-$BIN/container}
+ROOTFS=${ROOTFS:-$BUILD/rootfs/test}
+
+require_container() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -x "$CT" ] || fail "$CT missing: make build/bin/container"
+	[ -x "$ROOTFS/probe" ] || fail "$ROOTFS/probe missing: make $BUILD/rootfs/test/.stamp"
+}
+
+# cgroup v2 alone at /sys/fs/cgroup?
+pure_v2() {
+	[ "$(awk '$2 == "/sys/fs/cgroup" { t = $3 } END { print t }' /proc/self/mounts)" = cgroup2 ]
+}
+
+# What a container could leave behind on the host: its cgroup directories,
+# mounts, network and pid namespaces held by processes.
+debris_snapshot() {
+	find /sys/fs/cgroup -maxdepth 4 -path '*/vclab/*' -type d 2>/dev/null | sort
+	echo "mounts: $(wc -l </proc/self/mountinfo)"
+	for ns in net pid mnt; do
+		for f in /proc/[0-9]*/ns/$ns; do readlink "$f" 2>/dev/null; done | sort -u
+	done
+}
+
+# no_debris_after BEFORE: nothing may have appeared since the snapshot
+# BEFORE (things that went away belong to others working on this host). The
+# kernel ends namespaces a moment after the last process: allow 2 s.
+no_debris_after() {
+	local new i
+	for i in $(seq 20); do
+		new=$(comm -13 <(echo "$1" | sort) <(debris_snapshot | sort))
+		[ -z "$new" ] && return 0
+		sleep 0.1
+	done
+	fail "debris left on the host: $(echo "$new" | head -5 | tr '\n' ' ')"
+}
+
+# expect_clean_failure CMD...: one-line error, non-zero exit, nothing left.
+expect_clean_failure() {
+	local before
+	before=$(debris_snapshot)
+	assert_one_line_error "$@"
+	no_debris_after "$before"
+}
+
+# new_bundle DIR: DIR/config.json from `container spec`, rootfs the test
+# rootfs (bind-mounted read-only, so tests cannot change the shared tree).
+new_bundle() {
+	mkdir -p "$1"
+	"$CT" spec --bundle "$1" || fail "container spec failed"
+	jq --arg r "$ROOTFS" '.root.path = $r' "$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"
+}
+
+# edit_bundle DIR JQ-FILTER
+edit_bundle() {
+	jq "$2" "$1/config.json" >"$1/c.json" || fail "jq '$2' failed"
+	mv "$1/c.json" "$1/config.json"
+}

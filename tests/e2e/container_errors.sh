@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# build/bin/container on bad input: one line on stderr, a non-zero exit, and
+# nothing left behind (cgroup directories, mounts, network or pid
+# namespaces, processes), checked before and after each case.
+. "$(dirname "$0")/../lib.sh"
+. "$VCLAB_ROOT/tests/container/lib.sh"
+
+# A bundle in a temporary directory, removed when the test ends.
+bundle() {
+	B=$(mktemp -d)
+	# shellcheck disable=SC2064
+	trap "rm -rf '$B'" EXIT
+	new_bundle "$B"
+	edit_bundle "$B" '.process.args = ["/bin/true"]'
+}
+
+test_missing_rootfs() {
+	require_container
+	expect_clean_failure "$CT" run /no/such/rootfs -- /bin/true
+	assert_contains "$ERR" "rootfs /no/such/rootfs: No such file or directory" "error"
+	bundle
+	edit_bundle "$B" '.root.path = "/no/such/rootfs"'
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "root.path /no/such/rootfs: No such file or directory" "error"
+}
+
+test_rootfs_is_a_file() {
+	require_container
+	local f
+	f=$(mktemp)
+	expect_clean_failure "$CT" run "$f" -- /bin/true
+	assert_contains "$ERR" "not a directory" "error"
+	rm -f "$f"
+}
+
+test_malformed_json() {
+	require_container
+	bundle
+	printf '{"ociVersion": "1.0.2", "process": {"args": ["a",]}}' >"$B/config.json"
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "config.json: line 1 column" "error names the place"
+}
+
+test_truncated_json() {
+	require_container
+	bundle
+	head -c 300 "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "premature end of input" "error"
+}
+
+test_wrong_type_names_json_path() {
+	require_container
+	bundle
+	edit_bundle "$B" '.process.args = ["/bin/echo", "a", 3]'
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "process.args[2]: expected string" "error"
+}
+
+test_huge_config() {
+	require_container
+	bundle
+	truncate -s 100M "$B/config.json"
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "104857600 bytes, more than the 4 MiB" "error"
+}
+
+test_unknown_namespace_type() {
+	require_container
+	bundle
+	edit_bundle "$B" '.linux.namespaces += [{"type": "wormhole"}]'
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "unknown namespace type \"wormhole\"" "error"
+}
+
+test_bad_quick_options() {
+	require_container
+	expect_clean_failure "$CT" run --memory abc "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--memory 'abc': not a size" "error"
+	expect_clean_failure "$CT" run --cpus -1 "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--cpus '-1'" "error"
+	expect_clean_failure "$CT" run --bogus "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "unknown or incomplete option '--bogus'" "error"
+	expect_clean_failure "$CT" run "$ROOTFS"
+	assert_contains "$ERR" "no command given" "error"
+}
+
+test_cgroup_write_rejected_by_kernel() {
+	require_container
+	# the kernel refuses a cfs quota under 1 ms (cpu.cfs_quota_us / cpu.max)
+	bundle
+	edit_bundle "$B" '.linux.resources.cpu = {quota: 500, period: 100000}'
+	expect_clean_failure "$CT" run --bundle "$B" rejected-$$
+	assert_contains "$ERR" "500" "error names the value"
+	assert_contains "$ERR" "Invalid argument" "error gives the kernel's reason"
+}
+
+test_failure_inside_the_child_cleans_up() {
+	require_container
+	# the child fails after clone, mounting: its namespaces and cgroup must go
+	bundle
+	edit_bundle "$B" '.mounts += [{destination: "/mnt", type: "nosuchfs", source: "x"}]'
+	expect_clean_failure "$CT" run --bundle "$B" childfail-$$
+	assert_contains "$ERR" "nosuchfs" "error names the mount"
+	assert_contains "$ERR" "No such device" "error gives the kernel's reason"
+}
+
+test_command_not_found() {
+	require_container
+	local before rc=0
+	before=$(debris_snapshot)
+	ERR=$("$CT" run "$ROOTFS" -- /no/such/cmd 2>&1) || rc=$?
+	assert_eq "$rc" 127 "exit status"
+	assert_contains "$ERR" "cannot execute /no/such/cmd: No such file or directory" "error"
+	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines"
+	no_debris_after "$before"
+	rc=0
+	ERR=$("$CT" run "$ROOTFS" -- nosuchcmd 2>&1) || rc=$?
+	assert_eq "$rc" 127 "exit status of a name not in PATH"
+	assert_contains "$ERR" "nosuchcmd not found in the container's PATH" "error"
+}
+
+test_unknown_fields_one_warning() {
+	require_container
+	bundle
+	edit_bundle "$B" '.foo = 1 | .linux.bar = {} | .process.baz = true'
+	assert_status 0 "$CT" run --bundle "$B"
+	assert_eq "$(printf '%s\n' "$OUT" | grep -c warning)" 1 "warning lines"
+	assert_contains "$OUT" "ignoring 3 unknown fields of config.json: " "warning"
+	assert_contains "$OUT" "foo" "warning names foo"
+	assert_contains "$OUT" "linux.bar" "warning names linux.bar"
+	assert_contains "$OUT" "process.baz" "warning names process.baz"
+}
+
+run_tests "$@"
