@@ -30,8 +30,8 @@ debris_snapshot() {
 # BEFORE (things that went away belong to others working on this host). The
 # kernel ends namespaces a moment after the last process: allow 2 s.
 no_debris_after() {
-	local new i
-	for i in $(seq 20); do
+	local new
+	for _ in $(seq 20); do
 		new=$(comm -13 <(echo "$1" | sort) <(debris_snapshot | sort))
 		[ -z "$new" ] && return 0
 		sleep 0.1
@@ -59,4 +59,21 @@ new_bundle() {
 edit_bundle() {
 	jq "$2" "$1/config.json" >"$1/c.json" || fail "jq '$2' failed"
 	mv "$1/c.json" "$1/config.json"
+}
+
+# find_proc PREFIX: pid of a process whose command line starts with PREFIX
+# (pgrep is not in the test host's busybox).
+find_proc() {
+	local f c p
+	for f in /proc/[0-9]*/cmdline; do
+		c=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+		case $c in
+		"$1"*)
+			p=${f#/proc/}
+			echo "${p%/cmdline}"
+			return 0
+			;;
+		esac
+	done
+	return 1
 }
