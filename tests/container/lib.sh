@@ -32,7 +32,7 @@ debris_snapshot() {
 no_debris_after() {
 	local new
 	for _ in $(seq 20); do
-		new=$(comm -13 <(echo "$1" | sort) <(debris_snapshot | sort))
+		new=$(debris_snapshot | grep -Fvx -f <(echo "$1") || true)
 		[ -z "$new" ] && return 0
 		sleep 0.1
 	done

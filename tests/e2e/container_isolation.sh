@@ -161,7 +161,7 @@ test_user_namespace_maps_root() {
 	assert_eq "$OUT" "uid=0 gid=0" "root inside"
 	# seen from the host, the container's root is uid 200000
 	"$CT" run --user=200000 "$ROOTFS" -- /probe spin 3.141 >/dev/null &
-	local pid="" i
+	local pid=""
 	for _ in $(seq 50); do
 		pid=$(find_proc '/probe spin 3.141') && break
 		sleep 0.1
