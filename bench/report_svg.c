@@ -120,6 +120,11 @@ static void draw_row(FILE *f, const struct runner_result *r, const struct bar *b
 	if (isnan(b->value)) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"na\">", x0 + 4, y + 15);
 		xml_text(f, r->state == RUNNER_OK ? "not measured" : runner_state_name(r->state));
+		if (r->reason[0]) { /* the reason shows on hover */
+			fprintf(f, "<title>");
+			xml_text(f, r->reason);
+			fprintf(f, "</title>");
+		}
 		fprintf(f, "</text>\n");
 		return;
 	}
