@@ -11,7 +11,9 @@
 # On a hybrid cgroup host (/sys/fs/cgroup/unified is cgroup2) crun 1.8.1
 # refuses to run; there it is measured inside `unshare -m` after
 # `umount /sys/fs/cgroup/unified`, which leaves it the v1 hierarchies.
-# Uses hyperfine -N when installed, else a loop of its own.
+# The three are timed interleaved by a loop of our own; on a hybrid host
+# ours is also timed alone with hyperfine -N (when installed) in the host's
+# own cgroup layout.
 set -euo pipefail
 
 RUNS=${1:-30}
@@ -46,68 +48,68 @@ hybrid=0
 if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then hybrid=1; fi
 
 # --- measuring ------------------------------------------------------------
-# median_ms NAME CMD...: run CMD RUNS times (after 3 warm-ups), print the
-# median in ms on stdout.
-median_ms() {
-	local name=$1
-	shift
-	if command -v hyperfine >/dev/null; then
-		hyperfine -N --style none --warmup 3 --runs "$RUNS" \
-			--export-json "$WORK/$name.json" "$*" >/dev/null 2>&1 ||
-			{ echo "FAILED"; return; }
-		python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' \
-			"$WORK/$name.json"
-	else
-		local i t0 t1
-		for i in 1 2 3; do "$@" >/dev/null 2>&1 || { echo "FAILED"; return; }; done
-		for ((i = 0; i < RUNS; i++)); do
-			t0=$(date +%s%N)
-			"$@" >/dev/null 2>&1 || { echo "FAILED"; return; }
-			t1=$(date +%s%N)
-			echo $(((t1 - t0) / 1000))
-		done | sort -n | awk '{a[NR]=$1} END {printf "%.2f\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)/1000}'
-	fi
+# The runtimes are measured interleaved (ours, crun, runc, /bin/true, then
+# again), so that a change in the machine's load hits all of them alike.
+# Each run is timed by bash's $EPOCHREALTIME around fork+exec+wait. On a
+# hybrid host the whole loop runs where crun can run: in a private mount
+# namespace with the unified hierarchy unmounted, which leaves every runtime
+# the same v1 hierarchies.
+measure_all() { # prints "NAME MEDIAN_MS" lines
+	local i name t0 t1
+	declare -A cmd=(
+		[true]="/bin/true"
+		[ours]="$CONTAINER run --bundle $B bench-ours"
+		[crun]="crun run -b $B bench-crun"
+		[runc]="runc run -b $B bench-runc"
+	)
+	local names="true ours"
+	command -v crun >/dev/null && names="$names crun"
+	command -v runc >/dev/null && names="$names runc"
+	for name in $names; do # warm-up, and fail early if one cannot run
+		for i in 1 2 3; do
+			${cmd[$name]} >/dev/null 2>"$WORK/$name.err" || { echo "$name FAILED"; break; }
+		done
+	done
+	for ((i = 0; i < RUNS; i++)); do
+		for name in $names; do
+			t0=$EPOCHREALTIME
+			${cmd[$name]} >/dev/null 2>&1 || true
+			t1=$EPOCHREALTIME
+			echo "${t0/./} ${t1/./}" >>"$WORK/$name.times"
+		done
+	done
+	for name in $names; do
+		[ -s "$WORK/$name.times" ] || continue
+		awk '{print $2 - $1}' "$WORK/$name.times" | sort -n |
+			awk -v n="$name" '{a[NR]=$1} END {m = NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%s %.2f\n", n, m/1000}'
+	done
 }
-
-# In a private mount namespace with the unified hierarchy unmounted (the
-# only way crun 1.8.1 runs on a hybrid host). Exported for the subshell.
-export -f median_ms
+export -f measure_all
 export RUNS WORK B CONTAINER
-in_v1_view() {
-	unshare -m bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; '"$*"
-}
 
-echo "bundle: $B (crun spec, /bin/true, busybox-static rootfs); $RUNS runs each"
-echo "host cgroups: $([ $hybrid = 1 ] && echo hybrid || stat -f -c %T /sys/fs/cgroup)"
-printf '%-44s %10s\n' "command" "median ms"
-
-t_true=$(median_ms true /bin/true)
-printf '%-44s %10s\n' "/bin/true" "$t_true"
-t_ours=$(median_ms ours "$CONTAINER" run --bundle "$B" bench-ours)
-printf '%-44s %10s\n' "container run --bundle (this host's cgroups)" "$t_ours"
-t_ours_v1=""
+echo "bundle: $B (crun spec, /bin/true, busybox-static rootfs); $RUNS interleaved runs each"
 if [ $hybrid = 1 ]; then
-	t_ours_v1=$(in_v1_view 'median_ms oursv1 "$CONTAINER" run --bundle "$B" bench-ours')
-	printf '%-44s %10s\n' "container run --bundle (v1 view, as crun)" "$t_ours_v1"
+	echo "host cgroups: hybrid; measured in 'unshare -m' after 'umount /sys/fs/cgroup/unified' (crun needs it)"
+	results=$(unshare -m bash -c 'umount /sys/fs/cgroup/unified && measure_all')
+else
+	echo "host cgroups: $(stat -f -c %T /sys/fs/cgroup)"
+	results=$(measure_all)
 fi
-t_crun=FAILED
-if command -v crun >/dev/null; then
-	if [ $hybrid = 1 ]; then
-		t_crun=$(in_v1_view 'median_ms crun crun run -b "$B" bench-crun')
-	else
-		t_crun=$(median_ms crun crun run -b "$B" bench-crun)
-	fi
+get() { echo "$results" | awk -v n="$1" '$1 == n {print $2}'; }
+printf '%-40s %10s\n' "command" "median ms"
+printf '%-40s %10s\n' "/bin/true" "$(get true)"
+printf '%-40s %10s\n' "container run --bundle" "$(get ours)"
+printf '%-40s %10s\n' "crun run -b" "$(get crun)"
+printf '%-40s %10s\n' "runc run -b" "$(get runc)"
+if [ $hybrid = 1 ] && command -v hyperfine >/dev/null; then
+	hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$WORK/hybrid.json" \
+		"$CONTAINER run --bundle $B bench-ours" >/dev/null 2>&1 &&
+		printf '%-40s %10s\n' "container run --bundle, hybrid (hyperfine)" \
+			"$(jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$WORK/hybrid.json")"
 fi
-printf '%-44s %10s\n' "crun run -b" "$t_crun"
-t_runc=FAILED
-if command -v runc >/dev/null; then
-	t_runc=$(median_ms runc runc run -b "$B" bench-runc)
-fi
-printf '%-44s %10s\n' "runc run -b" "$t_runc"
 
 ratio() { # a b
-	case "$1$2" in *FAILED*|"") echo "n/a" ;; *) awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' ;; esac
+	case "$1/$2" in *FAILED* | /* | */) echo "n/a" ;; *) awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' ;; esac
 }
-echo "ratio ours/crun: $(ratio "$t_ours" "$t_crun") (target <= 0.30)"
-[ -z "$t_ours_v1" ] || echo "ratio ours/crun, both in the v1 view: $(ratio "$t_ours_v1" "$t_crun")"
-echo "ratio ours/runc: $(ratio "$t_ours" "$t_runc")"
+echo "ratio ours/crun: $(ratio "$(get ours)" "$(get crun)") (target <= 0.30)"
+echo "ratio ours/runc: $(ratio "$(get ours)" "$(get runc)")"

@@ -2,6 +2,8 @@
  * the container's view of the system, drops privileges and execs the
  * container process, which keeps its pid (1 in a new pid namespace). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,7 +25,26 @@ struct child {
 	struct vc_timeline *tl;
 	size_t first_event; /* tl->ev[] from here on are the child's */
 	bool went;          /* the parent said go */
+	char cgroups[1024]; /* our /proc/self/cgroup outside the cgroup namespace */
 };
+
+/* Remember where our cgroups are, for the container's cgroup mount. */
+static void capture_cgroup_paths(struct child *c)
+{
+	ssize_t n;
+	int fd;
+
+	if (c->a->cg_rel_path) {
+		/* v2: we were cloned into the cgroup and its namespace already */
+		snprintf(c->cgroups, sizeof(c->cgroups), "0::%s\n", c->a->cg_rel_path);
+		return;
+	}
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, c->cgroups, sizeof(c->cgroups) - 1) : -1;
+	c->cgroups[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
 
 static _Noreturn void child_fail(struct child *c, int type, const vc_err *err)
 {
@@ -53,6 +74,7 @@ static int join_cgroup(struct child *c, vc_err *err)
 		        "child: wrote \"0\" to tasks in %zu hierarchies: now in its cgroup", n);
 	for (n = 0; c->a->task_fds[n] >= 0; n++)
 		close(c->a->task_fds[n]);
+	capture_cgroup_paths(c);
 	if (c->spec->ns[CT_NS_CGROUP].enabled && !c->spec->ns[CT_NS_CGROUP].path &&
 	    !c->a->cgroupns_cloned) {
 		vc_step_begin(c->tl);
@@ -123,6 +145,7 @@ static int build_filesystem(struct child *c, vc_err *err)
 	    .tl = c->tl,
 	};
 
+	memcpy(env.cgroups, c->cgroups, sizeof(env.cgroups));
 	if (mounts_prepare_root(&env, spec->rootfs_propagation, err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_mounts; i++) {

@@ -162,70 +162,70 @@ static int mount_bind(struct mount_env *env, const struct ct_mount *m, const cha
 	return 0;
 }
 
-/* The container's cgroup tree: on v2 one cgroup2 mount; on v1 and hybrid a
- * tmpfs holding one mount per hierarchy (as the host has), each showing the
- * container's own cgroup as its root thanks to the cgroup namespace. */
+/* One hierarchy of the container's cgroup view: bind-mount the host's
+ * directory of our own cgroup (what a fresh cgroup mount inside our cgroup
+ * namespace would show, but without a new superblock, which can wait for
+ * the last container's to die). Falls back to a fresh mount. */
+static int bind_hierarchy(const char *dir, const char *host_dir, const char *path, const char *type,
+                          const char *opts, unsigned long flags)
+{
+	char src[PATH_MAX];
+
+	if (snprintf(src, sizeof(src), "/sys/fs/cgroup/%s%s", host_dir, path) < (int)sizeof(src) &&
+	    mount(src, dir, NULL, MS_BIND, NULL) == 0)
+		return remount_bind(dir, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	return mount("cgroup", dir, type, flags, opts);
+}
+
+/* The container's cgroup tree, from the lines of /proc/self/cgroup read
+ * before entering the cgroup namespace ("4:memory:/vclab/ID"): on v2 one
+ * cgroup2 tree; on v1 and hybrid a tmpfs holding one directory per
+ * hierarchy, as the host has. */
 static int mount_cgroup(struct mount_env *env, const struct ct_mount *m, const char *target,
                         const char *real, vc_err *err)
 {
-	unsigned long flags = m->flags & ~MS_BIND;
-	char line[256];
-	FILE *f;
-	int n = 0;
+	unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
+	char lines[sizeof(env->cgroups)], *save = NULL, *line;
 
 	if (env->cg_mode == CG_MODE_V2) {
-		if (mount("cgroup2", target, "cgroup2", flags, NULL) < 0)
+		const char *path = strstr(env->cgroups, "0::");
+
+		if (bind_hierarchy(target, "", path ? path + 3 : "/", "cgroup2", NULL, flags) < 0)
 			return vc_error(err, errno, "mounting cgroup2 on %s", m->destination);
 		return 0;
 	}
 	if (mount("tmpfs", target, "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0)
 		return vc_error(err, errno, "mounting a tmpfs for the cgroup hierarchies on %s",
 		                m->destination);
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return vc_error(err, errno, "/proc/self/cgroup");
-	while (fgets(line, sizeof(line), f)) {
-		char *ctrl = strchr(line, ':'), *end, dir[PATH_MAX], opts[200];
+	snprintf(lines, sizeof(lines), "%s", env->cgroups);
+	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctrl = strchr(line, ':'), *path, dir[PATH_MAX], opts[200];
 		const char *type = "cgroup", *name;
 
-		if (!ctrl || !(end = strchr(++ctrl, ':')))
+		if (!ctrl || !(path = strchr(++ctrl, ':')))
 			continue;
-		*end = '\0';
+		*path++ = '\0';
 		if (!*ctrl) {
 			type = "cgroup2"; /* hybrid: the unified tree */
 			name = "unified";
 			opts[0] = '\0';
 		} else {
-			name = strncmp(ctrl, "name=", 5) ? ctrl : ctrl + 5;
-			snprintf(opts, sizeof(opts), "%s%s",
-			         strncmp(ctrl, "name=", 5) ? "" : "none,", ctrl);
+			bool named = !strncmp(ctrl, "name=", 5);
+
+			name = named ? ctrl + 5 : ctrl;
+			snprintf(opts, sizeof(opts), "%s%s", named ? "none," : "", ctrl);
 		}
 		if (snprintf(dir, sizeof(dir), "%s/%s", real, name) >= (int)sizeof(dir))
 			continue;
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			goto fail;
-		if (mount("cgroup", dir, type, flags, *opts ? opts : NULL) < 0) {
-			char host[PATH_MAX];
-
-			/* A user namespace may not mount a v1 hierarchy: show the host's. */
-			snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", name);
-			if (errno != EPERM || mount(host, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
-				goto fail;
-		}
-		n++;
+		if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+		    bind_hierarchy(dir, name, path, type, *opts ? opts : NULL, flags) < 0)
+			return vc_error(err, errno, "mounting the cgroup hierarchy %s on %s%s",
+			                name, m->destination, dir + strlen(real));
 	}
-	fclose(f);
 	if ((flags & MS_RDONLY) &&
 	    mount(NULL, real, NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755") < 0)
 		return vc_error(err, errno, "making %s read-only", m->destination);
-	(void)n;
 	return 0;
-fail : {
-	int e = errno;
-
-	fclose(f);
-	return vc_error(err, e, "mounting the cgroup hierarchies on %s", m->destination);
-}
 }
 
 int mounts_mount_one(struct mount_env *env, const struct ct_mount *m, vc_err *err)

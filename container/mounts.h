@@ -17,6 +17,7 @@ struct mount_env {
 	bool userns;          /* in a new user namespace: no mknod, locked flags */
 	bool dev_tmpfs;       /* the spec mounts a tmpfs on /dev: fill it */
 	enum cg_mode cg_mode; /* how to mount "cgroup" inside */
+	char cgroups[1024];   /* /proc/self/cgroup before the cgroup namespace */
 	struct vc_timeline *tl;
 };
 

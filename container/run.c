@@ -201,6 +201,8 @@ static int spawn_child(struct parent *p, vc_err *err)
 	args.exit_signal = SIGCHLD;
 	args.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
 	ca.cgroupns_cloned = (args.flags & CLONE_NEWCGROUP) != 0;
+	if (cgfd >= 0)
+		ca.cg_rel_path = cgroup_path(p->cg) + strlen(p->opts->cgroup_root);
 	ca.go_fd = p->go[0];
 	ca.status_fd = p->status[1];
 

@@ -37,9 +37,10 @@ struct child_args {
 	enum cg_mode cg_mode;
 	bool cgroupns_cloned; /* CLONE_NEWCGROUP was part of clone3 */
 	bool send_steps;
-	const int *task_fds; /* v1 tasks files to write "0" into, -1 terminated */
-	const void *sigmask; /* the caller's signal mask (sigset_t), restored before exec */
-	const void *sigpipe; /* the caller's SIGPIPE action (struct sigaction), likewise */
+	const char *cg_rel_path; /* v2: our cgroup below the cgroup root; NULL on v1 */
+	const int *task_fds;     /* v1 tasks files to write "0" into, -1 terminated */
+	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
+	const void *sigpipe;     /* the caller's SIGPIPE action (struct sigaction), likewise */
 };
 
 /* The child's side: set everything up and execve. Never returns. */
