@@ -321,4 +321,45 @@ test_cgroup_is_the_containers_own() {
 	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "cgtest-$$")" ] || fail "cgroup cgtest-$$ left behind"
 }
 
+test_join_namespace_by_path() {
+	require_container
+	local b pid=""
+	# a first container owns a uts namespace with its hostname ...
+	"$CT" run --hostname joined-$$ "$ROOTFS" -- /probe spin 2.718 >/dev/null &
+	for _ in $(seq 50); do
+		pid=$(find_proc '/probe spin 2.718') && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || fail "first container not found"
+	# ... which a second one joins through linux.namespaces[].path
+	b=$(mktemp -d)
+	new_bundle "$b"
+	edit_bundle "$b" "del(.hostname) | .process.args = [\"/probe\", \"hostname\"]
+		| .linux.namespaces |= map(if .type == \"uts\" then .path = \"/proc/$pid/ns/uts\" else . end)"
+	assert_status 0 "$CT" run --bundle "$b" join-$$
+	assert_eq "$OUT" "hostname=joined-$$" "hostname in the joined uts namespace"
+	edit_bundle "$b" '.linux.namespaces |= map(if .type == "uts" then .path = "/no/such/ns" else . end)'
+	expect_clean_failure "$CT" run --bundle "$b" join-$$
+	assert_contains "$ERR" "uts namespace path /no/such/ns" "error names the path"
+	wait
+	rm -rf "$b"
+}
+
+test_time_namespace() {
+	require_container
+	[ -e /proc/self/ns/time ] || skip "kernel without time namespaces"
+	local b
+	b=$(mktemp -d)
+	new_bundle "$b"
+	edit_bundle "$b" '.linux.namespaces += [{type: "time"}]
+		| .process.args = ["/bin/cat", "/proc/self/timens_offsets"]'
+	assert_status 0 "$CT" run --bundle "$b" time-$$
+	assert_contains "$OUT" "monotonic" "timens_offsets inside a time namespace"
+	# it is a namespace of its own
+	edit_bundle "$b" '.process.args = ["/bin/readlink", "/proc/self/ns/time"]'
+	assert_status 0 "$CT" run --bundle "$b" time-$$
+	assert_ne "$OUT" "$(readlink /proc/self/ns/time)" "time namespace"
+	rm -rf "$b"
+}
+
 run_tests "$@"
