@@ -63,17 +63,17 @@ static _Noreturn void child_fail(struct child *c, int type, const vc_err *err)
  * new cgroup namespace rooted there (on v2 clone3 did both). */
 static int join_cgroup(struct child *c, vc_err *err)
 {
-	size_t n;
-
-	vc_step_begin(c->tl);
-	for (n = 0; c->a->task_fds[n] >= 0; n++)
-		if (write(c->a->task_fds[n], "0", 1) != 1)
-			return vc_error(err, errno, "moving the child into its cgroup (tasks)");
-	if (n)
+	/* On v1 the parent writing our pid into cgroup.procs would take the
+	 * kernel's global cgroup_threadgroup_rwsem for writing, which waits for
+	 * an RCU grace period (~7-10 ms); a thread moving itself skips it. */
+	if (!c->a->in_cgroup) {
+		vc_step_begin(c->tl);
+		if (cgroup_enter_self(c->a->cg, err) < 0)
+			return -1;
 		vc_step(c->tl, "cgroup_join",
-		        "child: wrote \"0\" to tasks in %zu hierarchies: now in its cgroup", n);
-	for (n = 0; c->a->task_fds[n] >= 0; n++)
-		close(c->a->task_fds[n]);
+		        "child: wrote \"0\" to tasks of each hierarchy: moved itself into %s",
+		        cgroup_path(c->a->cg));
+	}
 	capture_cgroup_paths(c);
 	if (c->spec->ns[CT_NS_CGROUP].enabled && !c->spec->ns[CT_NS_CGROUP].path &&
 	    !c->a->cgroupns_cloned) {

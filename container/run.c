@@ -2,7 +2,6 @@
  * the container. The child's side is child.c. */
 #include "run.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -48,7 +47,6 @@ struct parent {
 	int ns_fds[CT_NS_COUNT];
 	int go[2], status[2];
 	int pidfd, sigfd;
-	int task_fds[CT_MAX_TASK_FDS]; /* v1: the cgroup's tasks files, -1 terminated */
 	pid_t pid;
 	sigset_t oldmask;
 	struct sigaction oldpipe;
@@ -123,55 +121,33 @@ static int make_cgroup(struct parent *p, vc_err *err)
 	return 0;
 }
 
-/* v1 and hybrid: open the "tasks" file of the container's cgroup in each
- * hierarchy, for the child to write "0" into. A thread that moves itself
- * skips the kernel's global cgroup_threadgroup_rwsem, whose write side
- * waits for an RCU grace period (~10 ms here) when the parent writes the
- * child's pid into cgroup.procs instead. */
-static int open_task_files(struct parent *p, vc_err *err)
+/* One clone3 with every namespace flag. CLONE_INTO_CGROUP (v2, cgfd >= 0)
+ * starts the child in its cgroup, and then a new cgroup namespace can be a
+ * clone flag too, rooted there. Otherwise the child moves itself and
+ * unshares the cgroup namespace after that. */
+static long clone_child(struct parent *p, int cgfd, struct child_args *ca)
 {
-	const char *root = p->opts->cgroup_root;
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
+	struct ct_clone_args args;
 
-	if (cgroup_fd(p->cg) >= 0)
-		return 0;
-	d = opendir(root);
-	if (!d)
-		return vc_error(err, errno, "%s", root);
-	while ((de = readdir(d)) && n + 1 < CT_MAX_TASK_FDS) {
-		char path[PATH_MAX];
-		int fd;
-
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s/vclab/%s/tasks", root, de->d_name,
-		             p->opts->id) >= (int)sizeof(path))
-			continue;
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 && errno != ENOENT) {
-			int e = errno;
-
-			closedir(d);
-			return vc_error(err, e, "%s", path);
-		}
-		if (fd >= 0)
-			p->task_fds[n++] = fd;
-	}
-	closedir(d);
-	vc_step(p->tl, "cgroup_tasks",
-	        "opened the tasks file of our cgroup in %zu v1 hierarchies: the child moves "
-	        "itself (writes \"0\"), which avoids the kernel's slow global lock",
-	        n);
-	return 0;
+	memset(&args, 0, sizeof(args));
+	args.flags = ns_clone_flags(p->spec) | CT_CLONE_PIDFD;
+	if (cgfd >= 0)
+		args.flags |= CT_CLONE_INTO_CGROUP;
+	else
+		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
+	args.pidfd = (uint64_t)(uintptr_t)&p->pidfd;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
+	ca->in_cgroup = cgfd >= 0;
+	ca->cgroupns_cloned = (args.flags & CLONE_NEWCGROUP) != 0;
+	ca->cg_rel_path = cgfd >= 0 ? cgroup_path(p->cg) + strlen(p->opts->cgroup_root) : NULL;
+	return syscall(SYS_clone3, &args, sizeof(args));
 }
 
 static int spawn_child(struct parent *p, vc_err *err)
 {
 	char buf[200];
 	int cgfd = cgroup_fd(p->cg);
-	struct ct_clone_args args;
 	struct child_args ca = {
 	    .spec = p->spec,
 	    .tl = p->tl,
@@ -180,7 +156,7 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .send_steps = p->opts->child_steps,
 	    .sigmask = &p->oldmask,
 	    .sigpipe = &p->oldpipe,
-	    .task_fds = p->task_fds,
+	    .cg = p->cg,
 	};
 	long pid;
 
@@ -188,26 +164,15 @@ static int spawn_child(struct parent *p, vc_err *err)
 		return vc_error(err, errno, "pipe2");
 	if (ns_join_for_children(p->ns_fds, err) < 0)
 		return -1;
-	memset(&args, 0, sizeof(args));
-	args.flags = ns_clone_flags(p->spec) | CT_CLONE_PIDFD;
-	/* CLONE_INTO_CGROUP starts the child in its cgroup (v2): then a new
-	 * cgroup namespace can be a clone flag too, rooted there. On v1 the
-	 * child unshares it once the parent has moved it. */
-	if (cgfd >= 0)
-		args.flags |= CT_CLONE_INTO_CGROUP;
-	else
-		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
-	args.pidfd = (uint64_t)(uintptr_t)&p->pidfd;
-	args.exit_signal = SIGCHLD;
-	args.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
-	ca.cgroupns_cloned = (args.flags & CLONE_NEWCGROUP) != 0;
-	if (cgfd >= 0)
-		ca.cg_rel_path = cgroup_path(p->cg) + strlen(p->opts->cgroup_root);
 	ca.go_fd = p->go[0];
 	ca.status_fd = p->status[1];
-
 	vc_step_begin(p->tl);
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	pid = clone_child(p, cgfd, &ca);
+	if (pid < 0 && cgfd >= 0 && errno != ENOMEM && errno != ENOSPC) {
+		/* a v2 cgroup CLONE_INTO_CGROUP refuses: the child joins itself */
+		cgfd = -1;
+		pid = clone_child(p, cgfd, &ca);
+	}
 	if (pid < 0)
 		return vc_error(err, errno, "clone3 with namespaces %s",
 		                ns_describe(p->spec, buf, sizeof(buf)));
@@ -386,8 +351,6 @@ static int release(struct parent *p, vc_err *err)
 	close_fd(&p->status[1]);
 	close_fd(&p->pidfd);
 	close_fd(&p->sigfd);
-	for (size_t i = 0; i < CT_MAX_TASK_FDS; i++)
-		close_fd(&p->task_fds[i]);
 	if (p->pipe_ignored)
 		sigaction(SIGPIPE, &p->oldpipe, NULL);
 	if (p->masked)
@@ -413,12 +376,9 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	res->exit_code = RUN_EXIT_SETUP;
 	for (int k = 0; k < CT_NS_COUNT; k++)
 		p.ns_fds[k] = -1;
-	for (size_t i = 0; i < CT_MAX_TASK_FDS; i++)
-		p.task_fds[i] = -1;
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
-	    block_signals(&p, err) < 0 || make_cgroup(&p, err) < 0 ||
-	    open_task_files(&p, err) < 0 || spawn_child(&p, err) < 0 ||
+	    block_signals(&p, err) < 0 || make_cgroup(&p, err) < 0 || spawn_child(&p, err) < 0 ||
 	    prepare_child(&p, err) < 0 || wait_for_exec(&p, res, err) < 0) {
 		release(&p, &cleanup_err);
 		return -1;

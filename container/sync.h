@@ -25,8 +25,6 @@ struct sync_msg {
 	} u;
 };
 
-#define CT_MAX_TASK_FDS 16
-
 /* What the child needs besides the spec. */
 struct child_args {
 	const struct ct_spec *spec;
@@ -35,10 +33,11 @@ struct child_args {
 	int status_fd; /* write end of "status" */
 	int *ns_fds;   /* namespaces to join, -1 where none */
 	enum cg_mode cg_mode;
+	bool in_cgroup;       /* CLONE_INTO_CGROUP put the child in its cgroup */
 	bool cgroupns_cloned; /* CLONE_NEWCGROUP was part of clone3 */
 	bool send_steps;
 	const char *cg_rel_path; /* v2: our cgroup below the cgroup root; NULL on v1 */
-	const int *task_fds;     /* v1 tasks files to write "0" into, -1 terminated */
+	struct cgroup *cg;       /* the child's copy: it joins with cgroup_enter_self */
 	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
 	const void *sigpipe;     /* the caller's SIGPIPE action (struct sigaction), likewise */
 };
