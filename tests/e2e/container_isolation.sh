@@ -323,25 +323,28 @@ test_cgroup_is_the_containers_own() {
 
 test_join_namespace_by_path() {
 	require_container
-	local b pid=""
+	local b bg pid=""
+	b=$(mktemp -d)
+	new_bundle "$b"
 	# a first container owns a uts namespace with its hostname ...
-	"$CT" run --hostname joined-$$ "$ROOTFS" -- /probe spin 2.718 >/dev/null &
-	for _ in $(seq 50); do
-		pid=$(find_proc '/probe spin 2.718') && break
+	"$CT" run --hostname joined-$$ "$ROOTFS" -- /probe spin 60.5 >/dev/null &
+	bg=$!
+	for _ in $(seq 100); do
+		pid=$(find_proc '/probe spin 60.5') && break
 		sleep 0.1
 	done
 	[ -n "$pid" ] || fail "first container not found"
 	# ... which a second one joins through linux.namespaces[].path
-	b=$(mktemp -d)
-	new_bundle "$b"
 	edit_bundle "$b" "del(.hostname) | .process.args = [\"/probe\", \"hostname\"]
 		| .linux.namespaces |= map(if .type == \"uts\" then .path = \"/proc/$pid/ns/uts\" else . end)"
 	assert_status 0 "$CT" run --bundle "$b" join-$$
 	assert_eq "$OUT" "hostname=joined-$$" "hostname in the joined uts namespace"
+	# stop the first one: SIGTERM until the second one makes it SIGKILL
+	while kill -TERM $bg 2>/dev/null; do sleep 0.3; done
+	wait $bg || true
 	edit_bundle "$b" '.linux.namespaces |= map(if .type == "uts" then .path = "/no/such/ns" else . end)'
 	expect_clean_failure "$CT" run --bundle "$b" join-$$
 	assert_contains "$ERR" "uts namespace path /no/such/ns" "error names the path"
-	wait
 	rm -rf "$b"
 }
 
