@@ -124,6 +124,13 @@ static int set_identity(struct child *c, vc_err *err)
 	if (spec->hostname)
 		vc_step(c->tl, "hostname", "sethostname(\"%s\") in the new uts namespace",
 		        spec->hostname);
+	if (spec->domainname) {
+		vc_step_begin(c->tl);
+		if (setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+			return vc_error(err, errno, "domainname: setdomainname(\"%s\")",
+			                spec->domainname);
+		vc_step(c->tl, "domainname", "setdomainname(\"%s\")", spec->domainname);
+	}
 	if (spec->loopback_up) {
 		vc_step_begin(c->tl);
 		if (ns_loopback_up(err) < 0)
@@ -152,8 +159,18 @@ static int build_filesystem(struct child *c, vc_err *err)
 		if (mounts_mount_one(&env, &spec->mounts[i], err) < 0)
 			return -1;
 	}
-	if (mounts_make_dev(&env, err) < 0 || mounts_pivot(&env, err) < 0 ||
-	    mounts_finish(&env, spec, err) < 0)
+	if (mounts_make_dev(&env, err) < 0 || mounts_pivot(&env, err) < 0)
+		return -1;
+	if (spec->n_sysctls) {
+		/* before readonlyPaths makes /proc/sys read-only */
+		vc_step_begin(c->tl);
+		if (ns_apply_sysctls(spec, err) < 0)
+			return -1;
+		vc_step(c->tl, "sysctl",
+		        "wrote %zu namespaced sysctls under /proc/sys (first: %s = %s)",
+		        spec->n_sysctls, spec->sysctl_keys[0], spec->sysctl_values[0]);
+	}
+	if (mounts_finish(&env, spec, err) < 0)
 		return -1;
 	return 0;
 }
@@ -247,7 +264,7 @@ _Noreturn void child_main(const struct child_args *a)
 	    build_filesystem(&c, &err) < 0 || wait_for_parent(&c, &err) < 0 ||
 	    drop_privileges(&c, &err) < 0)
 		child_fail(&c, SYNC_ERROR, &err);
-	umask(022);
+	umask(spec->has_umask ? spec->umask : 022);
 	/* Changing credentials cleared the parent-death signal: set it again. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process", spec->args[0]);

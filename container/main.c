@@ -209,7 +209,8 @@ static void warn_unknown(const struct ct_spec *spec)
 {
 	if (spec->n_unknown)
 		fprintf(stderr,
-		        "container: warning: ignoring %u unknown field%s of config.json: %s%s\n",
+		        "container: warning: ignoring %u unknown or unsupported field%s of "
+		        "config.json: %s%s\n",
 		        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", spec->unknown,
 		        spec->n_unknown > 6 ? ", ..." : "");
 }

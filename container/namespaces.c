@@ -143,3 +143,34 @@ int ns_loopback_up(vc_err *err)
 	close(fd);
 	return 0;
 }
+
+int ns_apply_sysctls(const struct ct_spec *spec, vc_err *err)
+{
+	for (size_t i = 0; i < spec->n_sysctls; i++) {
+		char path[256];
+		const char *v = spec->sysctl_values[i];
+		size_t len = strlen(v);
+		int fd;
+
+		if (snprintf(path, sizeof(path), "/proc/sys/%s", spec->sysctl_keys[i]) >=
+		    (int)sizeof(path))
+			return vc_error(err, 0, "linux.sysctl.%s: name too long",
+			                spec->sysctl_keys[i]);
+		for (char *c = path + 10; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return vc_error(err, errno, "linux.sysctl.%s: %s", spec->sysctl_keys[i],
+			                path);
+		if (write(fd, v, len) != (ssize_t)len) {
+			int e = errno;
+
+			close(fd);
+			return vc_error(err, e, "linux.sysctl.%s: writing \"%s\"",
+			                spec->sysctl_keys[i], v);
+		}
+		close(fd);
+	}
+	return 0;
+}

@@ -34,4 +34,8 @@ int ns_write_id_maps(pid_t pid, const struct ct_spec *spec, vc_err *err);
 /* In the child's new network namespace: set lo up. */
 int ns_loopback_up(vc_err *err);
 
+/* In the child, after pivot_root (so /proc is the container's): write each
+ * linux.sysctl value to /proc/sys/KEY (dots become slashes). */
+int ns_apply_sysctls(const struct ct_spec *spec, vc_err *err);
+
 #endif

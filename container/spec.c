@@ -249,6 +249,10 @@ static int parse_user(struct ct_spec *spec, json_t *proc, vc_err *err)
 	if (get_int(user, "gid", "process.user", 0, UINT32_MAX - 1, &x, NULL, err) < 0)
 		return -1;
 	spec->gid = (gid_t)x;
+	if (get_int(user, "umask", "process.user", 0, 0777, &x, &spec->has_umask, err) < 0)
+		return -1;
+	if (spec->has_umask)
+		spec->umask = (unsigned)x;
 	if (get_member(user, "additionalGids", JSON_ARRAY, "array of integers", "process.user",
 	               &gids, err) < 0)
 		return -1;
@@ -381,19 +385,10 @@ static int parse_rlimits(struct ct_spec *spec, json_t *proc, vc_err *err)
 
 static int parse_process(struct ct_spec *spec, json_t *root, vc_err *err)
 {
-	static const char *const known[] = {"terminal",
-	                                    "consoleSize",
-	                                    "user",
-	                                    "args",
-	                                    "env",
-	                                    "cwd",
-	                                    "capabilities",
-	                                    "rlimits",
-	                                    "noNewPrivileges",
-	                                    "apparmorProfile",
-	                                    "oomScoreAdj",
-	                                    "selinuxLabel",
-	                                    NULL};
+	/* Only what this runtime applies; anything else is reported as ignored. */
+	static const char *const known[] = {
+	    "terminal",        "user",        "args", "env", "cwd", "capabilities", "rlimits",
+	    "noNewPrivileges", "oomScoreAdj", NULL};
 	json_t *proc;
 	bool terminal = false, has;
 	long long x = 0;
@@ -531,8 +526,7 @@ int spec_add_mount(struct ct_spec *spec, const struct ct_mount *m, vc_err *err)
 static int parse_mount(struct ct_spec *spec, json_t *v, const char *p, struct ct_mount *m,
                        vc_err *err)
 {
-	static const char *const known[] = {"destination", "type",        "source", "options",
-	                                    "uidMappings", "gidMappings", NULL};
+	static const char *const known[] = {"destination", "type", "source", "options", NULL};
 	const char **opts = NULL;
 	size_t n_opts = 0, len = 0;
 	char data[512] = "";
@@ -742,18 +736,10 @@ static int parse_throttles(struct ct_spec *spec, json_t *blkio, const char *key,
 
 static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 {
-	static const char *const known[] = {
-	    "devices",        "memory",  "cpu",  "pids",    "blockIO",
-	    "hugepageLimits", "network", "rdma", "unified", NULL};
-	static const char *const mem_known[] = {
-	    "limit",      "reservation",      "swap",         "kernel", "kernelTCP",
-	    "swappiness", "disableOOMKiller", "useHierarchy", NULL};
-	static const char *const cpu_known[] = {
-	    "shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "cpus",
-	    "mems",   "idle",  NULL};
+	static const char *const known[] = {"devices", "memory", "cpu", "pids", "blockIO", NULL};
+	static const char *const mem_known[] = {"limit", "swap", NULL};
+	static const char *const cpu_known[] = {"shares", "quota", "period", "cpus", "mems", NULL};
 	static const char *const blkio_known[] = {"weight",
-	                                          "leafWeight",
-	                                          "weightDevice",
 	                                          "throttleReadBpsDevice",
 	                                          "throttleWriteBpsDevice",
 	                                          "throttleReadIOPSDevice",
@@ -858,8 +844,7 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 static int parse_seccomp_rule(struct ct_spec *spec, json_t *v, const char *p,
                               struct ct_seccomp_rule *rule, vc_err *err)
 {
-	static const char *const known[] = {"names",   "action",   "errnoRet", "args",
-	                                    "comment", "includes", "excludes", NULL};
+	static const char *const known[] = {"names", "action", "errnoRet", "args", "comment", NULL};
 	static const char *const arg_known[] = {"index", "value", "valueTwo", "op", NULL};
 	const char *action = NULL;
 	long long errno_ret = EPERM, x;
@@ -924,9 +909,8 @@ static int parse_seccomp_rule(struct ct_spec *spec, json_t *v, const char *p,
 
 static int parse_seccomp(struct ct_spec *spec, json_t *linux_, vc_err *err)
 {
-	static const char *const known[] = {
-	    "defaultAction", "defaultErrnoRet", "architectures",    "flags",
-	    "syscalls",      "listenerPath",    "listenerMetadata", NULL};
+	static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures",
+	                                    "syscalls", NULL};
 	struct ct_seccomp *sc;
 	json_t *obj, *arr, *v;
 	const char *def = NULL;
@@ -966,13 +950,67 @@ static int parse_seccomp(struct ct_spec *spec, json_t *linux_, vc_err *err)
 	return 0;
 }
 
+/* linux.sysctl: only the namespaced ones, and only with their namespace
+ * (anything else would change the host). */
+static int parse_sysctl(struct ct_spec *spec, json_t *linux_, vc_err *err)
+{
+	static const struct {
+		const char *prefix;
+		enum ct_ns_kind ns;
+	} allowed[] = {
+	    {"net.", CT_NS_NET},
+	    {"kernel.shm", CT_NS_IPC},
+	    {"kernel.msg", CT_NS_IPC},
+	    {"kernel.sem", CT_NS_IPC},
+	    {"fs.mqueue.", CT_NS_IPC},
+	    {"kernel.hostname", CT_NS_UTS},
+	    {"kernel.domainname", CT_NS_UTS},
+	};
+	json_t *obj, *v;
+	const char *key;
+	size_t n;
+
+	if (get_member(linux_, "sysctl", JSON_OBJECT, "object", "linux", &obj, err) < 0)
+		return -1;
+	if (!obj || !(n = json_object_size(obj)))
+		return 0;
+	spec->sysctl_keys = spec_alloc(spec, (n + 1) * sizeof(char *));
+	spec->sysctl_values = spec_alloc(spec, (n + 1) * sizeof(char *));
+	if (!spec->sysctl_keys || !spec->sysctl_values)
+		return oom(err);
+	json_object_foreach(obj, key, v)
+	{
+		size_t i;
+
+		if (!json_is_string(v))
+			return vc_error(err, 0, "linux.sysctl.%s: expected string", key);
+		for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+			if (!strncmp(key, allowed[i].prefix, strlen(allowed[i].prefix)))
+				break;
+		if (i == sizeof(allowed) / sizeof(allowed[0]) || strstr(key, "..") ||
+		    strchr(key, '/'))
+			return vc_error(err, 0,
+			                "linux.sysctl.%s: not a namespaced sysctl (allowed: net.*, "
+			                "kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)",
+			                key);
+		if (!spec->ns[allowed[i].ns].enabled || spec->ns[allowed[i].ns].path)
+			return vc_error(err, 0, "linux.sysctl.%s: needs a new \"%s\" namespace",
+			                key, spec_ns_name(allowed[i].ns));
+		spec->sysctl_keys[spec->n_sysctls] = spec_strdup(spec, key);
+		spec->sysctl_values[spec->n_sysctls] = spec_strdup(spec, json_string_value(v));
+		if (!spec->sysctl_keys[spec->n_sysctls] || !spec->sysctl_values[spec->n_sysctls])
+			return oom(err);
+		spec->n_sysctls++;
+	}
+	return 0;
+}
+
 static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 {
-	static const char *const known[] = {
-	    "namespaces",        "uidMappings", "gidMappings",   "resources",
-	    "cgroupsPath",       "maskedPaths", "readonlyPaths", "seccomp",
-	    "rootfsPropagation", "devices",     "sysctl",        "mountLabel",
-	    "intelRdt",          "personality", "timeOffsets",   NULL};
+	static const char *const known[] = {"namespaces",    "uidMappings", "gidMappings",
+	                                    "resources",     "cgroupsPath", "maskedPaths",
+	                                    "readonlyPaths", "seccomp",     "rootfsPropagation",
+	                                    "sysctl",        NULL};
 	json_t *linux_;
 	const char *prop = NULL, *cgpath = NULL;
 
@@ -984,7 +1022,8 @@ static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 	if (parse_namespaces(spec, linux_, err) < 0 ||
 	    parse_idmaps(spec, linux_, "uidMappings", spec->uid_maps, &spec->n_uid_maps, err) < 0 ||
 	    parse_idmaps(spec, linux_, "gidMappings", spec->gid_maps, &spec->n_gid_maps, err) < 0 ||
-	    parse_resources(spec, linux_, err) < 0 || parse_seccomp(spec, linux_, err) < 0)
+	    parse_resources(spec, linux_, err) < 0 || parse_seccomp(spec, linux_, err) < 0 ||
+	    parse_sysctl(spec, linux_, err) < 0)
 		return -1;
 	if (get_string_array(spec, linux_, "maskedPaths", "linux", &spec->masked_paths,
 	                     &spec->n_masked_paths, err) < 0 ||
@@ -1040,6 +1079,7 @@ int spec_parse_json(struct ct_spec *spec, const char *text, size_t len, const ch
 	}
 	if (parse_process(spec, root, err) < 0 || parse_root(spec, root, bundle_dir, err) < 0 ||
 	    get_string(spec, root, "hostname", "", false, &spec->hostname, err) < 0 ||
+	    get_string(spec, root, "domainname", "", false, &spec->domainname, err) < 0 ||
 	    parse_mounts(spec, root, err) < 0 || parse_linux(spec, root, err) < 0)
 		goto out;
 	rc = 0;
@@ -1111,8 +1151,10 @@ int spec_validate(const struct ct_spec *spec, vc_err *err)
 	if (!userns && (spec->n_uid_maps || spec->n_gid_maps))
 		return vc_error(err, 0,
 		                "linux.uidMappings: given without a new \"user\" namespace");
-	if (spec->hostname && !spec->ns[CT_NS_UTS].enabled)
-		return vc_error(err, 0, "hostname: needs a \"uts\" namespace");
+	if (spec->hostname && (!spec->ns[CT_NS_UTS].enabled || spec->ns[CT_NS_UTS].path))
+		return vc_error(err, 0, "hostname: needs a new \"uts\" namespace");
+	if (spec->domainname && (!spec->ns[CT_NS_UTS].enabled || spec->ns[CT_NS_UTS].path))
+		return vc_error(err, 0, "domainname: needs a new \"uts\" namespace");
 	if (!spec->ns[CT_NS_MOUNT].enabled)
 		return vc_error(err, 0,
 		                "linux.namespaces: a \"mount\" namespace is required "

@@ -103,6 +103,8 @@ struct ct_spec {
 	gid_t gid;
 	gid_t *additional_gids;
 	size_t n_additional_gids;
+	bool has_umask;
+	unsigned umask; /* default 022 */
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
@@ -110,7 +112,8 @@ struct ct_spec {
 	struct ct_rlimit rlimits[CT_MAX_RLIMITS];
 	size_t n_rlimits;
 
-	const char *hostname; /* NULL: leave as is */
+	const char *hostname;   /* NULL: leave as is */
+	const char *domainname; /* NULL: leave as is */
 
 	/* linux */
 	struct ct_ns ns[CT_NS_COUNT];
@@ -124,6 +127,9 @@ struct ct_spec {
 	size_t n_masked_paths;
 	const char **readonly_paths;
 	size_t n_readonly_paths;
+
+	const char **sysctl_keys, **sysctl_values; /* linux.sysctl, namespaced ones only */
+	size_t n_sysctls;
 
 	struct cg_limits limits;
 	struct ct_seccomp *seccomp; /* NULL: no filter */

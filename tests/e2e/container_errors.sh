@@ -126,7 +126,7 @@ test_unknown_fields_one_warning() {
 	edit_bundle "$B" '.foo = 1 | .linux.bar = {} | .process.baz = true'
 	assert_status 0 "$CT" run --bundle "$B"
 	assert_eq "$(printf '%s\n' "$OUT" | grep -c warning)" 1 "warning lines"
-	assert_contains "$OUT" "ignoring 3 unknown fields of config.json: " "warning"
+	assert_contains "$OUT" "ignoring 3 unknown or unsupported fields of config.json: " "warning"
 	assert_contains "$OUT" "foo" "warning names foo"
 	assert_contains "$OUT" "linux.bar" "warning names linux.bar"
 	assert_contains "$OUT" "process.baz" "warning names process.baz"

@@ -348,6 +348,21 @@ test_join_namespace_by_path() {
 	rm -rf "$b"
 }
 
+test_sysctl_domainname_umask() {
+	require_container
+	local b host
+	host=$(cat /proc/sys/net/ipv4/ip_forward)
+	b=$(mktemp -d)
+	new_bundle "$b"
+	edit_bundle "$b" ".linux.sysctl = {\"net.ipv4.ip_forward\": \"$((1 - host))\"}
+		| .domainname = \"dom-$$\" | .process.user.umask = 63
+		| .process.args = [\"sh\", \"-c\", \"cat /proc/sys/net/ipv4/ip_forward; cat /proc/sys/kernel/domainname; umask\"]"
+	assert_status 0 "$CT" run --bundle "$b" sysctl-$$
+	assert_eq "$(echo "$OUT" | tr '\n' ' ')" "$((1 - host)) dom-$$ 0077 " "ip_forward, domainname, umask inside"
+	assert_eq "$(cat /proc/sys/net/ipv4/ip_forward)" "$host" "the host's ip_forward"
+	rm -rf "$b"
+}
+
 test_time_namespace() {
 	require_container
 	[ -e /proc/self/ns/time ] || skip "kernel without time namespaces"

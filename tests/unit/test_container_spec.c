@@ -209,8 +209,38 @@ static void test_validate(void **state)
 	spec_free(&spec);
 	assert_int_equal(parse(&spec, CONFIG_HEAD PROCESS_OK ",\"hostname\":\"h\"}", &err), 0);
 	assert_int_equal(spec_validate(&spec, &err), -1);
-	assert_string_equal(err.msg, "hostname: needs a \"uts\" namespace");
+	assert_string_equal(err.msg, "hostname: needs a new \"uts\" namespace");
 	spec_free(&spec);
+}
+
+static void test_sysctl_umask_domainname(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&spec,
+	                       CONFIG_HEAD
+	                       "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{"
+	                       "\"uid\":0,\"gid\":0,\"umask\":63}},\"domainname\":\"d\","
+	                       "\"linux\":{\"namespaces\":[{\"type\":\"network\"}],"
+	                       "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}}}",
+	                       &err),
+	                 0);
+	assert_int_equal(spec.n_sysctls, 1);
+	assert_string_equal(spec.sysctl_keys[0], "net.ipv4.ip_forward");
+	assert_string_equal(spec.sysctl_values[0], "1");
+	assert_true(spec.has_umask);
+	assert_int_equal(spec.umask, 077);
+	assert_string_equal(spec.domainname, "d");
+	spec_free(&spec);
+	/* a host-wide sysctl, or a namespaced one without its namespace */
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"sysctl\":{\"vm.swappiness\":\"0\"}}}",
+	             "linux.sysctl.vm.swappiness: not a namespaced sysctl (allowed: net.*, "
+	             "kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":"
+	                                    "\"1\"}}}",
+	             "linux.sysctl.net.ipv4.ip_forward: needs a new \"network\" namespace");
 }
 
 static void test_mount_options(void **state)
@@ -359,6 +389,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_fields_counted),
 	    cmocka_unit_test(test_resources_and_seccomp),
 	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_sysctl_umask_domainname),
 	    cmocka_unit_test(test_mount_options),
 	    cmocka_unit_test(test_quick_options),
 	    cmocka_unit_test(test_quick_bad_options),
