@@ -269,7 +269,10 @@ _Noreturn void child_main(const struct child_args *a)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process", spec->args[0]);
 	send_steps(&c);
-	sigaction(SIGPIPE, (const struct sigaction *)a->sigpipe, NULL);
+	/* the container process starts with every signal at its default */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigprocmask(SIG_SETMASK, (const sigset_t *)a->sigmask, NULL);
 	process_exec(spec, &err);
 	child_fail(&c, SYNC_EXEC_ERROR, &err);

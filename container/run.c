@@ -36,6 +36,7 @@ struct ct_clone_args {
 
 /* Signals `container run` passes on to the container. */
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+#define N_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 
 /* Everything the parent holds, so one function can release it all. */
 struct parent {
@@ -49,8 +50,8 @@ struct parent {
 	int pidfd, sigfd;
 	pid_t pid;
 	sigset_t oldmask;
-	struct sigaction oldpipe;
-	bool masked, pipe_ignored;
+	struct sigaction oldact[N_FORWARDED], oldpipe;
+	bool masked, handlers_set;
 };
 
 int run_check_id(const char *id, vc_err *err)
@@ -92,16 +93,20 @@ static int block_signals(struct parent *p, vc_err *err)
 	sigset_t set;
 
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+	for (size_t i = 0; i < N_FORWARDED; i++)
 		sigaddset(&set, forwarded[i]);
 	if (sigprocmask(SIG_BLOCK, &set, &p->oldmask) < 0)
 		return vc_error(err, errno, "sigprocmask");
 	p->masked = true;
-	/* A child that fails early closes its pipes: writing to them must give
-	 * EPIPE, not kill us before we can report its error. */
-	if (sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &p->oldpipe) < 0)
-		return vc_error(err, errno, "sigaction(SIGPIPE)");
-	p->pipe_ignored = true;
+	/* An ignored signal never reaches the signalfd (a shell starts its
+	 * background jobs with SIGINT ignored): take the default action, which
+	 * cannot strike while the signal is blocked. And a child that fails
+	 * early closes its pipes: writing to them must give EPIPE, not kill us
+	 * before we can report its error. */
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaction(forwarded[i], &(struct sigaction){.sa_handler = SIG_DFL}, &p->oldact[i]);
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &p->oldpipe);
+	p->handlers_set = true;
 	p->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (p->sigfd < 0)
 		return vc_error(err, errno, "signalfd");
@@ -155,7 +160,6 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .cg_mode = p->cg_mode,
 	    .send_steps = p->opts->child_steps,
 	    .sigmask = &p->oldmask,
-	    .sigpipe = &p->oldpipe,
 	    .cg = p->cg,
 	};
 	long pid;
@@ -351,8 +355,11 @@ static int release(struct parent *p, vc_err *err)
 	close_fd(&p->status[1]);
 	close_fd(&p->pidfd);
 	close_fd(&p->sigfd);
-	if (p->pipe_ignored)
+	if (p->handlers_set) {
+		for (size_t i = 0; i < N_FORWARDED; i++)
+			sigaction(forwarded[i], &p->oldact[i], NULL);
 		sigaction(SIGPIPE, &p->oldpipe, NULL);
+	}
 	if (p->masked)
 		sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	return rc;

@@ -39,7 +39,6 @@ struct child_args {
 	const char *cg_rel_path; /* v2: our cgroup below the cgroup root; NULL on v1 */
 	struct cgroup *cg;       /* the child's copy: it joins with cgroup_enter_self */
 	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
-	const void *sigpipe;     /* the caller's SIGPIPE action (struct sigaction), likewise */
 };
 
 /* The child's side: set everything up and execve. Never returns. */

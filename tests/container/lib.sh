@@ -77,3 +77,20 @@ find_proc() {
 	done
 	return 1
 }
+
+# wait_exit PID SECONDS: wait for background job PID; set RC to its exit
+# status. Fails (after killing it) if it is still running after SECONDS.
+wait_exit() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1"
+		fail "process $1 still running after $2 s"
+	fi
+	RC=0
+	# shellcheck disable=SC2034 # RC is read by the caller
+	wait "$1" || RC=$?
+}

@@ -236,24 +236,30 @@ test_signal_state_is_clean() {
 
 test_signals_are_forwarded() {
 	require_container
-	local pid rc=0
+	local pid
 	# a container process with a SIGTERM handler gets the signal
 	"$CT" run "$ROOTFS" -- sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done' &
 	pid=$!
 	sleep 0.5
 	kill -TERM $pid
-	wait $pid || rc=$?
-	assert_eq "$rc" 3 "exit status after SIGTERM to container run"
+	wait_exit $pid 10
+	assert_eq "$RC" 3 "exit status after SIGTERM to container run"
+	# SIGINT too, though bash starts background jobs with SIGINT ignored
+	"$CT" run "$ROOTFS" -- sh -c 'trap "exit 4" INT; while :; do sleep 0.1; done' &
+	pid=$!
+	sleep 0.5
+	kill -INT $pid
+	wait_exit $pid 10
+	assert_eq "$RC" 4 "exit status after SIGINT to container run"
 	# pid 1 without a handler ignores SIGTERM; the second one kills it
-	rc=0
 	"$CT" run "$ROOTFS" -- /probe spin 30.25 >/dev/null &
 	pid=$!
 	sleep 0.5
 	kill -TERM $pid
 	sleep 0.3
 	kill -TERM $pid
-	wait $pid || rc=$?
-	assert_eq "$rc" 137 "exit status after two SIGTERMs"
+	wait_exit $pid 10
+	assert_eq "$RC" 137 "exit status after two SIGTERMs"
 }
 
 test_container_never_outlives_runtime() {
