@@ -1,0 +1,216 @@
+/* vmm: a tiny KVM hypervisor. `vmm run --kernel IMAGE` boots a Linux
+ * bzImage or a bare-metal ELF64 guest with one vCPU, a serial port and the
+ * debug ports; the guest's serial output goes to stdout. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "exitcode.h"
+#include "loader.h"
+#include "memory.h"
+#include "parse.h"
+#include "timeline.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define PROG        "vmm"
+#define DEFAULT_MEM (128 * MiB)
+
+struct options {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline; /* NULL: the kernel kind's default */
+	const char *mem_arg; /* NULL: DEFAULT_MEM, or what the kernel needs */
+	double timeout;      /* seconds; 0 = none */
+	bool trace;
+	const char *timings;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f, "usage: vmm run --kernel IMAGE [options]\n"
+	       "\n"
+	       "Boot IMAGE in a KVM virtual machine with one vCPU. IMAGE is a Linux bzImage\n"
+	       "or an ELF64 bare-metal guest. The guest's serial port (COM1) is stdout.\n"
+	       "\n"
+	       "options:\n"
+	       "  --kernel IMAGE   the kernel to boot (required)\n"
+	       "  --initrd FILE    initramfs for a Linux kernel\n"
+	       "  --cmdline STR    kernel command line (Linux default: \"console=ttyS0 quiet\n"
+	       "                   reboot=k\"; bare-metal default: empty)\n"
+	       "  --mem SIZE       guest RAM, e.g. 64M, 1G (default 128M, or what the kernel\n"
+	       "                   needs if more; checked against the image and the host)\n"
+	       "  --cpus N         number of vCPUs (only 1 is supported)\n"
+	       "  --timeout SEC    stop the guest after SEC seconds (exit status 124)\n"
+	       "  --trace          print boot phases with times and VM exit counts to stderr\n"
+	       "  --timings FILE   write the boot phases as JSON to FILE\n"
+	       "  -h, --help       show this help\n"
+	       "\n"
+	       "guest devices: 16550A UART at port 0x3f8 (IRQ 4), i8042 at 0x60/0x64 (0xFE\n"
+	       "to port 0x64 resets = clean reboot), boot marker (write 123 to port 0x3f0),\n"
+	       "exit port (write a status byte to port 0xf4; vmm exits with it).\n"
+	       "\n"
+	       "exit status: the guest's exit-port status (0..119); 0 on a clean guest reboot;\n"
+	       "  120 bad input; 121 no /dev/kvm or a KVM error; 122 the guest crashed\n"
+	       "  (triple fault before its boot marker); 124 --timeout expired.\n"
+	       "\n"
+	       "No /dev/kvm here? Run it inside the test host:\n"
+	       "  tests/testhost/run.sh -- build/bin/vmm run --kernel build/guest/baremetal.elf\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
+{
+	static const struct option longopts[] = {
+	    {"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
+	    {"cmdline", required_argument, NULL, 'c'}, {"mem", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 't'},
+	    {"trace", no_argument, NULL, 'T'},         {"timings", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	uint64_t cpus;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'c':
+			o->cmdline = optarg;
+			break;
+		case 'm':
+			o->mem_arg = optarg;
+			break;
+		case 'n':
+			if (vc_parse_uint(optarg, 1, 1, &cpus, "--cpus (only 1 vCPU is supported)",
+			                  err) < 0)
+				return -1;
+			break;
+		case 't':
+			if (vc_parse_double(optarg, 0.001, 86400 * 365, &o->timeout, "--timeout",
+			                    err) < 0)
+				return -1;
+			break;
+		case 'T':
+			o->trace = true;
+			break;
+		case 'j':
+			o->timings = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return vc_error(err, 0,
+			                "unknown or incomplete option '%s' (see vmm --help)",
+			                argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return vc_error(err, 0, "unexpected argument '%s' (see vmm --help)", argv[optind]);
+	if (!o->kernel)
+		return vc_error(err, 0, "run: --kernel IMAGE is required (see vmm --help)");
+	return 0;
+}
+
+/* Guest RAM: what the user asked for, checked against what the image needs
+ * and what the host has; without --mem, enough for the image. */
+static int choose_mem(const struct options *o, const struct kernel_image *k, uint64_t *mem,
+                      vc_err *err)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "--mem %s", o->mem_arg ? o->mem_arg : "(default)");
+	if (!o->mem_arg) {
+		*mem = k->min_mem > DEFAULT_MEM ? (k->min_mem + 2 * MiB - 1) & ~(2 * MiB - 1)
+		                                : DEFAULT_MEM;
+	} else {
+		if (vc_parse_size(o->mem_arg, MEM_MAX_SIZE, mem, "--mem", err) < 0)
+			return -1;
+		if (*mem < k->min_mem)
+			return vc_error(err, 0, "%s: %s needs at least %llu MiB of guest RAM", what,
+			                k->path,
+			                (unsigned long long)((k->min_mem + MiB - 1) / MiB));
+	}
+	return guest_mem_check_size(*mem, host_ram_bytes(), what, err);
+}
+
+static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
+{
+	struct kernel_image k;
+	struct exit_counts counts;
+	struct vm vm;
+	const char *cmdline;
+	uint64_t mem;
+	int status;
+
+	if (kernel_open(&k, o->kernel, o->initrd, err) < 0 || choose_mem(o, &k, &mem, err) < 0) {
+		kernel_close(&k);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	cmdline = o->cmdline ? o->cmdline : kernel_default_cmdline(&k);
+	if (kernel_check_cmdline(&k, cmdline, err) < 0) {
+		kernel_close(&k);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	if (vm_create(&vm, tl, err) < 0 || vm_setup(&vm, &k, mem, cmdline, err) < 0) {
+		vm_destroy(&vm);
+		kernel_close(&k);
+		return VMM_EXIT_KVM_ERROR;
+	}
+	kernel_close(&k); /* everything is in guest RAM now */
+	status = vcpu_run(&vm, o->timeout, &counts, err);
+	serial_out_flush(&vm.out);
+	if (o->trace)
+		vcpu_trace_counts(&vm, &counts);
+	vm_destroy(&vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct vc_timeline *tl;
+	struct options o;
+	vc_err err = {0}, jerr;
+	int status;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? VMM_EXIT_BAD_INPUT : 0;
+	}
+	if (strcmp(argv[1], "run")) {
+		fprintf(stderr, PROG ": unknown command '%s' (try: vmm run --kernel IMAGE)\n",
+		        argv[1]);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	if (parse_options(argc - 1, argv + 1, &o, &err) < 0) {
+		vc_error_print(PROG, &err);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	/* The timeline is big (every step's text): keep it off the stack. */
+	tl = malloc(sizeof(*tl));
+	if (!tl) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return VMM_EXIT_KVM_ERROR;
+	}
+	vc_timeline_init(tl, PROG, o.trace ? stderr : NULL);
+	status = boot(&o, tl, &err);
+	if (err.msg[0])
+		vc_error_print(PROG, &err);
+	/* Timings only for a guest that ran: a failed start leaves no file. */
+	if (o.timings && status != VMM_EXIT_BAD_INPUT && status != VMM_EXIT_KVM_ERROR &&
+	    vc_timeline_write_json(tl, o.timings, &jerr) < 0) {
+		vc_error_print(PROG, &jerr);
+		status = VMM_EXIT_BAD_INPUT;
+	}
+	free(tl);
+	return status;
+}

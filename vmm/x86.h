@@ -1,0 +1,85 @@
+/* The x86 state a guest needs before its first instruction: identity page
+ * tables, a GDT, long-mode segment registers, CPUID, MSRs and the FPU.
+ *
+ * Low-memory layout the VMM owns (all below 1 MiB, so it never collides
+ * with a kernel at 1 MiB or 16 MiB):
+ *
+ *   0x01000  GDT (4 entries)
+ *   0x07000  Linux zero page (struct boot_params); the boot stack grows
+ *            down from here
+ *   0x09000  PML4, 0x0a000 PDPT, 0x0b000..0x0efff four page directories
+ *            mapping 0..4 GiB with 2 MiB pages
+ *   0x20000  kernel command line (up to 64 KiB)
+ */
+#ifndef VMM_X86_H
+#define VMM_X86_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "memory.h"
+
+#define BOOT_GDT_ADDR     0x1000
+#define BOOT_PARAMS_ADDR  0x7000
+#define BOOT_STACK_TOP    0x7000
+#define BOOT_PML4_ADDR    0x9000
+#define BOOT_PDPT_ADDR    0xa000
+#define BOOT_PD_ADDR      0xb000
+#define BOOT_PD_COUNT     4 /* one page directory maps 1 GiB */
+#define BOOT_CMDLINE_ADDR 0x20000
+#define BOOT_CMDLINE_MAX  0x10000
+#define BOOT_LOW_END      (BOOT_CMDLINE_ADDR + BOOT_CMDLINE_MAX)
+
+/* Selectors the Linux boot protocol asks for: __BOOT_CS and __BOOT_DS. */
+#define BOOT_CS 0x10
+#define BOOT_DS 0x18
+#define BOOT_TR 0x20
+
+/* Where KVM puts its private pages (TSS for real-mode emulation, the EPT
+ * identity map): just below the 4 GiB BIOS area, inside the device hole. */
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000
+#define KVM_TSS_ADDR          0xfffbd000
+
+#define PTE_PRESENT 0x1ull
+#define PTE_WRITE   0x2ull
+#define PTE_HUGE    0x80ull /* a 2 MiB page in a page directory entry */
+
+#define X86_CR0_PE   0x1ull
+#define X86_CR0_MP   0x2ull
+#define X86_CR0_ET   0x10ull
+#define X86_CR0_NE   0x20ull
+#define X86_CR0_PG   0x80000000ull
+#define X86_CR4_PAE  0x20ull
+#define X86_EFER_LME 0x100ull
+#define X86_EFER_LMA 0x400ull
+
+#define CPUID_HYPERVISOR_BIT (1u << 31) /* leaf 1 ECX: "running under a hypervisor" */
+
+/* Identity-map guest-physical 0..4 GiB with 2 MiB pages. */
+int x86_build_page_tables(struct guest_mem *mem, vc_err *err);
+
+/* A GDT with a 64-bit code segment at BOOT_CS, flat data at BOOT_DS and a
+ * 64-bit TSS descriptor at BOOT_TR (VMX refuses long mode without one). */
+int x86_build_gdt(struct guest_mem *mem, vc_err *err);
+
+/* Fill sregs for 64-bit long mode with paging on, matching the GDT. */
+void x86_long_mode_sregs(struct kvm_sregs *sregs);
+
+/* One GDT descriptor as the CPU stores it, from a KVM segment. */
+uint64_t x86_gdt_entry(const struct kvm_segment *seg);
+
+/* Set CPUID (from KVM_GET_SUPPORTED_CPUID, plus the hypervisor bit), the
+ * MSRs and FPU state a 64-bit kernel expects, and long-mode registers that
+ * start at entry with rsi = boot_params (Linux) or rdi/rsi as given. */
+struct x86_entry {
+	uint64_t rip;
+	uint64_t rdi;
+	uint64_t rsi;
+};
+int x86_setup_vcpu(int kvm_fd, int vcpu_fd, const struct x86_entry *entry, vc_err *err);
+
+/* Set the hypervisor bit and this vCPU's APIC id in a CPUID table. */
+void x86_fixup_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_id);
+
+#endif
