@@ -4,7 +4,9 @@
 #
 # Each file's output goes to a log file that is shown as it grows (not a
 # pipe: a process a test leaves behind would hold a pipe open and hang the
-# run). Each file gets VCLAB_E2E_FILE_TIMEOUT seconds (default 900).
+# run). The test runs in the foreground, so its signal dispositions are the
+# caller's (a background job would start with SIGINT and SIGQUIT ignored).
+# Each file gets VCLAB_E2E_FILE_TIMEOUT seconds (default 900).
 set -u
 pass=0 failn=0 skipn=0 failed_files=""
 limit=${VCLAB_E2E_FILE_TIMEOUT:-900}
@@ -13,23 +15,49 @@ limit=${VCLAB_E2E_FILE_TIMEOUT:-900}
 show_log_from() {
 	local size
 	size=$(wc -c <"$1")
-	[ "$size" -gt "$2" ] && tail -c +$(($2 + 1)) "$1" | head -c $((size - $2))
+	[ "$size" -le "$2" ] || tail -c +$(($2 + 1)) "$1" | head -c $((size - $2))
 	SHOWN=$size
 }
 
-# run_file FILE LOG: run one test file under the time limit; sets FILE_RC.
-run_file() {
-	local pid
-	timeout "$limit" bash "$1" >"$2" 2>&1 </dev/null &
-	pid=$!
-	SHOWN=0
-	while kill -0 "$pid" 2>/dev/null; do
+# follow_log LOG: show LOG as it grows until LOG.done appears; past the time
+# limit, stop the test (its pid is in LOG.pid) and leave LOG.timedout.
+follow_log() {
+	local shown=0 done=0 start=$SECONDS pid
+	while :; do
+		[ -e "$1.done" ] && done=1
+		show_log_from "$1" "$shown"
+		shown=$SHOWN
+		[ $done = 0 ] || return 0
+		if [ $((SECONDS - start)) -ge "$limit" ] && [ -s "$1.pid" ]; then
+			pid=$(cat "$1.pid")
+			if [ -e "$1.timedout" ]; then
+				kill -KILL "$pid" 2>/dev/null
+			else
+				touch "$1.timedout"
+				kill -TERM "$pid" 2>/dev/null
+				start=$((SECONDS - limit + 5)) # KILL in 5 s if TERM did not do it
+			fi
+		fi
 		sleep 0.5
-		show_log_from "$2" "$SHOWN"
 	done
+}
+
+# run_file FILE LOG: run one test file; sets FILE_RC and TIMED_OUT.
+run_file() {
+	local follower
+	rm -f "$2.done" "$2.pid" "$2.timedout"
+	follow_log "$2" &
+	follower=$!
 	FILE_RC=0
-	wait "$pid" || FILE_RC=$?
-	show_log_from "$2" "$SHOWN"
+	# The braces' 2>/dev/null hides bash's "Terminated" report on a time-out.
+	# shellcheck disable=SC2016,SC2094 # $$ and $1 belong to the inner bash
+	{ bash -c 'echo $$ >"$1.pid"; exec bash "$2"' run-e2e "$2" "$1" >"$2" 2>&1 </dev/null ||
+		FILE_RC=$?; } 2>/dev/null
+	touch "$2.done"
+	wait "$follower"
+	TIMED_OUT=0
+	[ ! -e "$2.timedout" ] || TIMED_OUT=1
+	rm -f "$2.done" "$2.pid" "$2.timedout"
 }
 
 for arg in "$@"; do
@@ -41,7 +69,7 @@ for arg in "$@"; do
 		line=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 		rm -f "$log"
 		if [ -z "$line" ]; then
-			if [ "$FILE_RC" = 124 ] || [ "$FILE_RC" = 143 ]; then
+			if [ "$TIMED_OUT" = 1 ]; then
 				echo "FAIL $f: timed out after $limit s (VCLAB_E2E_FILE_TIMEOUT)"
 			else
 				echo "FAIL $f: ended without a summary line (crashed? status $FILE_RC)"
