@@ -45,6 +45,7 @@ struct parent {
 	struct vc_timeline *tl;
 	struct cgroup *cg;
 	enum cg_mode cg_mode;
+	bool need_go; /* the child must wait for us: id maps, oom_score_adj */
 	int ns_fds[CT_NS_COUNT];
 	int go[2], status[2];
 	int pidfd, sigfd;
@@ -170,6 +171,9 @@ static int spawn_child(struct parent *p, vc_err *err)
 		return -1;
 	ca.go_fd = p->go[0];
 	ca.status_fd = p->status[1];
+	p->need_go = ca.need_go =
+	    (p->spec->ns[CT_NS_USER].enabled && !p->spec->ns[CT_NS_USER].path) ||
+	    p->spec->has_oom_score_adj;
 	vc_step_begin(p->tl);
 	pid = clone_child(p, cgfd, &ca);
 	if (pid < 0 && cgfd >= 0 && errno != ENOMEM && errno != ENOSPC) {
@@ -217,6 +221,8 @@ static int prepare_child(struct parent *p, vc_err *err)
 			return -1;
 		vc_step(p->tl, "oom_score_adj", "oom_score_adj = %d", spec->oom_score_adj);
 	}
+	if (!p->need_go)
+		return 0;
 	/* EPIPE: the child failed already; its error waits on the status pipe */
 	if (write(p->go[1], "g", 1) != 1 && errno != EPIPE)
 		return vc_error(err, errno, "telling the child to go on");
@@ -238,12 +244,13 @@ static int cmp_event(const void *a, const void *b)
 }
 
 /* Read the child's messages until its execve closes the pipe. */
-static int wait_for_exec(struct parent *p, struct run_result *res, vc_err *err)
+/* After the child ended: read what it left in the status pipe (its steps,
+ * and an error if setup failed). Reading only now spares a wake-up of ours
+ * at exec time, while the container starts. */
+static int collect_child_status(struct parent *p, struct run_result *res, vc_err *err)
 {
 	struct sync_msg msg;
-	size_t first = p->tl->n;
 
-	vc_step_begin(p->tl);
 	for (;;) {
 		ssize_t n = read(p->status[0], &msg, sizeof(msg));
 
@@ -251,21 +258,24 @@ static int wait_for_exec(struct parent *p, struct run_result *res, vc_err *err)
 			continue;
 		if (n == 0)
 			break;
-		if (n != (ssize_t)sizeof(msg))
+		if (n != (ssize_t)sizeof(msg)) {
+			res->exit_code = RUN_EXIT_SETUP;
 			return vc_error(err, n < 0 ? errno : 0, "reading the child's status");
+		}
 		if (msg.type == SYNC_EVENT) {
 			add_child_event(p->tl, &msg.u.ev);
 			continue;
 		}
 		*err = msg.u.err;
 		err->msg[sizeof(err->msg) - 1] = '\0';
+		res->signal = 0;
+		res->exit_code = RUN_EXIT_SETUP;
 		if (msg.type == SYNC_EXEC_ERROR)
 			res->exit_code =
 			    err->errnum == ENOENT ? RUN_EXIT_NOTFOUND : RUN_EXIT_NOEXEC;
 		return -1;
 	}
-	qsort(p->tl->ev + first, p->tl->n - first, sizeof(p->tl->ev[0]), cmp_event);
-	vc_step(p->tl, "started", "the container process runs (execve succeeded)");
+	qsort(p->tl->ev, p->tl->n, sizeof(p->tl->ev[0]), cmp_event);
 	return 0;
 }
 
@@ -386,13 +396,17 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
 	    block_signals(&p, err) < 0 || make_cgroup(&p, err) < 0 || spawn_child(&p, err) < 0 ||
-	    prepare_child(&p, err) < 0 || wait_for_exec(&p, res, err) < 0) {
+	    prepare_child(&p, err) < 0) {
 		release(&p, &cleanup_err);
 		return -1;
 	}
 	if (wait_for_exit(&p, res, err) < 0) {
-		release(&p, &cleanup_err);
 		res->exit_code = RUN_EXIT_SETUP;
+		release(&p, &cleanup_err);
+		return -1;
+	}
+	if (collect_child_status(&p, res, err) < 0) {
+		release(&p, &cleanup_err);
 		return -1;
 	}
 	read_cgroup_stats(&p, res);

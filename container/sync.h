@@ -33,6 +33,7 @@ struct child_args {
 	int status_fd; /* write end of "status" */
 	int *ns_fds;   /* namespaces to join, -1 where none */
 	enum cg_mode cg_mode;
+	bool need_go;         /* wait for "go" (id maps, oom_score_adj) before exec */
 	bool in_cgroup;       /* CLONE_INTO_CGROUP put the child in its cgroup */
 	bool cgroupns_cloned; /* CLONE_NEWCGROUP was part of clone3 */
 	bool send_steps;
