@@ -235,9 +235,15 @@ static void send_steps(struct child *c)
 {
 	struct sync_msg msg;
 
+	size_t last = c->tl->n;
+
 	if (!c->a->send_steps)
 		return;
-	for (size_t i = c->first_event; i < c->tl->n; i++) {
+	/* The parent reads only after we end: stay well inside the pipe's
+	 * 64 KiB, or this write would wait forever. */
+	if (last - c->first_event > SYNC_MAX_EVENTS)
+		last = c->first_event + SYNC_MAX_EVENTS;
+	for (size_t i = c->first_event; i < last; i++) {
 		memset(&msg, 0, sizeof(msg));
 		msg.type = SYNC_EVENT;
 		msg.u.ev = c->tl->ev[i];

@@ -17,6 +17,10 @@
 
 enum sync_type { SYNC_EVENT = 1, SYNC_ERROR = 2, SYNC_EXEC_ERROR = 3 };
 
+/* Most steps the child sends: they wait in the pipe (64 KiB) until the
+ * parent reads them after the child ended, with room left for an error. */
+#define SYNC_MAX_EVENTS 96
+
 struct sync_msg {
 	int type;
 	union {
@@ -24,6 +28,9 @@ struct sync_msg {
 		vc_err err;
 	} u;
 };
+
+_Static_assert((SYNC_MAX_EVENTS + 1) * sizeof(struct sync_msg) <= 65536,
+               "the child's messages must fit in a pipe");
 
 /* What the child needs besides the spec. */
 struct child_args {
