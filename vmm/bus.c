@@ -32,6 +32,22 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, const char *name,
 	return 0;
 }
 
+/* Remember which addresses nobody claims: students ask "what is the guest
+ * poking at?" (the first BUS_UNHANDLED_MAX distinct ones are kept). */
+static void count_unhandled(struct bus *bus, uint64_t addr)
+{
+	unsigned i;
+
+	bus->unhandled++;
+	for (i = 0; i < bus->n_unhandled_at; i++)
+		if (bus->unhandled_at[i].addr == addr) {
+			bus->unhandled_at[i].count++;
+			return;
+		}
+	if (bus->n_unhandled_at < BUS_UNHANDLED_MAX)
+		bus->unhandled_at[bus->n_unhandled_at++] = (struct bus_unhandled){addr, 1};
+}
+
 const struct bus_range *bus_access(struct bus *bus, uint64_t addr, bool is_write, uint8_t *data,
                                    uint32_t size)
 {
@@ -47,7 +63,7 @@ const struct bus_range *bus_access(struct bus *bus, uint64_t addr, bool is_write
 			return r;
 		}
 	}
-	bus->unhandled++;
+	count_unhandled(bus, addr);
 	if (!is_write)
 		memset(data, 0xff, size);
 	return NULL;

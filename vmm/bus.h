@@ -23,13 +23,21 @@ struct bus_range {
 	uint64_t accesses; /* how many accesses this device handled */
 };
 
-#define BUS_MAX_RANGES 16
+#define BUS_MAX_RANGES    16
+#define BUS_UNHANDLED_MAX 8 /* distinct unclaimed addresses remembered for --trace */
+
+struct bus_unhandled {
+	uint64_t addr;
+	uint64_t count;
+};
 
 struct bus {
 	const char *kind; /* "port" or "mmio", for error messages */
 	struct bus_range ranges[BUS_MAX_RANGES];
 	unsigned n;
 	uint64_t unhandled; /* accesses nobody claimed (ignored) */
+	struct bus_unhandled unhandled_at[BUS_UNHANDLED_MAX]; /* the first few addresses */
+	unsigned n_unhandled_at;
 };
 
 void bus_init(struct bus *bus, const char *kind);

@@ -272,6 +272,8 @@ void vcpu_trace_counts(const struct vm *vm, const struct exit_counts *c)
 {
 	vc_trace(vm->tl, "VM exits: %llu in all (each one is a trip guest -> KVM -> vmm)",
 	         (unsigned long long)c->total);
+	vc_trace(vm->tl, "  (the PIC, IOAPIC, LAPIC and PIT run inside KVM: their accesses never "
+	                 "reach vmm)");
 	vc_trace(vm->tl, "  port I/O:  %llu writes (out), %llu reads (in); by device:",
 	         (unsigned long long)c->io_out, (unsigned long long)c->io_in);
 	trace_bus(vm, &vm->pio);
