@@ -18,7 +18,7 @@ $(BUILD)/guest/initramfs.cpio.gz: $(BIN)/workload guest/mkinitramfs.sh
 # absolute addresses below 2 GiB.
 BM_SRCS := guest/baremetal/start.S guest/baremetal/main.c guest/baremetal/serial.c \
 	guest/baremetal/cmdline.c guest/baremetal/pvh.c guest/baremetal/heap.c \
-	guest/baremetal/libc.c workload/job.c workload/sha256.c
+	workload/mem.c workload/job.c workload/sha256.c
 BM_OBJS := $(patsubst %,$(BUILD)/baremetal/%.o,$(basename $(BM_SRCS)))
 BM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin -nostdlib \
 	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -mcmodel=small \

@@ -1,7 +1,7 @@
 # workload/: the shared static workload (no libc) and its compute core.
-WORKLOAD_SRCS := workload/main.c workload/sys.c workload/job.c workload/sha256.c
+WORKLOAD_SRCS := workload/main.c workload/sys.c workload/job.c workload/sha256.c workload/mem.c
 WORKLOAD_CFLAGS := -Os -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie \
-	-no-pie -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
+	-no-pie -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
 	-Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noexecstack -s \
 	-Wl,-n # -n: no page alignment of segments, halves the file (4.5 KB)
 

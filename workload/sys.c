@@ -57,23 +57,3 @@ void sys_exit(int status)
 	for (;;)
 		syscall6(__NR_exit_group, status, 0, 0, 0, 0, 0);
 }
-
-/* The compiler may turn loops into calls to these even without a libc. */
-void *memset(void *d, int c, size_t n)
-{
-	unsigned char *p = d;
-
-	while (n--)
-		*p++ = (unsigned char)c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, size_t n)
-{
-	unsigned char *dp = d;
-	const unsigned char *sp = s;
-
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}

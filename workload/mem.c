@@ -1,5 +1,6 @@
-/* The two libc functions the compiler may call on its own (for struct
- * copies and zeroing), since the guest links no libc. Built with
+/* memset and memcpy for code linked without a libc (the workload and the
+ * bare-metal guest): the compiler may emit calls to them on its own, for
+ * struct copies and zeroing. Both are built with
  * -fno-tree-loop-distribute-patterns so these loops are not turned back
  * into calls to themselves. */
 #include <stddef.h>
