@@ -93,7 +93,7 @@ struct host_info {
 	unsigned cores;
 	char kernel[192];
 	bool kvm;
-	char kvm_detail[128];
+	char kvm_detail[256];
 	char cgroup[96]; /* v2, hybrid or v1, in words */
 	char runc[96], crun[96], qemu[96];
 	char git[64];
