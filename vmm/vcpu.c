@@ -266,6 +266,10 @@ static void trace_bus(const struct vm *vm, const struct bus *bus)
 	if (bus->unhandled)
 		vc_trace(vm->tl, "    %-12s %llu accesses (ignored; reads return 0xff)",
 		         "unhandled", (unsigned long long)bus->unhandled);
+	for (i = 0; i < bus->n_unhandled_at; i++)
+		vc_trace(vm->tl, "      nobody at 0x%llx: %llu accesses",
+		         (unsigned long long)bus->unhandled_at[i].addr,
+		         (unsigned long long)bus->unhandled_at[i].count);
 }
 
 void vcpu_trace_counts(const struct vm *vm, const struct exit_counts *c)
