@@ -13,6 +13,8 @@ cd "$(dirname "$0")/../.." || exit 1
 t0=$EPOCHREALTIME
 log=$(mktemp /tmp/vclab-suite.XXXXXX) || exit 1
 trap 'rm -f "$log"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The harness' own tests first, on this host (VCLAB_TESTHOST_SELFTEST=0 skips).
 selftest=0
