@@ -105,6 +105,18 @@ test_failure_inside_the_child_cleans_up() {
 	assert_contains "$ERR" "No such device" "error gives the kernel's reason"
 }
 
+test_sysctl_rejected_by_kernel() {
+	require_container
+	# accepted by the parser, refused by the kernel inside the child
+	bundle
+	edit_bundle "$B" '.linux.sysctl = {"net.ipv4.ip_forward": "banana"}'
+	expect_clean_failure "$CT" run --bundle "$B" sysctl-$$
+	assert_contains "$ERR" "linux.sysctl.net.ipv4.ip_forward: writing \"banana\": Invalid argument" "error"
+	edit_bundle "$B" '.linux.sysctl = {"vm.swappiness": "0"}'
+	expect_clean_failure "$CT" run --bundle "$B" sysctl-$$
+	assert_contains "$ERR" "not a namespaced sysctl" "error"
+}
+
 test_command_not_found() {
 	require_container
 	local before rc=0
