@@ -143,6 +143,16 @@ static int choose_mem(const struct options *o, const struct kernel_image *k, uin
 	return guest_mem_check_size(*mem, host_ram_bytes(), what, err);
 }
 
+/* How much memory the VMM costs beyond the guest's own RAM. */
+static void trace_memory(struct vc_timeline *tl, const struct guest_mem *mem)
+{
+	uint64_t rss = process_rss(), guest = guest_mem_resident(mem);
+
+	vc_trace(tl, "memory: vmm RSS %llu KiB = guest RAM touched %llu KiB + vmm itself %llu KiB",
+	         (unsigned long long)(rss >> 10), (unsigned long long)(guest >> 10),
+	         (unsigned long long)(rss > guest ? (rss - guest) >> 10 : 0));
+}
+
 static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 {
 	struct kernel_image k;
@@ -169,8 +179,10 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 	kernel_close(&k); /* everything is in guest RAM now */
 	status = vcpu_run(&vm, o->timeout, &counts, err);
 	serial_out_flush(&vm.out);
-	if (o->trace)
+	if (o->trace) {
 		vcpu_trace_counts(&vm, &counts);
+		trace_memory(tl, &vm.mem);
+	}
 	vm_destroy(&vm);
 	return status;
 }

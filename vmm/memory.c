@@ -1,6 +1,8 @@
 #include "memory.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -66,4 +68,40 @@ void *gpa_to_host(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	else
 		return NULL;
 	return mem->host + off;
+}
+
+uint64_t guest_mem_resident(const struct guest_mem *mem)
+{
+	uint64_t chunk = 64 * MiB, off, total = 0;
+	unsigned char *vec = malloc(chunk / 4096);
+	size_t i;
+
+	if (!vec)
+		return 0;
+	/* mincore() in chunks: one byte per page, resident or not. */
+	for (off = 0; off < mem->size; off += chunk) {
+		uint64_t len = mem->size - off < chunk ? mem->size - off : chunk;
+
+		if (mincore(mem->host + off, len, vec) < 0)
+			break;
+		for (i = 0; i < (len + 4095) / 4096; i++)
+			total += (vec[i] & 1) * 4096ull;
+	}
+	free(vec);
+	return total;
+}
+
+uint64_t process_rss(void)
+{
+	unsigned long long kib = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib * 1024;
 }

@@ -38,10 +38,10 @@ void guest_mem_unmap(struct guest_mem *mem);
 /* Host pointer for [gpa, gpa + len), or NULL when that is not all RAM. */
 void *gpa_to_host(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 
-/* Bytes of RAM that end below 4 GiB (what 32-bit boot fields can reach). */
-static inline uint64_t guest_mem_low_end(const struct guest_mem *mem)
-{
-	return mem->low_size;
-}
+/* Bytes of guest RAM the host actually backs right now (resident pages). */
+uint64_t guest_mem_resident(const struct guest_mem *mem);
+
+/* This process's resident set in bytes (VmRSS), 0 if unknown. */
+uint64_t process_rss(void);
 
 #endif
