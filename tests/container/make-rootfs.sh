@@ -9,7 +9,7 @@ busybox=/bin/busybox
 	echo "make-rootfs.sh: $busybox missing: install busybox-static (scripts/deps.sh build)" >&2
 	exit 1
 }
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || ldd "$busybox" 2>&1 | grep -q 'not a dynamic' || {
+ldd "$busybox" 2>&1 | grep -q 'not a dynamic' || {
 	echo "make-rootfs.sh: $busybox is not static: install busybox-static" >&2
 	exit 1
 }
