@@ -212,6 +212,25 @@ test_absurd_mem_is_refused() {
 	bad_input --kernel "$GUEST/bzImage" --mem lots
 }
 
+test_bad_options_are_refused() {
+	need_kvm
+	local long
+	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	bad_input --kernel "$GUEST/bzImage" --cmdline "$long"
+	assert_contains "$OUT" "--cmdline: 5000 bytes" "error names the option"
+	bad_input --kernel "$GUEST/baremetal.elf" --initrd "$GUEST/initramfs.cpio.gz"
+	assert_contains "$OUT" "only a Linux bzImage takes an initrd" "error says why"
+	bad_input --kernel "$GUEST/bzImage" --initrd /nonexistent/initrd
+	assert_contains "$OUT" "/nonexistent/initrd" "error names the file"
+	bad_input --kernel "$GUEST/bzImage" --cpus 2
+	bad_input --kernel "$GUEST/bzImage" --timeout -1
+	bad_input --kernel "$GUEST/bzImage" --frobnicate
+	assert_status 120 "$VMM" run
+	assert_contains "$OUT" "--kernel IMAGE is required" "error says what is missing"
+	assert_status 0 "$VMM" --help
+	assert_contains "$OUT" "exit status" "--help documents the exit codes"
+}
+
 test_missing_dev_kvm_is_one_clear_line() {
 	need_kvm
 	local out rc=0
