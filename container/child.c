@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -29,6 +31,23 @@ struct child {
 };
 
 /* Remember where our cgroups are, for the container's cgroup mount. */
+
+/* The container process starts with every signal at its default, even
+ * those ignored by whoever started us. A raw rt_sigaction, because glibc
+ * refuses to touch the two real-time signals it reserves (32 and 33). */
+static void reset_signal_dispositions(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = {SIG_DFL, 0, NULL, 0};
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
 static void capture_cgroup_paths(struct child *c)
 {
 	ssize_t n;
@@ -275,10 +294,7 @@ _Noreturn void child_main(const struct child_args *a)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process", spec->args[0]);
 	send_steps(&c);
-	/* the container process starts with every signal at its default */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+	reset_signal_dispositions();
 	sigprocmask(SIG_SETMASK, (const sigset_t *)a->sigmask, NULL);
 	process_exec(spec, &err);
 	child_fail(&c, SYNC_EXEC_ERROR, &err);
