@@ -40,12 +40,16 @@ int guest_mem_map(struct guest_mem *mem, uint64_t size, vc_err *err)
 	if (p == MAP_FAILED)
 		return vc_error(err, errno, "cannot map %llu MiB of guest RAM",
 		                (unsigned long long)(size / MiB));
-	/* Huge pages mean fewer EPT/NPT faults while the guest boots. */
-	madvise(p, size, MADV_HUGEPAGE);
 	mem->host = p;
 	mem->size = size;
 	mem->low_size = size < MEM_HOLE_START ? size : MEM_HOLE_START;
 	return 0;
+}
+
+void guest_mem_prefer_huge_pages(struct guest_mem *mem)
+{
+	/* Best effort: without transparent huge pages it is just slower. */
+	madvise(mem->host, mem->size, MADV_HUGEPAGE);
 }
 
 void guest_mem_unmap(struct guest_mem *mem)

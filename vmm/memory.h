@@ -33,6 +33,12 @@ int guest_mem_check_size(uint64_t size, uint64_t host_ram, const char *what, vc_
 uint64_t host_ram_bytes(void);
 
 int guest_mem_map(struct guest_mem *mem, uint64_t size, vc_err *err);
+/* Back guest RAM with 2 MiB pages where the host can: one fault per 2 MiB
+ * instead of 512 while Linux touches tens of MiB during boot. Not for a
+ * tiny guest: zeroing a whole 2 MiB page costs more than the few 4 KiB
+ * pages it uses, and the host may stall compacting memory to find one. */
+void guest_mem_prefer_huge_pages(struct guest_mem *mem);
+
 void guest_mem_unmap(struct guest_mem *mem);
 
 /* Host pointer for [gpa, gpa + len), or NULL when that is not all RAM. */

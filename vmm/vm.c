@@ -165,9 +165,12 @@ int vm_setup(struct vm *vm, struct kernel_image *k, uint64_t mem_size, const cha
 	vc_step_begin(vm->tl);
 	if (map_memory(vm, mem_size, err) < 0)
 		return -1;
+	if (k->kind == KERNEL_BZIMAGE)
+		guest_mem_prefer_huge_pages(&vm->mem);
 	vc_step(vm->tl, "memory_mapped",
-	        "%llu MiB of guest RAM: one lazy anonymous mapping, KVM memory slot%s",
+	        "%llu MiB of guest RAM: one lazy anonymous mapping%s, KVM memory slot%s",
 	        (unsigned long long)(mem_size / MiB),
+	        k->kind == KERNEL_BZIMAGE ? " (huge pages)" : "",
 	        vm->mem.size > vm->mem.low_size ? "s 0-1" : " 0");
 	if (kernel_load(k, &vm->mem, cmdline, &entry, err) < 0)
 		return -1;

@@ -141,7 +141,7 @@ void x86_fixup_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_id)
 static int setup_cpuid(int kvm_fd, int vcpu_fd, vc_err *err)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
-	uint32_t nent = 64;
+	uint32_t nent = 128; /* enough for current CPUs: usually one ioctl */
 	int ret;
 
 	/* Ask with a growing table until KVM stops saying E2BIG. */
