@@ -25,8 +25,8 @@ bool kvm_usable(char *detail, size_t len)
 	if (access("/sys/module/kvm_pvm", F_OK) == 0 && access("/sys/module/kvm_amd", F_OK) < 0 &&
 	    access("/sys/module/kvm_intel", F_OK) < 0) {
 		snprintf(detail, len,
-			 "/dev/kvm is kvm-pvm (software KVM, no VT-x/AMD-V): not measured; "
-			 "VM rows run in the KVM test host");
+		         "/dev/kvm is kvm-pvm (software KVM, no VT-x/AMD-V): not measured; "
+		         "VM rows run in the KVM test host");
 		return false;
 	}
 	snprintf(detail, len, "/dev/kvm opens read-write");

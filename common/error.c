@@ -32,8 +32,8 @@ int vc_error_wrap(vc_err *err, const char *fmt, ...)
 	n = strlen(err->msg);
 	/* the message is cut, never overflowed, when it grows too long */
 	if (n + 2 < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %.*s", (int)(sizeof(err->msg) - n - 3),
-			 old);
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %.*s",
+		         (int)(sizeof(err->msg) - n - 3), old);
 	return -1;
 }
 

@@ -43,8 +43,8 @@ void vc_step(struct vc_timeline *tl, const char *name, const char *fmt, ...)
 		e->took_ns = now - tl->step_ns;
 		if (tl->trace)
 			fprintf(tl->trace, "[%s %9.3f ms] %-18s %s (%.3f ms)\n", tl->tool,
-				(double)(now - tl->start_ns) / 1e6, name, e->detail,
-				(double)e->took_ns / 1e6);
+			        (double)(now - tl->start_ns) / 1e6, name, e->detail,
+			        (double)e->took_ns / 1e6);
 	}
 	tl->step_ns = vc_now_ns();
 }
@@ -55,8 +55,7 @@ void vc_trace(struct vc_timeline *tl, const char *fmt, ...)
 
 	if (!tl->trace)
 		return;
-	fprintf(tl->trace, "[%s %9.3f ms] ", tl->tool,
-		(double)(vc_now_ns() - tl->start_ns) / 1e6);
+	fprintf(tl->trace, "[%s %9.3f ms] ", tl->tool, (double)(vc_now_ns() - tl->start_ns) / 1e6);
 	va_start(ap, fmt);
 	vfprintf(tl->trace, fmt, ap);
 	va_end(ap);
@@ -91,7 +90,7 @@ int vc_timeline_write_json(const struct vc_timeline *tl, const char *path, vc_er
 	fprintf(f, "{\"tool\": ");
 	vc_json_string(f, tl->tool);
 	fprintf(f, ", \"clock\": \"CLOCK_MONOTONIC\", \"start_ns\": %llu, \"steps\": [",
-		(unsigned long long)tl->start_ns);
+	        (unsigned long long)tl->start_ns);
 	for (i = 0; i < tl->n; i++) {
 		const struct vc_event *e = &tl->ev[i];
 
@@ -100,8 +99,8 @@ int vc_timeline_write_json(const struct vc_timeline *tl, const char *path, vc_er
 		fprintf(f, ", \"detail\": ");
 		vc_json_string(f, e->detail);
 		fprintf(f, ", \"at_ns\": %llu, \"since_start_ms\": %.3f, \"took_ms\": %.3f}",
-			(unsigned long long)e->at_ns,
-			(double)(e->at_ns - tl->start_ns) / 1e6, (double)e->took_ns / 1e6);
+		        (unsigned long long)e->at_ns, (double)(e->at_ns - tl->start_ns) / 1e6,
+		        (double)e->took_ns / 1e6);
 	}
 	fprintf(f, "\n]}\n");
 	if (fclose(f) != 0)

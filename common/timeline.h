@@ -15,10 +15,10 @@
 #define VC_TIMELINE_MAX 256
 
 struct vc_event {
-	char name[48];     /* machine name, e.g. "vm_created" */
-	char detail[208];  /* what a student reads, e.g. "KVM_CREATE_VM -> fd 4" */
-	uint64_t at_ns;    /* CLOCK_MONOTONIC when the step ended */
-	uint64_t took_ns;  /* duration of the step (0 for a point event) */
+	char name[48];    /* machine name, e.g. "vm_created" */
+	char detail[208]; /* what a student reads, e.g. "KVM_CREATE_VM -> fd 4" */
+	uint64_t at_ns;   /* CLOCK_MONOTONIC when the step ended */
+	uint64_t took_ns; /* duration of the step (0 for a point event) */
 };
 
 struct vc_timeline {
@@ -40,11 +40,10 @@ void vc_step_begin(struct vc_timeline *tl);
 /* Record a step that ran since the last vc_step_begin()/vc_step(), and
  * print it when tracing. */
 void vc_step(struct vc_timeline *tl, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Print a trace line that is not a timed step (only when tracing). */
-void vc_trace(struct vc_timeline *tl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void vc_trace(struct vc_timeline *tl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Write {"tool":..., "clock":"CLOCK_MONOTONIC", "start_ns":..., "steps":[...]} */
 int vc_timeline_write_json(const struct vc_timeline *tl, const char *path, vc_err *err);

@@ -1,7 +1,7 @@
 #include "job.h"
 
-#define MIB (1024u * 1024u)
-#define PAGE 4096u
+#define MIB   (1024u * 1024u)
+#define PAGE  4096u
 #define CHUNK (64u * 1024u) /* hash in 64 KiB chunks: fits any stack/cache */
 
 struct key {
@@ -11,9 +11,9 @@ struct key {
 };
 
 static const struct key keys[] = {
-	{"sha256", JOB_MAX_SHA256_MIB, offsetof(struct job, sha256_mib)},
-	{"touch", JOB_MAX_TOUCH_MIB, offsetof(struct job, touch_mib)},
-	{"exit", JOB_MAX_EXIT, offsetof(struct job, exit_code)},
+    {"sha256", JOB_MAX_SHA256_MIB, offsetof(struct job, sha256_mib)},
+    {"touch", JOB_MAX_TOUCH_MIB, offsetof(struct job, touch_mib)},
+    {"exit", JOB_MAX_EXIT, offsetof(struct job, exit_code)},
 };
 
 size_t job_strlen(const char *s)

@@ -14,8 +14,8 @@
 #define JOB_MAX_EXIT       255u
 
 /* Markers on stdout, in this order (docs/contracts.md). */
-#define JOB_READY_LINE "VCLAB-READY\n"
-#define JOB_DONE_PREFIX "VCLAB-DONE status="
+#define JOB_READY_LINE    "VCLAB-READY\n"
+#define JOB_DONE_PREFIX   "VCLAB-DONE status="
 #define JOB_DIGEST_PREFIX "sha256="
 
 struct job {

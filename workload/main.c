@@ -15,24 +15,24 @@
 #define EXIT_USAGE        2
 
 static const char usage[] =
-	"usage: workload [sha256=MIB] [touch=MIB] [exit=CODE]\n"
-	"  sha256=MIB  hash MIB MiB of generated data (default 1, at most 4096)\n"
-	"  touch=MIB   allocate and touch MIB MiB, held until done (default 0)\n"
-	"  exit=CODE   exit status, 0..255 (default 0)\n"
-	"Prints VCLAB-READY, sha256=<hex>, VCLAB-DONE status=N. As /init with pid 1\n"
-	"it also reads these words from the environment (the kernel command line),\n"
-	"writes the boot marker (123 to port 0x3f0) and ends the VM by writing the\n"
-	"status to port 0xf4.\n";
+    "usage: workload [sha256=MIB] [touch=MIB] [exit=CODE]\n"
+    "  sha256=MIB  hash MIB MiB of generated data (default 1, at most 4096)\n"
+    "  touch=MIB   allocate and touch MIB MiB, held until done (default 0)\n"
+    "  exit=CODE   exit status, 0..255 (default 0)\n"
+    "Prints VCLAB-READY, sha256=<hex>, VCLAB-DONE status=N. As /init with pid 1\n"
+    "it also reads these words from the environment (the kernel command line),\n"
+    "writes the boot marker (123 to port 0x3f0) and ends the VM by writing the\n"
+    "status to port 0xf4.\n";
 
 /* The kernel starts us with argc at (%rsp), then argv[], NULL, envp[], NULL. */
 __asm__(".text\n"
-	".global _start\n"
-	"_start:\n"
-	"	xor %ebp, %ebp\n"
-	"	mov %rsp, %rdi\n"
-	"	and $-16, %rsp\n"
-	"	call workload_start\n"
-	"	hlt\n");
+        ".global _start\n"
+        "_start:\n"
+        "	xor %ebp, %ebp\n"
+        "	mov %rsp, %rdi\n"
+        "	and $-16, %rsp\n"
+        "	call workload_start\n"
+        "	hlt\n");
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -124,7 +124,8 @@ static int workload_main(char **argv, char **envp)
 	struct job job;
 
 	if (vm) {
-		port_ok = sys_ioperm(BOOT_MARKER_PORT, 1, 1) == 0 && sys_ioperm(EXIT_PORT, 1, 1) == 0;
+		port_ok =
+		    sys_ioperm(BOOT_MARKER_PORT, 1, 1) == 0 && sys_ioperm(EXIT_PORT, 1, 1) == 0;
 		if (port_ok)
 			outb(BOOT_MARKER_VALUE, BOOT_MARKER_PORT);
 	}

@@ -10,9 +10,9 @@
 
 struct sha256 {
 	uint32_t h[8];
-	uint64_t bytes;   /* message length so far */
-	uint8_t buf[64];  /* partial block */
-	size_t used;      /* bytes in buf */
+	uint64_t bytes;  /* message length so far */
+	uint8_t buf[64]; /* partial block */
+	size_t used;     /* bytes in buf */
 };
 
 void sha256_init(struct sha256 *c);

@@ -12,9 +12,9 @@ static long syscall6(long nr, long a, long b, long c, long d, long e, long f)
 	register long r9 __asm__("r9") = f;
 
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -26,7 +26,7 @@ long sys_write(int fd, const void *buf, size_t n)
 void *sys_mmap_anon(size_t len)
 {
 	long r = syscall6(__NR_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return (r < 0 && r > -4096) ? NULL : (void *)r;
 }
@@ -49,7 +49,7 @@ long sys_ioperm(unsigned long from, unsigned long num, int on)
 long sys_reboot_restart(void)
 {
 	return syscall6(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
-			LINUX_REBOOT_CMD_RESTART, 0, 0, 0);
+	                LINUX_REBOOT_CMD_RESTART, 0, 0, 0);
 }
 
 void sys_exit(int status)

@@ -35,7 +35,8 @@ static void test_size_units(void **state)
 
 static void test_size_bad(void **state)
 {
-	const char *bad[] = {"", "abc", "-1", "12Q", "1KBB", "M", " 1", "1 M", "99999999999999999999"};
+	const char *bad[] = {
+	    "", "abc", "-1", "12Q", "1KBB", "M", " 1", "1 M", "99999999999999999999"};
 	uint64_t v = 7;
 	vc_err err;
 	size_t i;
@@ -82,7 +83,7 @@ static void test_error_wrap_and_str(void **state)
 	assert_int_equal(vc_error_wrap(&err, "config"), -1);
 	assert_string_equal(err.msg, "config: open 'x.json'");
 	assert_string_equal(vc_error_str(&err, buf, sizeof(buf)),
-			    "config: open 'x.json': No such file or directory");
+	                    "config: open 'x.json': No such file or directory");
 	vc_error(&err, 0, "plain");
 	assert_string_equal(vc_error_str(&err, buf, sizeof(buf)), "plain");
 }
@@ -135,9 +136,9 @@ static void test_timeline_bad_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size_units),     cmocka_unit_test(test_size_bad),
-		cmocka_unit_test(test_uint_and_double), cmocka_unit_test(test_error_wrap_and_str),
-		cmocka_unit_test(test_timeline_json),  cmocka_unit_test(test_timeline_bad_path),
+	    cmocka_unit_test(test_size_units),      cmocka_unit_test(test_size_bad),
+	    cmocka_unit_test(test_uint_and_double), cmocka_unit_test(test_error_wrap_and_str),
+	    cmocka_unit_test(test_timeline_json),   cmocka_unit_test(test_timeline_bad_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,17 +30,21 @@ static void test_sha256_vectors(void **state)
 
 	(void)state;
 	hex_of("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+	                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	hex_of("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(hex,
+	                    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	million = malloc(1000000);
 	assert_non_null(million);
 	memset(million, 'a', 1000000);
 	hex_of(million, 1000000, hex);
 	free(million);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(hex,
+	                    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 /* Feeding a message in odd-sized pieces gives the same digest as at once. */
@@ -119,7 +123,8 @@ static void test_parse_error_truncates_safely(void **state)
 
 	(void)state;
 	job_defaults(&j);
-	assert_int_equal(job_parse_word(&j, "nonsense-word-longer-than-buffer", err, sizeof(err)), -1);
+	assert_int_equal(job_parse_word(&j, "nonsense-word-longer-than-buffer", err, sizeof(err)),
+	                 -1);
 	assert_int_equal(strlen(err), sizeof(err) - 1);
 }
 
@@ -198,14 +203,14 @@ static void test_done_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),
-		cmocka_unit_test(test_sha256_incremental),
-		cmocka_unit_test(test_parse_good),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test(test_parse_error_truncates_safely),
-		cmocka_unit_test(test_job_digest),
-		cmocka_unit_test(test_job_out_of_memory),
-		cmocka_unit_test(test_done_line),
+	    cmocka_unit_test(test_sha256_vectors),
+	    cmocka_unit_test(test_sha256_incremental),
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_parse_error_truncates_safely),
+	    cmocka_unit_test(test_job_digest),
+	    cmocka_unit_test(test_job_out_of_memory),
+	    cmocka_unit_test(test_done_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
