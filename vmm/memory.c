@@ -46,10 +46,11 @@ int guest_mem_map(struct guest_mem *mem, uint64_t size, vc_err *err)
 	return 0;
 }
 
-void guest_mem_prefer_huge_pages(struct guest_mem *mem)
+void guest_mem_use_huge_pages(struct guest_mem *mem, bool on)
 {
-	/* Best effort: without transparent huge pages it is just slower. */
-	madvise(mem->host, mem->size, MADV_HUGEPAGE);
+	/* Best effort: it only changes speed. Explicit both ways, because the
+	 * host's default may be "always". */
+	madvise(mem->host, mem->size, on ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 }
 
 void guest_mem_unmap(struct guest_mem *mem)

@@ -7,6 +7,7 @@
 #ifndef VMM_MEMORY_H
 #define VMM_MEMORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -37,7 +38,7 @@ int guest_mem_map(struct guest_mem *mem, uint64_t size, vc_err *err);
  * instead of 512 while Linux touches tens of MiB during boot. Not for a
  * tiny guest: zeroing a whole 2 MiB page costs more than the few 4 KiB
  * pages it uses, and the host may stall compacting memory to find one. */
-void guest_mem_prefer_huge_pages(struct guest_mem *mem);
+void guest_mem_use_huge_pages(struct guest_mem *mem, bool on);
 
 void guest_mem_unmap(struct guest_mem *mem);
 

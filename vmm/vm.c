@@ -165,8 +165,7 @@ int vm_setup(struct vm *vm, struct kernel_image *k, uint64_t mem_size, const cha
 	vc_step_begin(vm->tl);
 	if (map_memory(vm, mem_size, err) < 0)
 		return -1;
-	if (k->kind == KERNEL_BZIMAGE)
-		guest_mem_prefer_huge_pages(&vm->mem);
+	guest_mem_use_huge_pages(&vm->mem, k->kind == KERNEL_BZIMAGE);
 	vc_step(vm->tl, "memory_mapped",
 	        "%llu MiB of guest RAM: one lazy anonymous mapping%s, KVM memory slot%s",
 	        (unsigned long long)(mem_size / MiB),
