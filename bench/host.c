@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmhost.h"
 #include "runners.h"
 
 bool kvm_usable(char *detail, size_t len)
@@ -19,11 +20,7 @@ bool kvm_usable(char *detail, size_t len)
 		return false;
 	}
 	close(fd);
-	/* Some hosts without VT-x/AMD-V offer kvm-pvm, a KVM that runs guests
-	 * in ring 3 and emulates much of their code: Debian's kernels do not
-	 * boot on it and its timings say nothing about hardware KVM. */
-	if (access("/sys/module/kvm_pvm", F_OK) == 0 && access("/sys/module/kvm_amd", F_OK) < 0 &&
-	    access("/sys/module/kvm_intel", F_OK) < 0) {
+	if (vc_kvm_is_pvm()) {
 		snprintf(detail, len,
 		         "/dev/kvm is kvm-pvm (software KVM, no VT-x/AMD-V): not measured; "
 		         "VM rows run in the KVM test host");

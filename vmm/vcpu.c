@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include "exitcode.h"
+#include "kvmhost.h"
 
 /* Guest outcomes found by the loop; VCPU_CONTINUE keeps it running. */
 #define VCPU_CONTINUE (-1)
@@ -177,8 +178,11 @@ static int handle_fatal(struct vm *vm, vc_err *err)
 	case KVM_EXIT_INTERNAL_ERROR:
 		vc_error(err, 0,
 		         "KVM internal error (suberror %u): often an instruction KVM "
-		         "cannot emulate",
-		         run->internal.suberror);
+		         "cannot emulate%s",
+		         run->internal.suberror,
+		         vc_kvm_is_pvm() ? " (this host's /dev/kvm is kvm-pvm, a software KVM "
+		                           "that cannot run most guests: use tests/testhost/run.sh)"
+		                         : "");
 		break;
 	case KVM_EXIT_HLT:
 		vc_error(err, 0, "the guest halted with interrupts off (KVM_EXIT_HLT)");

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvmhost.h"
 #include "x86.h"
 
 #define KVM_DEVICE "/dev/kvm"
@@ -99,6 +100,9 @@ int vm_create(struct vm *vm, struct vc_timeline *tl, vc_err *err)
 		return -1;
 	vc_step(tl, "open_kvm", "opened " KVM_DEVICE " (fd %d), API version %d", vm->kvm_fd,
 	        KVM_API_VERSION);
+	if (vc_kvm_is_pvm())
+		vc_trace(tl, "note: this /dev/kvm is kvm-pvm (software KVM without VT-x/AMD-V): "
+		             "Linux guests fail and timings are not hardware KVM's");
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return vc_error(err, errno, "KVM_CREATE_VM");
