@@ -64,10 +64,11 @@ edit_bundle() {
 # find_proc PREFIX: pid of a process whose command line starts with PREFIX
 # (pgrep is not in the test host's busybox).
 find_proc() {
-	local f c p
+	# bash builtins only: a fork per process in /proc is slow under TCG
+	local f p parts
 	for f in /proc/[0-9]*/cmdline; do
-		c=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
-		case $c in
+		mapfile -d '' -t parts <"$f" 2>/dev/null || continue
+		case "${parts[*]}" in
 		"$1"*)
 			p=${f#/proc/}
 			echo "${p%/cmdline}"

@@ -160,15 +160,18 @@ test_user_namespace_maps_root() {
 	assert_status 0 ct_run --user=200000 "$ROOTFS" -- /probe whoami
 	assert_eq "$OUT" "uid=0 gid=0" "root inside"
 	# seen from the host, the container's root is uid 200000
-	"$CT" run --user=200000 "$ROOTFS" -- /probe spin 3.141 >/dev/null &
+	"$CT" run --user=200000 "$ROOTFS" -- /probe spin 30.141 >/dev/null &
 	local pid=""
-	for _ in $(seq 50); do
-		pid=$(find_proc '/probe spin 3.141') && break
+	for _ in $(seq 100); do
+		pid=$(find_proc '/probe spin 30.141') && break
 		sleep 0.1
 	done
 	[ -n "$pid" ] || fail "container process not found"
-	assert_eq "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" 200000 "host uid of root inside"
-	wait
+	local uid
+	uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
+	kill -KILL "$pid"
+	wait || true
+	assert_eq "$uid" 200000 "host uid of root inside"
 }
 
 test_seccomp_rule_returns_eperm() {
