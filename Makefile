@@ -4,6 +4,7 @@
 #   make            build all binaries and guest artifacts
 #   make bench      install what is missing, build, run `bench run --compare`
 #   make test       install what is missing, build, run every test suite
+#   make bench-testhost   the bench inside the KVM test host (VM rows; functional figures)
 #   make deps       install the Debian packages the project needs (as root)
 #
 # Each folder adds its part through its own *.mk files (FOLDER/module.mk).
@@ -49,7 +50,7 @@ all: build
 
 include $(wildcard */*.mk)
 
-.PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench clean format lint
+.PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench bench-testhost clean format lint
 
 build: bins guest
 bins: $(BINS)
@@ -82,6 +83,18 @@ test: deps-test
 bench: deps-bench
 	@$(MAKE) --no-print-directory build
 	$(BIN)/bench run --compare
+
+# The VM rows need real KVM: run the same bench inside the test host. Its
+# figures are functional only (nested KVM under QEMU TCG), never performance.
+bench-testhost: build
+	@mkdir -p results
+	@{ echo "> Measured inside the KVM test host (nested KVM under QEMU TCG): functional figures only."; \
+	   echo; \
+	   tests/testhost/run.sh --timeout 1800 -- bash -c \
+	     'build/bin/bench run --compare --quiet --json /tmp/b.json --markdown /tmp/b.md --svg /tmp/b.svg && cat /tmp/b.md'; \
+	 } > results/bench-testhost.md.tmp && mv results/bench-testhost.md.tmp results/bench-testhost.md
+	@cat results/bench-testhost.md
+	@echo "wrote results/bench-testhost.md"
 
 clean:
 	rm -rf $(BUILD)
