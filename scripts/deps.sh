@@ -6,7 +6,7 @@
 #   scripts/deps.sh build testhost guest bench
 set -eu
 
-pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static"
+pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck"
 # The test host: Debian's kernel under QEMU TCG, where kvm_amd gives real KVM.
 pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq"
 # The minimal guest kernel is built from Debian's kernel source.

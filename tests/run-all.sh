@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: unit tests (ASan/UBSan), end-to-end tests on this host, then the
-# test-host suite (real KVM and pure cgroup v2 inside QEMU). Every suite runs
-# even when an earlier one failed; the last line sums them up.
+# `make test`: lint (clang-format, cppcheck), unit tests (ASan/UBSan),
+# end-to-end tests on this host, then the test-host suite (real KVM and pure
+# cgroup v2 inside QEMU). Every suite runs even when an earlier one failed;
+# the last line sums them up.
 set -u
 cd "$(dirname "$0")/.."
 make=${MAKE:-make}
@@ -19,6 +20,7 @@ suite() { # name command...
 	[ $rc = 0 ] || status=1
 }
 
+suite lint $make --no-print-directory lint
 suite unit $make --no-print-directory unit
 suite e2e-host $make --no-print-directory e2e
 suite testhost $make --no-print-directory testhost
