@@ -6,7 +6,8 @@
 # pipe: a process a test leaves behind would hold a pipe open and hang the
 # run). The test runs in the foreground, so its signal dispositions are the
 # caller's (a background job would start with SIGINT and SIGQUIT ignored).
-# Each file gets VCLAB_E2E_FILE_TIMEOUT seconds (default 900).
+# Each file gets VCLAB_E2E_FILE_TIMEOUT seconds (default 900). With
+# VCLAB_COUNTS set, the totals are appended to that file ("e2e P F S").
 set -u
 pass=0 failn=0 skipn=0 failed_files=""
 limit=${VCLAB_E2E_FILE_TIMEOUT:-900}
@@ -83,5 +84,6 @@ for arg in "$@"; do
 	done
 done
 [ -z "$failed_files" ] || echo "failing files:$failed_files"
+[ -z "${VCLAB_COUNTS:-}" ] || echo "e2e $pass $failn $skipn" >>"$VCLAB_COUNTS"
 echo "e2e: $pass passed, $failn failed, $skipn skipped"
 [ "$failn" = 0 ]

@@ -31,6 +31,10 @@ tests/testhost/run.sh --timeout "${VCLAB_TESTHOST_SUITE_TIMEOUT:-2400}" \
 	bash -c 'echo "testhost: $(ls -l /dev/kvm)"; exec bash tests/run-e2e.sh tests/kvm tests/e2e' |
 	tee "$log"
 rc=${PIPESTATUS[0]}
+# the counts of the tests inside, for make test's closing line
+[ -z "${VCLAB_COUNTS:-}" ] ||
+	sed -nE 's/^e2e: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/testhost \1 \2 \3/p' "$log" |
+	tail -n 1 >>"$VCLAB_COUNTS"
 
 took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}')
 [ $selftest = 0 ] || echo "testhost suite: the harness' own tests failed (see above)" >&2
