@@ -202,12 +202,12 @@ static int launch_crun(const struct bench_env *env, unsigned seq, struct launch 
 
 /* --- virtual machines -------------------------------------------------- */
 
-static int probe_microvm(struct runner_result *r, const struct bench_env *env, vc_err *err)
+/* The minimal Linux guest both microVM runners boot: it must be built, it is
+ * the image they ship, and it needs KVM. */
+static void linux_guest(struct runner_result *r, const struct bench_env *env)
 {
 	char path[PATH_MAX];
 
-	(void)err;
-	need_built(r, env, "bin/vmm");
 	need_built(r, env, "guest/bzImage");
 	need_built(r, env, "guest/initramfs.cpio.gz");
 	need_kvm(r, env);
@@ -215,6 +215,13 @@ static int probe_microvm(struct runner_result *r, const struct bench_env *env, v
 	add_part(&r->image, "bzImage", path);
 	build_path(env, "guest/initramfs.cpio.gz", path);
 	add_part(&r->image, "initramfs.cpio.gz", path);
+}
+
+static int probe_microvm(struct runner_result *r, const struct bench_env *env, vc_err *err)
+{
+	(void)err;
+	need_built(r, env, "bin/vmm");
+	linux_guest(r, env);
 	return 0;
 }
 
@@ -288,13 +295,7 @@ static int probe_qemu(struct runner_result *r, const struct bench_env *env, vc_e
 	if (find_in_path("qemu-system-x86_64", path, sizeof(path)) < 0)
 		unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
 		            "qemu-system-x86_64");
-	need_built(r, env, "guest/bzImage");
-	need_built(r, env, "guest/initramfs.cpio.gz");
-	need_kvm(r, env);
-	build_path(env, "guest/bzImage", path);
-	add_part(&r->image, "bzImage", path);
-	build_path(env, "guest/initramfs.cpio.gz", path);
-	add_part(&r->image, "initramfs.cpio.gz", path);
+	linux_guest(r, env);
 	return 0;
 }
 
