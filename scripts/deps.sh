@@ -6,13 +6,16 @@
 #   scripts/deps.sh build testhost guest bench
 set -eu
 
-pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck"
+# Compilers, libraries and lint; with the checkers the host tests call
+# (python3, file, xmllint), so that none of their checks is skipped.
+pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck python3 file"
 # The test host: Debian's kernel under QEMU TCG, where kvm_amd gives real KVM.
-pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq"
+# procps: pgrep, the harness self-test's check for a qemu left running.
+pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq procps"
 # The minimal guest kernel is built from Debian's kernel source.
 pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip lz4"
-# Peers the bench compares against.
-pkgs_bench="runc crun qemu-system-x86 busybox-static"
+# Peers the bench compares against; hyperfine for bench/crun-compare.sh.
+pkgs_bench="runc crun qemu-system-x86 busybox-static hyperfine"
 
 want=""
 for group in "$@"; do
@@ -46,4 +49,5 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
 	apt-get update -q
 fi
+# shellcheck disable=SC2086 # one word per package
 apt-get install -q -y --no-install-recommends $missing
