@@ -95,7 +95,7 @@ static void git_revision(const char *repo, char *out, size_t len)
 		strcat(out, "-dirty");
 }
 
-void host_collect(struct host_info *h, const char *repo, enum cgroup_mode mode)
+void host_collect(struct host_info *h, const char *repo, enum cg_mode mode)
 {
 	struct utsname u;
 	time_t now = time(NULL);
@@ -107,7 +107,7 @@ void host_collect(struct host_info *h, const char *repo, enum cgroup_mode mode)
 	if (uname(&u) == 0)
 		snprintf(h->kernel, sizeof(h->kernel), "%s %s", u.sysname, u.release);
 	h->kvm = kvm_usable(h->kvm_detail, sizeof(h->kvm_detail));
-	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup_mode_name(mode));
+	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup_mode_describe(mode));
 	tool_version("runc", h->runc, sizeof(h->runc));
 	tool_version("crun", h->crun, sizeof(h->crun));
 	tool_version("qemu-system-x86_64", h->qemu, sizeof(h->qemu));

@@ -13,6 +13,6 @@ bool kvm_usable(char *detail, size_t len);
 void tool_version(const char *cmd, char *out, size_t len);
 
 /* Fill h; repo is the vclab checkout (for the git revision). */
-void host_collect(struct host_info *h, const char *repo, enum cgroup_mode mode);
+void host_collect(struct host_info *h, const char *repo, enum cg_mode mode);
 
 #endif

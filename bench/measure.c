@@ -6,13 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 void mem_sample_clear(struct mem_sample *s)
 {
@@ -113,7 +108,7 @@ long pss_kib(pid_t pid)
 
 /* The memory cgroup path of pid: the v1 "memory" hierarchy's line, or the
  * v2 "0::" line. */
-static int memory_cgroup_of(pid_t pid, enum cgroup_mode mode, char *out, size_t len)
+static int memory_cgroup_of(pid_t pid, enum cg_mode mode, char *out, size_t len)
 {
 	char path[64], line[PATH_MAX + 64];
 	int found = -1;
@@ -131,8 +126,8 @@ static int memory_cgroup_of(pid_t pid, enum cgroup_mode mode, char *out, size_t 
 			continue;
 		*q = '\0';
 		q[strcspn(q + 1, "\n") + 1] = '\0';
-		if ((mode == CGROUP_V2 && !strcmp(p + 1, "")) ||
-		    (mode != CGROUP_V2 && !strcmp(p + 1, "memory"))) {
+		if ((mode == CG_MODE_V2 && !strcmp(p + 1, "")) ||
+		    (mode != CG_MODE_V2 && !strcmp(p + 1, "memory"))) {
 			snprintf(out, len, "%s", q + 1);
 			found = 0;
 		}
@@ -184,7 +179,7 @@ static long v1_kmem_bytes(const char *dir)
 	return (long)v;
 }
 
-long cgroup_kmem_kib(pid_t pid, enum cgroup_mode mode)
+long cgroup_kmem_kib(pid_t pid, enum cg_mode mode)
 {
 	char mine[PATH_MAX], theirs[PATH_MAX], dir[PATH_MAX + 32];
 	long bytes;
@@ -193,7 +188,7 @@ long cgroup_kmem_kib(pid_t pid, enum cgroup_mode mode)
 	    memory_cgroup_of(pid, mode, theirs, sizeof(theirs)) < 0 || !strcmp(mine, theirs) ||
 	    !strcmp(theirs, "/"))
 		return -1;
-	if (mode == CGROUP_V2) {
+	if (mode == CG_MODE_V2) {
 		snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", theirs);
 		bytes = v2_kernel_bytes(dir);
 	} else {
@@ -238,7 +233,7 @@ int vmm_memory(pid_t pid, uint64_t guest_bytes, double *rest_kib, double *guest_
 	return 0;
 }
 
-void mem_sample_take(pid_t launcher, enum cgroup_mode mode, uint64_t vm_guest_bytes,
+void mem_sample_take(pid_t launcher, enum cg_mode mode, uint64_t vm_guest_bytes,
                      struct mem_sample *s)
 {
 	pid_t pids[MEASURE_MAX_PIDS];
@@ -273,23 +268,22 @@ long mem_available_kib(void)
 	return read_kb_field("/proc/meminfo", "MemAvailable");
 }
 
-enum cgroup_mode cgroup_mode_detect(void)
+enum cg_mode cgroup_mode_detect(void)
 {
-	struct statfs sf;
+	enum cg_mode mode;
 
-	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-		return CGROUP_V2;
-	if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-		return CGROUP_HYBRID;
-	return CGROUP_V1;
+	/* a host without cgroups mounted reads as v1: nothing to account */
+	if (cgroup_detect_mode("/sys/fs/cgroup", &mode, NULL) < 0)
+		return CG_MODE_V1;
+	return mode;
 }
 
-const char *cgroup_mode_name(enum cgroup_mode m)
+const char *cgroup_mode_describe(enum cg_mode m)
 {
 	switch (m) {
-	case CGROUP_V2:
+	case CG_MODE_V2:
 		return "v2 (unified)";
-	case CGROUP_HYBRID:
+	case CG_MODE_HYBRID:
 		return "hybrid (v1 controllers + v2 at /sys/fs/cgroup/unified)";
 	default:
 		return "v1 (legacy)";

@@ -11,11 +11,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgmode.h"
 #include "error.h"
 
 #define MEASURE_MAX_PIDS 256
-
-enum cgroup_mode { CGROUP_V1, CGROUP_HYBRID, CGROUP_V2 };
 
 /* One memory sample of an instance. Fields are NaN when not measured. */
 struct mem_sample {
@@ -40,20 +39,21 @@ long pss_kib(pid_t pid);
 /* Kernel memory charged to pid's memory cgroup in KiB, or < 0 when pid
  * shares the bench's own cgroup (nothing of its own is accounted) or the
  * controller is not there. */
-long cgroup_kmem_kib(pid_t pid, enum cgroup_mode mode);
+long cgroup_kmem_kib(pid_t pid, enum cg_mode mode);
 
 /* Split the VMM's resident memory into guest RAM and the rest. */
 int vmm_memory(pid_t pid, uint64_t guest_bytes, double *rest_kib, double *guest_kib);
 
 /* Sample the instance rooted at launcher pid. vm_guest_bytes is 0 for
  * instances that are not VMs. */
-void mem_sample_take(pid_t launcher, enum cgroup_mode mode, uint64_t vm_guest_bytes,
+void mem_sample_take(pid_t launcher, enum cg_mode mode, uint64_t vm_guest_bytes,
                      struct mem_sample *s);
 
 /* MemAvailable from /proc/meminfo in KiB, < 0 on error. */
 long mem_available_kib(void);
 
-enum cgroup_mode cgroup_mode_detect(void);
-const char *cgroup_mode_name(enum cgroup_mode m);
+enum cg_mode cgroup_mode_detect(void);
+/* In words, for the report: "hybrid (v1 controllers + v2 at ...)". */
+const char *cgroup_mode_describe(enum cg_mode m);
 
 #endif

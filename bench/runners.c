@@ -163,7 +163,7 @@ static int probe_runc(struct runner_result *r, const struct bench_env *env, vc_e
 
 static int probe_crun(struct runner_result *r, const struct bench_env *env, vc_err *err)
 {
-	if (env->cgroup == CGROUP_HYBRID)
+	if (env->cgroup == CG_MODE_HYBRID)
 		snprintf(r->note, sizeof(r->note),
 		         "crun refuses hybrid cgroup hosts: run in a private mount namespace "
 		         "with /sys/fs/cgroup/unified unmounted (it then uses cgroup v1, like "
@@ -196,7 +196,7 @@ static int launch_runc(const struct bench_env *env, unsigned seq, struct launch 
 
 static int launch_crun(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err)
 {
-	l->private_unified = env->cgroup == CGROUP_HYBRID;
+	l->private_unified = env->cgroup == CG_MODE_HYBRID;
 	return launch_oci(env, seq, l, "crun", err);
 }
 

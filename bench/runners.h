@@ -29,7 +29,7 @@ struct bench_env {
 	uint64_t guest_mem;   /* bytes of guest RAM for the VMs */
 	bool kvm;             /* /dev/kvm opens read-write */
 	char kvm_detail[128]; /* why not, when not */
-	enum cgroup_mode cgroup;
+	enum cg_mode cgroup;
 };
 
 struct runner_def {

@@ -56,7 +56,7 @@ struct instance {
 struct wait_opts {
 	double timeout_s;       /* kill everything after this long */
 	double sample_every_ms; /* peak memory sampling period, 0 = only at ready */
-	enum cgroup_mode cgroup;
+	enum cg_mode cgroup;
 	/* Called for each instance when its ready line is read (may be NULL). */
 	void (*on_ready)(struct instance *in, void *arg);
 	void *arg;

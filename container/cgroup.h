@@ -1,7 +1,7 @@
 /* cgroups for the container runtime: one cgroup per container, named
  * vclab/<id>, holding the OCI linux.resources limits.
  *
- * Three host layouts exist (see cgroup_detect_mode):
+ * Three host layouts exist (common/cgmode.h):
  *   v2      /sys/fs/cgroup is one cgroup2 tree: one directory per container,
  *           controllers enabled through the parents' cgroup.subtree_control.
  *   v1      /sys/fs/cgroup is a tmpfs holding one mount per controller
@@ -16,10 +16,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgmode.h"
 #include "error.h"
 #include "timeline.h"
-
-enum cg_mode { CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
 
 /* One blkio/io throttle: device major:minor and a rate (bytes or ops/s). */
 struct cg_throttle {
@@ -46,13 +45,6 @@ struct cg_limits {
 
 /* Everything unset. */
 void cg_limits_init(struct cg_limits *l);
-
-/* Which layout is mounted at root (normally "/sys/fs/cgroup"): statfs of
- * root and of root/unified. */
-int cgroup_detect_mode(const char *root, enum cg_mode *mode, vc_err *err);
-
-/* "v1", "v2" or "hybrid", for --trace. */
-const char *cgroup_mode_name(enum cg_mode mode);
 
 struct cgroup;
 

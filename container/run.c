@@ -117,13 +117,11 @@ static int block_signals(struct parent *p, vc_err *err)
 static int make_cgroup(struct parent *p, vc_err *err)
 {
 	vc_step_begin(p->tl);
-	if (cgroup_detect_mode(p->opts->cgroup_root, &p->cg_mode, err) < 0)
-		return -1;
-	vc_step(p->tl, "cgroup_mode", "%s is cgroup %s", p->opts->cgroup_root,
-	        cgroup_mode_name(p->cg_mode));
+	/* cgroup_create detects the layout (v1, v2, hybrid) and traces it */
 	if (cgroup_create(p->opts->cgroup_root, p->opts->id, &p->spec->limits, p->tl, &p->cg, err) <
 	    0)
 		return -1;
+	p->cg_mode = cgroup_mode(p->cg);
 	return 0;
 }
 

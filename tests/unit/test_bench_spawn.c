@@ -24,7 +24,7 @@ static void sh_launch(struct launch *l, const char *script)
 	assert_int_equal(launch_arg(l, "%s", script), 0);
 }
 
-static const struct wait_opts opts = {10, 2, CGROUP_V2, NULL, NULL};
+static const struct wait_opts opts = {10, 2, CG_MODE_V2, NULL, NULL};
 
 static void test_good_run_is_timed(void **state)
 {
@@ -124,7 +124,7 @@ static int group_alive(pid_t pgid)
 
 static void test_timeout_kills_the_group(void **state)
 {
-	struct wait_opts o = {0.3, 0, CGROUP_V2, NULL, NULL};
+	struct wait_opts o = {0.3, 0, CG_MODE_V2, NULL, NULL};
 	struct instance in;
 	struct launch l;
 	vc_err err = {0};
