@@ -271,14 +271,42 @@ static void send_steps(struct child *c)
 	}
 }
 
+/* `container create`: tell the parent we are set up, then block until
+ * `container start` writes a byte into the exec FIFO (we hold it O_RDWR, so
+ * the read waits for data instead of seeing end-of-file). */
+static int wait_for_start(struct child *c, vc_err *err)
+{
+	struct sync_msg msg;
+	char b;
+	ssize_t n;
+
+	vc_step(c->tl, "ready", "child: set up; waiting on the exec FIFO for `container start`");
+	send_steps(c);
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_READY;
+	if (write(c->a->status_fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+		return vc_error(err, errno, "telling `container create` we are ready");
+	do
+		n = read(c->a->exec_fifo_fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return vc_error(err, n < 0 ? errno : 0, "waiting on the exec FIFO");
+	close(c->a->exec_fifo_fd);
+	return 0;
+}
+
 _Noreturn void child_main(const struct child_args *a)
 {
 	struct child c = {.a = a, .spec = a->spec, .tl = a->tl, .first_event = a->tl->n};
 	const struct ct_spec *spec = a->spec;
 	vc_err err = {0};
 
-	/* Die with `container run`: the pid namespace goes with us. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Die with `container run`: the pid namespace goes with us. A created
+	 * container outlives `container create`, in a session of its own. */
+	if (a->exec_fifo_fd < 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	else
+		setsid();
 	umask(0);
 	vc_step(c.tl, "child_start", "child: running in its new namespaces as pid %d",
 	        (int)getpid());
@@ -287,13 +315,16 @@ _Noreturn void child_main(const struct child_args *a)
 	     wait_for_parent(&c, &err) < 0) ||
 	    ns_join_in_child(a->ns_fds, &err) < 0 || set_identity(&c, &err) < 0 ||
 	    build_filesystem(&c, &err) < 0 || (a->need_go && wait_for_parent(&c, &err) < 0) ||
-	    drop_privileges(&c, &err) < 0)
+	    drop_privileges(&c, &err) < 0 || (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0))
 		child_fail(&c, SYNC_ERROR, &err);
 	umask(spec->has_umask ? spec->umask : 022);
-	/* Changing credentials cleared the parent-death signal: set it again. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process", spec->args[0]);
-	send_steps(&c);
+	if (a->exec_fifo_fd < 0) {
+		/* Changing credentials cleared the parent-death signal: set it again. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process",
+		        spec->args[0]);
+		send_steps(&c);
+	}
 	reset_signal_dispositions();
 	sigprocmask(SIG_SETMASK, (const sigset_t *)a->sigmask, NULL);
 	process_exec(spec, &err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "lifecycle.h"
 #include "options.h"
 #include "run.h"
 #include "spec.h"
@@ -18,6 +19,10 @@ static const char usage_text[] =
     "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
     "       container run [--trace] [--timings FILE] --bundle DIR [ID]\n"
     "       container spec [--bundle DIR]\n"
+    "       container create [--trace] --bundle DIR ID\n"
+    "       container start|state ID\n"
+    "       container kill ID [SIGNAL]\n"
+    "       container delete [--force] ID\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
     "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"
@@ -28,6 +33,17 @@ static const char usage_text[] =
     "Commands:\n"
     "  run          run a container until its process ends\n"
     "  spec         write a default config.json (like `runc spec`) into DIR or .\n"
+    "\n"
+    "OCI lifecycle (state in " LC_STATE_ROOT "/ID/state.json):\n"
+    "  create       set the bundle's container up; its process waits before execve\n"
+    "               (on " LC_STATE_ROOT "/ID/exec.fifo) and outlives this command\n"
+    "  start        let a created container's process execve\n"
+    "  state        print the OCI state JSON: status created, running or stopped\n"
+    "  kill         send SIGNAL (default TERM; KILL, SIGKILL or 9 ...) to its process\n"
+    "  delete       remove a created or stopped container: its cgroup and state;\n"
+    "               --force kills a running one first\n"
+    "  A created container's output goes where create's went: redirect it.\n"
+    "  Lifecycle commands exit 1 on error.\n"
     "\n"
     "Options of run:\n"
     "  --bundle DIR       run the OCI bundle DIR (DIR/config.json, runtime-spec 1.0)\n"
@@ -215,7 +231,8 @@ static void warn_unknown(const struct ct_spec *spec)
 		        spec->n_unknown > 6 ? ", ..." : "");
 }
 
-static int cmd_run(int argc, char **argv)
+/* `container run`, and with create `container create --bundle DIR ID`. */
+static int cmd_run(int argc, char **argv, bool create)
 {
 	struct cli c = {0};
 	struct ct_spec spec;
@@ -233,6 +250,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (parse_run_args(argc, argv, &c, &err) < 0)
 		goto out;
+	if (create && (!c.bundle || !c.id || c.timings)) {
+		usage_error(&err, "create: expected [--trace] --bundle DIR ID");
+		goto out;
+	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
 	if (c.bundle) {
 		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
@@ -248,8 +269,16 @@ static int cmd_run(int argc, char **argv)
 		snprintf(idbuf, sizeof(idbuf), "ct-%d", (int)getpid());
 		c.id = idbuf;
 	}
-	ro = (struct run_opts){c.id, "/sys/fs/cgroup", tl, c.timings != NULL};
-	rc = run_container(&spec, &ro, &res, &err);
+	ro = (struct run_opts){.id = c.id,
+	                       .cgroup_root = "/sys/fs/cgroup",
+	                       .tl = tl,
+	                       .child_steps = c.timings != NULL};
+	if (create) {
+		rc = lifecycle_create(&spec, &ro, c.bundle, &err);
+		res.exit_code = rc < 0 ? RUN_EXIT_SETUP : 0;
+	} else {
+		rc = run_container(&spec, &ro, &res, &err);
+	}
 	if (rc == 0)
 		print_outcome(&res, &spec);
 	if (c.timings) {
@@ -310,8 +339,15 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create"))
+		return cmd_run(argc - 1, argv + 1, !strcmp(argv[1], "create"));
+	if (lifecycle_is_verb(argv[1])) {
+		if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		return lifecycle_main(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "spec"))
 		return cmd_spec(argc - 1, argv + 1);
 	fprintf(stderr, "container: unknown command '%s' (see container --help)\n", argv[1]);

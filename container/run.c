@@ -160,6 +160,7 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .send_steps = p->opts->child_steps,
 	    .sigmask = &p->oldmask,
 	    .cg = p->cg,
+	    .exec_fifo_fd = p->opts->create ? p->opts->exec_fifo_fd : -1,
 	};
 	long pid;
 
@@ -274,6 +275,42 @@ static int collect_child_status(struct parent *p, struct run_result *res, vc_err
 		return -1;
 	}
 	qsort(p->tl->ev, p->tl->n, sizeof(p->tl->ev[0]), cmp_event);
+	return 0;
+}
+
+/* create: read the child's messages until it waits before execve (READY),
+ * then let it go on without us: no kill, no cgroup removal at release. */
+static int wait_until_ready(struct parent *p, struct run_result *res, vc_err *err)
+{
+	struct sync_msg msg;
+
+	for (;;) {
+		ssize_t n = read(p->status[0], &msg, sizeof(msg));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(msg))
+			return vc_error(err, n < 0 ? errno : 0,
+			                "the container process ended during its setup");
+		if (msg.type == SYNC_EVENT) {
+			add_child_event(p->tl, &msg.u.ev);
+			continue;
+		}
+		if (msg.type != SYNC_READY) {
+			*err = msg.u.err;
+			err->msg[sizeof(err->msg) - 1] = '\0';
+			return -1;
+		}
+		break;
+	}
+	qsort(p->tl->ev, p->tl->n, sizeof(p->tl->ev[0]), cmp_event);
+	vc_step(p->tl, "created", "pid %d waits before execve for `container start`", (int)p->pid);
+	res->pid = p->pid;
+	res->exit_code = 0;
+	p->pid = 0;
+	/* The cgroup outlives this process: `container delete` removes it.
+	 * Its struct (and open fds) go when we exit, right after. */
+	p->cg = NULL;
 	return 0;
 }
 
@@ -397,6 +434,13 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	    prepare_child(&p, err) < 0) {
 		release(&p, &cleanup_err);
 		return -1;
+	}
+	if (opts->create) {
+		if (wait_until_ready(&p, res, err) < 0) {
+			release(&p, &cleanup_err);
+			return -1;
+		}
+		return release(&p, err);
 	}
 	if (wait_for_exit(&p, res, err) < 0) {
 		res->exit_code = RUN_EXIT_SETUP;

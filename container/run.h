@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "spec.h"
@@ -16,6 +17,11 @@ struct run_opts {
 	const char *cgroup_root; /* normally /sys/fs/cgroup */
 	struct vc_timeline *tl;
 	bool child_steps; /* bring the child's steps back into tl (--timings) */
+	/* `container create` (lifecycle.c): stop the child just before execve,
+	 * blocked reading exec_fifo_fd (a FIFO opened O_RDWR), return once it
+	 * waits there and leave it running, detached, in its cgroup. */
+	bool create;
+	int exec_fifo_fd;
 };
 
 struct run_result {
@@ -23,12 +29,14 @@ struct run_result {
 	int signal;           /* the signal that killed the process, 0 if none */
 	bool oom_killed;      /* the cgroup's OOM killer struck */
 	uint64_t memory_peak; /* bytes, 0 if unknown */
+	pid_t pid;            /* create: the waiting container process */
 };
 
 /* Exit codes for our own failures, as docker uses them. */
 enum { RUN_EXIT_SETUP = 125, RUN_EXIT_NOEXEC = 126, RUN_EXIT_NOTFOUND = 127 };
 
-/* Run the container described by spec to its end. Returns 0 with *res
+/* Run the container described by spec to its end (with opts->create: up
+ * to the wait before execve, res->pid set). Returns 0 with *res
  * filled when the container ran (whatever its status), or < 0 with err
  * filled and res->exit_code set when setting it up failed; nothing is left
  * behind in either case. */

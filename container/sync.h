@@ -15,7 +15,8 @@
 #include "spec.h"
 #include "timeline.h"
 
-enum sync_type { SYNC_EVENT = 1, SYNC_ERROR = 2, SYNC_EXEC_ERROR = 3 };
+/* SYNC_READY (`container create` only): set up, now waiting to be started. */
+enum sync_type { SYNC_EVENT = 1, SYNC_ERROR = 2, SYNC_EXEC_ERROR = 3, SYNC_READY = 4 };
 
 /* Most steps the child sends: they wait in the pipe (64 KiB) until the
  * parent reads them after the child ended, with room left for an error. */
@@ -47,6 +48,7 @@ struct child_args {
 	const char *cg_rel_path; /* v2: our cgroup below the cgroup root; NULL on v1 */
 	struct cgroup *cg;       /* the child's copy: it joins with cgroup_enter_self */
 	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
+	int exec_fifo_fd;        /* create: block reading it before exec; -1 for run */
 };
 
 /* The child's side: set everything up and execve. Never returns. */

@@ -1,0 +1,544 @@
+/* The OCI lifecycle verbs (see lifecycle.h). Everything a later command
+ * needs is on disk under LC_STATE_ROOT/ID: state.json and, until the
+ * container is started, exec.fifo. */
+#include "lifecycle.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OCI_VERSION "1.0.2"
+/* Our own key in state.json: the process's start time (clock ticks after
+ * boot, field 22 of /proc/PID/stat), so that a reused pid is not taken for
+ * the container. `container state` leaves it out. */
+#define START_TIME_KEY "vclabStartTime"
+
+enum lc_status { LC_CREATED, LC_RUNNING, LC_STOPPED };
+
+static const char *const status_names[] = {"created", "running", "stopped"};
+
+/* A container as the state directory describes it. */
+struct lc_container {
+	const char *id;
+	char dir[sizeof(LC_STATE_ROOT) + 80]; /* ids have at most 64 characters */
+	json_t *state;                        /* state.json */
+	pid_t pid;
+	unsigned long long start_time;
+	enum lc_status status;
+};
+
+static int state_path(char *buf, size_t len, const char *id, const char *file, vc_err *err)
+{
+	int n = file ? snprintf(buf, len, "%s/%s/%s", LC_STATE_ROOT, id, file)
+	             : snprintf(buf, len, "%s/%s", LC_STATE_ROOT, id);
+
+	if (n < 0 || (size_t)n >= len)
+		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
+	return 0;
+}
+
+/* State (field 3) and start time (field 22) of /proc/PID/stat. */
+static int read_proc_stat(pid_t pid, char *state, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* the command name (field 2) may hold spaces: start after its ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c", state) != 1)
+		return -1;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", start) != 1)
+		return -1;
+	return 0;
+}
+
+/* Alive: the same process (same start time), and not a zombie waiting for
+ * whoever adopted it to reap it. */
+static bool process_alive(pid_t pid, unsigned long long start_time)
+{
+	unsigned long long now_start;
+	char st;
+
+	if (pid <= 0 || read_proc_stat(pid, &st, &now_start) < 0)
+		return false;
+	return now_start == start_time && st != 'Z' && st != 'X';
+}
+
+static enum lc_status compute_status(const struct lc_container *ct)
+{
+	char fifo[PATH_MAX];
+
+	if (!process_alive(ct->pid, ct->start_time))
+		return LC_STOPPED;
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct->dir);
+	return access(fifo, F_OK) == 0 ? LC_CREATED : LC_RUNNING;
+}
+
+/* Write state.json through a temporary file and rename: a reader never
+ * sees half of it. */
+static int save_state(const struct lc_container *ct, vc_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/state.json", ct->dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", ct->dir);
+	if (json_dump_file(ct->state, tmp, JSON_INDENT(2)) < 0) {
+		unlink(tmp);
+		return vc_error(err, errno, "container %s: writing %s", ct->id, tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return vc_error(err, errno, "container %s: renaming %s", ct->id, tmp);
+	}
+	return 0;
+}
+
+static void lc_free(struct lc_container *ct)
+{
+	json_decref(ct->state);
+	ct->state = NULL;
+}
+
+/* Read LC_STATE_ROOT/ID/state.json and compute the status. */
+static int lc_load(struct lc_container *ct, const char *id, vc_err *err)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_int_t pid = 0, start = 0;
+
+	memset(ct, 0, sizeof(*ct));
+	ct->id = id;
+	if (run_check_id(id, err) < 0 || state_path(ct->dir, sizeof(ct->dir), id, NULL, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/state.json", ct->dir);
+	if (access(ct->dir, F_OK) < 0)
+		return vc_error(err, 0, "container %s does not exist (no %s)", id, ct->dir);
+	ct->state = json_load_file(path, 0, &jerr);
+	if (!ct->state)
+		return vc_error(err, 0, "container %s: %s: %s", id, path, jerr.text);
+	if (json_unpack(ct->state, "{s:I, s:I}", "pid", &pid, START_TIME_KEY, &start) < 0) {
+		lc_free(ct);
+		return vc_error(err, 0, "container %s: %s: no pid or %s", id, path, START_TIME_KEY);
+	}
+	ct->pid = (pid_t)pid;
+	ct->start_time = (unsigned long long)start;
+	ct->status = compute_status(ct);
+	return 0;
+}
+
+static void set_status(struct lc_container *ct, enum lc_status status)
+{
+	ct->status = status;
+	json_object_set_new(ct->state, "status", json_string(status_names[status]));
+}
+
+/* A pidfd of the container process, after checking it is still the same
+ * process: a signal then cannot reach another one that got its pid. */
+static int open_pidfd(const struct lc_container *ct, vc_err *err)
+{
+	int fd = (int)syscall(SYS_pidfd_open, ct->pid, 0);
+
+	if (fd < 0)
+		return vc_error(err, errno, "container %s: pidfd_open(%d)", ct->id, (int)ct->pid);
+	if (!process_alive(ct->pid, ct->start_time)) {
+		close(fd);
+		return vc_error(err, 0, "container %s: its process %d has ended", ct->id,
+		                (int)ct->pid);
+	}
+	return fd;
+}
+
+static int send_signal(const struct lc_container *ct, int sig, vc_err *err)
+{
+	int fd = open_pidfd(ct, err);
+	int rc = 0;
+
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		rc = vc_error(err, errno, "container %s: sending signal %d to pid %d", ct->id, sig,
+		              (int)ct->pid);
+	close(fd);
+	return rc;
+}
+
+/* SIGKILL the container process and wait (at most 5 s) until it is gone. */
+static int kill_and_wait(const struct lc_container *ct, vc_err *err)
+{
+	struct pollfd pfd = {.events = POLLIN};
+	int rc = 0;
+
+	pfd.fd = open_pidfd(ct, err);
+	if (pfd.fd < 0)
+		return process_alive(ct->pid, ct->start_time) ? -1 : 0;
+	if (syscall(SYS_pidfd_send_signal, pfd.fd, SIGKILL, NULL, 0) < 0)
+		rc = vc_error(err, errno, "container %s: SIGKILL to pid %d", ct->id, (int)ct->pid);
+	/* a pidfd turns readable when its process has exited */
+	else if (poll(&pfd, 1, 5000) != 1)
+		rc = vc_error(err, 0, "container %s: pid %d did not end after SIGKILL", ct->id,
+		              (int)ct->pid);
+	close(pfd.fd);
+	return rc;
+}
+
+/* ---- removing the cgroup ------------------------------------------------ */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {0, ms * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* SIGKILL everything in dir (cgroup.kill where the kernel has it), then
+ * rmdir it, waiting out EBUSY while the killed processes leave. */
+static int remove_cgroup_dir(const char *dir, vc_err *err)
+{
+	char path[PATH_MAX + 32];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : vc_error(err, errno, "cgroup: opening %s", dir);
+	/* sub-cgroups the container made, deepest first */
+	while ((e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (remove_cgroup_dir(path, err) < 0) {
+				closedir(d);
+				return -1;
+			}
+		}
+	closedir(d);
+	for (int round = 0; round < 2000; round++) {
+		FILE *f;
+		int pid;
+
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			break;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		f = fopen(path, "re");
+		while (f && fscanf(f, "%d", &pid) == 1)
+			if (pid > 0)
+				kill(pid, SIGKILL);
+		if (f)
+			fclose(f);
+		sleep_ms(1);
+	}
+	return vc_error(err, errno, "cgroup: removing %s", dir);
+}
+
+/* Our cgroup vclab/ID in every hierarchy: /sys/fs/cgroup/vclab/ID on v2,
+ * /sys/fs/cgroup/CONTROLLER/vclab/ID on v1 and hybrid. The process that
+ * made them (create) is gone, so delete finds them by name. */
+static int remove_cgroups(const char *id, vc_err *err)
+{
+	char pattern[PATH_MAX];
+	glob_t g;
+	int rc = 0;
+
+	snprintf(pattern, sizeof(pattern), "/sys/fs/cgroup/vclab/%s", id);
+	if (remove_cgroup_dir(pattern, err) < 0)
+		return -1;
+	snprintf(pattern, sizeof(pattern), "/sys/fs/cgroup/*/vclab/%s", id);
+	if (glob(pattern, GLOB_ONLYDIR, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+		rc = remove_cgroup_dir(g.gl_pathv[i], err);
+	globfree(&g);
+	return rc;
+}
+
+/* Remove the state directory (and LC_STATE_ROOT when it is left empty). */
+static void remove_state_dir(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state.json.tmp", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	unlink(path);
+	rmdir(dir);
+	rmdir(LC_STATE_ROOT);
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+/* The OCI state of a new container; annotations come from config.json. */
+static json_t *new_state(const char *id, const char *bundle, pid_t pid,
+                         unsigned long long start_time)
+{
+	char path[PATH_MAX + 16];
+	json_t *config, *ann = NULL;
+
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	config = json_load_file(path, 0, NULL);
+	if (config)
+		ann = json_object_get(config, "annotations");
+	ann = json_is_object(ann) ? json_deep_copy(ann) : json_object();
+	json_decref(config);
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:I}", "ociVersion", OCI_VERSION, "id", id,
+	                 "status", "created", "pid", (int)pid, "bundle", bundle, "annotations", ann,
+	                 START_TIME_KEY, (json_int_t)start_time);
+}
+
+/* The state directory, new: an existing one means the id is taken. */
+static int make_state_dir(const char *id, char *dir, size_t len, vc_err *err)
+{
+	if (state_path(dir, len, id, NULL, err) < 0)
+		return -1;
+	if (mkdir(LC_STATE_ROOT, 0700) < 0 && errno != EEXIST)
+		return vc_error(err, errno, "creating %s", LC_STATE_ROOT);
+	if (mkdir(dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return vc_error(err, 0, "container %s already exists (%s)", id, dir);
+		return vc_error(err, errno, "creating %s", dir);
+	}
+	return 0;
+}
+
+int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
+                     vc_err *err)
+{
+	struct lc_container ct = {.id = opts->id};
+	struct run_opts ro = *opts;
+	struct run_result res;
+	char fifo[PATH_MAX], abs_bundle[PATH_MAX];
+	char st;
+	vc_err ignored;
+
+	if (run_check_id(opts->id, err) < 0)
+		return -1;
+	if (!realpath(bundle, abs_bundle))
+		return vc_error(err, errno, "bundle %s", bundle);
+	if (make_state_dir(opts->id, ct.dir, sizeof(ct.dir), err) < 0)
+		return -1;
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct.dir);
+	/* O_RDWR: the child's read blocks until start writes, not at open */
+	if (mkfifo(fifo, 0600) < 0 || (ro.exec_fifo_fd = open(fifo, O_RDWR | O_CLOEXEC)) < 0) {
+		vc_error(err, errno, "container %s: making %s", opts->id, fifo);
+		remove_state_dir(ct.dir);
+		return -1;
+	}
+	ro.create = true;
+	if (run_container(spec, &ro, &res, err) < 0) {
+		close(ro.exec_fifo_fd);
+		remove_state_dir(ct.dir);
+		return -1;
+	}
+	close(ro.exec_fifo_fd);
+	ct.pid = res.pid;
+	if (read_proc_stat(ct.pid, &st, &ct.start_time) < 0) {
+		vc_error(err, 0, "container %s: its process %d ended during create", ct.id,
+		         (int)ct.pid);
+		goto fail;
+	}
+	ct.state = new_state(ct.id, abs_bundle, ct.pid, ct.start_time);
+	if (!ct.state) {
+		vc_error(err, ENOMEM, "container %s: state", ct.id);
+		goto fail;
+	}
+	if (save_state(&ct, err) < 0)
+		goto fail;
+	vc_step(ro.tl, "state", "wrote %s/state.json: created, pid %d", ct.dir, (int)ct.pid);
+	lc_free(&ct);
+	return 0;
+fail:
+	kill_and_wait(&ct, &ignored);
+	remove_cgroups(ct.id, &ignored);
+	remove_state_dir(ct.dir);
+	lc_free(&ct);
+	return -1;
+}
+
+/* ---- start, state, kill, delete ----------------------------------------- */
+
+static int lc_start(const char *id, vc_err *err)
+{
+	struct lc_container ct;
+	char fifo[PATH_MAX];
+	int fd, rc = -1;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status != LC_CREATED) {
+		vc_error(err, 0, "container %s is %s, not created: only a created container starts",
+		         id, status_names[ct.status]);
+		goto out;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct.dir);
+	/* no reader (ENXIO): the process stopped waiting */
+	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		vc_error(err, errno, "container %s: opening %s", id, fifo);
+		goto out;
+	}
+	if (write(fd, "s", 1) != 1) {
+		vc_error(err, errno, "container %s: writing to %s", id, fifo);
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	unlink(fifo);
+	set_status(&ct, LC_RUNNING);
+	rc = save_state(&ct, err);
+out:
+	lc_free(&ct);
+	return rc;
+}
+
+static int lc_state(const char *id, vc_err *err)
+{
+	struct lc_container ct;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	set_status(&ct, ct.status);
+	json_object_del(ct.state, START_TIME_KEY);
+	if (ct.status == LC_STOPPED)
+		json_object_set_new(ct.state, "pid", json_integer(0));
+	json_dumpf(ct.state, stdout, JSON_INDENT(2));
+	putchar('\n');
+	lc_free(&ct);
+	return 0;
+}
+
+int lifecycle_parse_signal(const char *name, int *sig, vc_err *err)
+{
+	const char *bare = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(name, &end, 10);
+	if (*name && !*end && !errno) {
+		if (n < 1 || n > SIGRTMAX)
+			return vc_error(err, 0, "signal '%s': not between 1 and %d", name,
+			                (int)SIGRTMAX);
+		*sig = (int)n;
+		return 0;
+	}
+	for (int s = 1; s < SIGRTMIN; s++) {
+		const char *abbrev = sigabbrev_np(s);
+
+		if (abbrev && strcasecmp(abbrev, bare) == 0) {
+			*sig = s;
+			return 0;
+		}
+	}
+	return vc_error(err, 0, "signal '%s': expected a name (TERM, SIGKILL, ...) or a number",
+	                name);
+}
+
+static int lc_kill(const char *id, const char *signame, vc_err *err)
+{
+	struct lc_container ct;
+	int sig, rc;
+
+	if (lifecycle_parse_signal(signame, &sig, err) < 0 || lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status == LC_STOPPED)
+		rc = vc_error(err, 0, "container %s is stopped: nothing to signal", id);
+	else
+		rc = send_signal(&ct, sig, err);
+	lc_free(&ct);
+	return rc;
+}
+
+static int lc_delete(const char *id, bool force, vc_err *err)
+{
+	struct lc_container ct;
+	int rc = -1;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	/* like runc: a created container (never started) goes without --force */
+	if (ct.status == LC_RUNNING && !force) {
+		vc_error(err, 0,
+		         "container %s is running: stop it first (container kill) or use "
+		         "delete --force",
+		         id);
+		goto out;
+	}
+	if (ct.status != LC_STOPPED && kill_and_wait(&ct, err) < 0)
+		goto out;
+	if (remove_cgroups(id, err) < 0)
+		goto out;
+	remove_state_dir(ct.dir);
+	rc = 0;
+out:
+	lc_free(&ct);
+	return rc;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+bool lifecycle_is_verb(const char *verb)
+{
+	return !strcmp(verb, "start") || !strcmp(verb, "state") || !strcmp(verb, "kill") ||
+	       !strcmp(verb, "delete");
+}
+
+int lifecycle_main(int argc, char **argv)
+{
+	const char *verb = argv[0];
+	bool force = false;
+	vc_err err = {0};
+	int rc;
+
+	if (!strcmp(verb, "delete") && argc > 1 &&
+	    (!strcmp(argv[1], "--force") || !strcmp(argv[1], "-f"))) {
+		force = true;
+		argc--;
+		argv++;
+	}
+	if (argc < 2 || argc > (strcmp(verb, "kill") ? 2 : 3) || argv[1][0] == '-') {
+		fprintf(stderr, "container: %s: expected %s (see container --help)\n", verb,
+		        !strcmp(verb, "kill")     ? "ID [SIGNAL]"
+		        : !strcmp(verb, "delete") ? "[--force] ID"
+		                                  : "ID");
+		return 1;
+	}
+	if (!strcmp(verb, "start"))
+		rc = lc_start(argv[1], &err);
+	else if (!strcmp(verb, "state"))
+		rc = lc_state(argv[1], &err);
+	else if (!strcmp(verb, "kill"))
+		rc = lc_kill(argv[1], argc > 2 ? argv[2] : "TERM", &err);
+	else
+		rc = lc_delete(argv[1], force, &err);
+	if (rc < 0) {
+		vc_error_print("container", &err);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* The OCI runtime lifecycle: create, start, state, kill, delete.
+ *
+ * `container create` sets a container up as `container run` does, up to
+ * just before execve: the container process then waits, blocked reading the
+ * FIFO LC_STATE_ROOT/ID/exec.fifo, and create exits (the process is
+ * reparented and lives on). `container start` writes one byte into the FIFO
+ * and removes it: the process execs. The state lives in
+ * LC_STATE_ROOT/ID/state.json; its status is computed each time from the
+ * process: gone (or its pid reused: /proc/PID/stat start time) -> stopped,
+ * else the FIFO still there -> created, else running. */
+#ifndef CT_LIFECYCLE_H
+#define CT_LIFECYCLE_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "run.h"
+#include "spec.h"
+
+#define LC_STATE_ROOT "/run/vclab"
+
+/* Set up the container of spec (from the bundle directory bundle) and
+ * leave its process waiting; write state.json with status "created". On
+ * failure nothing is left: no process, cgroup or state directory. */
+int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
+                     vc_err *err);
+
+/* Is verb one of start, state, kill, delete? */
+bool lifecycle_is_verb(const char *verb);
+
+/* `container start|state|kill|delete ...` (argv[0] is the verb): runs it,
+ * prints an error on one line, returns the exit status. */
+int lifecycle_main(int argc, char **argv);
+
+/* "TERM", "SIGKILL", "kill", "9" -> the signal number. */
+int lifecycle_parse_signal(const char *name, int *sig, vc_err *err);
+
+#endif
