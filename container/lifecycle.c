@@ -479,8 +479,14 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 	struct lc_container ct;
 	int rc = -1;
 
-	if (lc_load(&ct, id, err) < 0)
-		return -1;
+	if (lc_load(&ct, id, err) < 0) {
+		/* A create killed half-way leaves a directory without a usable
+		 * state.json: --force clears it (the cgroup holds its process). */
+		if (!force || !ct.dir[0] || access(ct.dir, F_OK) < 0 || remove_cgroups(id, err) < 0)
+			return -1;
+		remove_state_dir(ct.dir);
+		return 0;
+	}
 	/* like runc: a created container (never started) goes without --force */
 	if (ct.status == LC_RUNNING && !force) {
 		vc_error(err, 0,

@@ -202,6 +202,19 @@ test_unknown_id() {
 	assert_contains "$ERR" "container id" "a path as id"
 }
 
+test_broken_state_needs_force() {
+	require_container
+	local id=lc-broken-$$
+	mkdir -p "$STATE_ROOT/$id"
+	echo '{"ociVersion": "1.0.2", "id": ' >"$STATE_ROOT/$id/state.json"
+	expect_clean_failure "$CT" state "$id"
+	assert_contains "$ERR" "state.json" "state of a broken state.json"
+	expect_clean_failure "$CT" delete "$id"
+	[ -d "$STATE_ROOT/$id" ] || fail "delete without --force removed a broken state"
+	assert_status 0 "$CT" delete --force "$id"
+	[ ! -e "$STATE_ROOT/$id" ] || fail "delete --force left $STATE_ROOT/$id"
+}
+
 test_existing_id() {
 	require_container
 	local before
