@@ -30,13 +30,18 @@ debris_snapshot() {
 # BEFORE (things that went away belong to others working on this host). The
 # kernel ends namespaces a moment after the last process: allow 2 s.
 no_debris_after() {
-	local new
+	local new before_file now_file
+	before_file=$(mktemp) && now_file=$(mktemp) || fail "mktemp failed"
+	printf '%s\n' "$1" >"$before_file"
 	for _ in $(seq 20); do
-		new=$(debris_snapshot | grep -Fvx -f <(echo "$1") || true)
-		[ -z "$new" ] && return 0
+		debris_snapshot >"$now_file" || fail "debris_snapshot failed"
+		# grep exits 1 when every line was there before, 2 on trouble
+		new=$(grep -Fvx -f "$before_file" "$now_file") || [ $? = 1 ] || fail "grep failed"
+		[ -z "$new" ] && break
 		sleep 0.1
 	done
-	fail "debris left on the host: $(echo "$new" | head -5 | tr '\n' ' ')"
+	rm -f "$before_file" "$now_file"
+	[ -z "$new" ] || fail "debris left on the host: $(echo "$new" | head -5 | tr '\n' ' ')"
 }
 
 # expect_clean_failure CMD...: one-line error, non-zero exit, nothing left.

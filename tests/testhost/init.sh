@@ -60,6 +60,11 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
+# devtmpfs has no /dev/fd or /dev/std*: bash's <(...) and tests need them.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 # A fresh devtmpfs is not seen when stdout still points at the old one.
 exec </dev/null >/dev/ttyS0 2>&1
 
