@@ -26,6 +26,8 @@ struct cg_backend {
 	const char *name;
 	/* Make the directories and write the limits (cg->root and cg->id set). */
 	int (*create)(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
+	/* Record the container directories an earlier process created. */
+	int (*open)(struct cgroup *cg, vc_err *err);
 	int (*add_pid)(struct cgroup *cg, pid_t pid, vc_err *err);
 	/* Where a process moves itself by writing "0": v1 "tasks" (one
 	 * thread, no global lock), v2 "cgroup.procs". */
@@ -57,6 +59,10 @@ extern const struct cg_backend cg_backend_v2;
 /* mkdir path and record it in cg->dirs. A parent that already exists is
  * fine (and not recorded); a container directory that exists is an error. */
 int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool parent, vc_err *err);
+
+/* Record an existing container directory (not a parent) in cg->dirs, if
+ * path is a directory; a missing one is not an error. */
+int cg_record_existing(struct cgroup *cg, const char *path, const char *controller, vc_err *err);
 
 /* buf = dir/file, or an error when it does not fit in len. */
 int cg_join(char *buf, size_t len, const char *dir, const char *file, vc_err *err);

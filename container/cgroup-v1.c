@@ -76,6 +76,23 @@ static int v1_make_dirs(struct cgroup *cg, const struct v1_controller *c, vc_err
 	return 0;
 }
 
+static int v1_open(struct cgroup *cg, vc_err *err)
+{
+	char leaf[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(v1_controllers) / sizeof(v1_controllers[0]); i++) {
+		const char *name = v1_controllers[i].name;
+
+		if (snprintf(leaf, sizeof(leaf), "%s/%s/vclab/%s", cg->root, name, cg->id) >=
+		        (int)sizeof(leaf) ||
+		    cg_record_existing(cg, leaf, name, err) < 0)
+			return vc_error(err, ENAMETOOLONG, "cgroup: %s/%s/vclab/%s", cg->root, name,
+			                cg->id);
+	}
+	return 0;
+}
+
 static int v1_memory(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
 	const char *dir = cg_dir_of(cg, "memory");
@@ -248,6 +265,7 @@ static int v1_kill_all(struct cgroup *cg, vc_err *err)
 const struct cg_backend cg_backend_v1 = {
     .name = "cgroup v1",
     .create = v1_create,
+    .open = v1_open,
     .add_pid = v1_add_pid,
     .join_file = "tasks",
     .memory_peak = v1_memory_peak,

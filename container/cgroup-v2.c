@@ -202,6 +202,15 @@ static int v2_oom_killed(struct cgroup *cg, uint64_t *count, vc_err *err)
 	return cg_read_key(cgroup_path(cg), "memory.events", "oom_kill", count, err);
 }
 
+static int v2_open(struct cgroup *cg, vc_err *err)
+{
+	char leaf[PATH_MAX];
+
+	if (snprintf(leaf, sizeof(leaf), "%s/vclab/%s", cg->root, cg->id) >= (int)sizeof(leaf))
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s/vclab/%s", cg->root, cg->id);
+	return cg_record_existing(cg, leaf, "", err);
+}
+
 static int v2_kill_all(struct cgroup *cg, vc_err *err)
 {
 	const char *dir = cgroup_path(cg);
@@ -216,6 +225,7 @@ static int v2_kill_all(struct cgroup *cg, vc_err *err)
 const struct cg_backend cg_backend_v2 = {
     .name = "cgroup v2",
     .create = v2_create,
+    .open = v2_open,
     .add_pid = v2_add_pid,
     .join_file = "cgroup.procs",
     .memory_peak = v2_memory_peak,

@@ -3,6 +3,7 @@
 #include "cgroup-internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -224,14 +225,31 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *val, vc_err *err)
 	return 0;
 }
 
-int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool parent, vc_err *err)
+static struct cg_dir *record_dir(struct cgroup *cg, const char *path, const char *controller,
+                                 bool parent)
 {
-	struct cg_dir *d;
+	struct cg_dir *d = &cg->dirs[cg->ndirs++];
 
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->controller = controller;
+	d->parent = parent;
+	d->join_fd = -1;
+	return d;
+}
+
+static int check_room(struct cgroup *cg, const char *path, vc_err *err)
+{
 	if (cg->ndirs >= CG_MAX_DIRS)
 		return vc_error(err, 0, "cgroup: too many directories for %s", path);
-	if (strlen(path) >= sizeof(d->path))
-		return vc_error(err, ENAMETOOLONG, "cgroup: creating %s", path);
+	if (strlen(path) >= sizeof(cg->dirs[0].path))
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s", path);
+	return 0;
+}
+
+int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool parent, vc_err *err)
+{
+	if (check_room(cg, path, err) < 0)
+		return -1;
 	if (mkdir(path, 0755) < 0) {
 		if (errno == EEXIST && parent)
 			return 0;
@@ -242,13 +260,21 @@ int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool p
 			                path, cg->id);
 		return vc_error(err, errno, "cgroup: creating %s", path);
 	}
-	d = &cg->dirs[cg->ndirs++];
-	snprintf(d->path, sizeof(d->path), "%s", path);
-	d->controller = controller;
-	d->parent = parent;
-	d->join_fd = -1;
+	record_dir(cg, path, controller, parent);
 	if (cg->tl)
 		vc_step(cg->tl, "cgroup", "mkdir %s", path);
+	return 0;
+}
+
+int cg_record_existing(struct cgroup *cg, const char *path, const char *controller, vc_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (check_room(cg, path, err) < 0)
+		return -1;
+	record_dir(cg, path, controller, false);
 	return 0;
 }
 
@@ -310,11 +336,22 @@ int cg_kill_procs(const char *dir, vc_err *err)
 	return vc_error(err, 0, "cgroup: processes are still left in %s/cgroup.procs", dir);
 }
 
-/* rmdir that waits out EBUSY: a killed task may still be leaving. */
+/* rmdir that waits out EBUSY: a killed task may still be leaving. A
+ * container may have made sub-cgroups of its own (its cgroup namespace
+ * lets it): they go first, deepest first. */
 static int rmdir_patiently(const char *path)
 {
+	char sub[PATH_MAX];
+	struct dirent *e;
 	unsigned round;
+	DIR *d = opendir(path);
 
+	while (d && (e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) < sizeof(sub))
+			rmdir_patiently(sub);
+	if (d)
+		closedir(d);
 	for (round = 0; round < CG_KILL_ROUNDS; round++) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
@@ -416,16 +453,15 @@ bad:
 	                id, max - 1);
 }
 
-int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
-                  struct vc_timeline *tl, struct cgroup **out, vc_err *err)
+/* A cgroup handle for root/.../vclab/<id>, with the backend of the host's
+ * layout; no directory is touched yet. */
+static int cgroup_new(const char *root, const char *id, struct vc_timeline *tl, struct cgroup **out,
+                      vc_err *err)
 {
 	struct cgroup *cg;
 	enum cg_mode mode;
 
-	*out = NULL;
-	if (tl)
-		vc_step_begin(tl);
-	if (check_id(id, sizeof(cg->id), err) < 0 || cg_limits_check(lim, err) < 0)
+	if (check_id(id, sizeof(cg->id), err) < 0)
 		return -1;
 	if (strlen(root) >= sizeof(cg->root))
 		return vc_error(err, ENAMETOOLONG, "cgroup: %s", root);
@@ -440,15 +476,45 @@ int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
 	cg->tl = tl;
 	snprintf(cg->root, sizeof(cg->root), "%s", root);
 	snprintf(cg->id, sizeof(cg->id), "%s", id);
+	*out = cg;
+	return 0;
+}
+
+int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
+                  struct vc_timeline *tl, struct cgroup **out, vc_err *err)
+{
+	struct cgroup *cg;
+
+	*out = NULL;
+	if (tl)
+		vc_step_begin(tl);
+	if (cg_limits_check(lim, err) < 0 || cgroup_new(root, id, tl, &cg, err) < 0)
+		return -1;
 	if (tl)
 		vc_step(tl, "cgroup", "%s layout at %s (statfs), using the %s backend",
-		        cgroup_mode_name(mode), root, cg->ops->name);
+		        cgroup_mode_name(cg->mode), root, cg->ops->name);
 	if (cg->ops->create(cg, lim, err) < 0 || open_join_fds(cg, err) < 0) {
 		vc_err ignored;
 
 		/* Nothing runs in the new directories yet: just remove them. */
 		close_join_fds(cg);
 		remove_dirs(cg, true, &ignored);
+		cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+int cgroup_open(const char *root, const char *id, struct vc_timeline *tl, struct cgroup **out,
+                vc_err *err)
+{
+	struct cgroup *cg;
+
+	*out = NULL;
+	if (cgroup_new(root, id, tl, &cg, err) < 0)
+		return -1;
+	if (cg->ops->open(cg, err) < 0) {
 		cgroup_free(cg);
 		return -1;
 	}

@@ -61,6 +61,12 @@ struct cgroup;
 int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
                   struct vc_timeline *tl, struct cgroup **out, vc_err *err);
 
+/* The cgroup vclab/<id> that an earlier process created (container delete
+ * runs in a process of its own): a handle on every hierarchy that holds it,
+ * for cgroup_destroy. None existing is not an error. */
+int cgroup_open(const char *root, const char *id, struct vc_timeline *tl, struct cgroup **out,
+                vc_err *err);
+
 /* Move pid into the cgroup (cgroup.procs of each hierarchy). On v1 each
  * such write waits for an RCU grace period (~7 ms on the dev host): prefer
  * cgroup_enter_self from the child where it can. */

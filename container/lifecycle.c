@@ -3,10 +3,8 @@
  * container is started, exec.fifo. */
 #include "lifecycle.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
@@ -19,6 +17,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cgroup.h"
 
 #define OCI_VERSION "1.0.2"
 /* Our own key in state.json: the process's start time (clock ticks after
@@ -208,72 +208,16 @@ static int kill_and_wait(const struct lc_container *ct, vc_err *err)
 
 /* ---- removing the cgroup ------------------------------------------------ */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {0, ms * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* SIGKILL everything in dir (cgroup.kill where the kernel has it), then
- * rmdir it, waiting out EBUSY while the killed processes leave. */
-static int remove_cgroup_dir(const char *dir, vc_err *err)
-{
-	char path[PATH_MAX + 32];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return errno == ENOENT ? 0 : vc_error(err, errno, "cgroup: opening %s", dir);
-	/* sub-cgroups the container made, deepest first */
-	while ((e = readdir(d)))
-		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			if (remove_cgroup_dir(path, err) < 0) {
-				closedir(d);
-				return -1;
-			}
-		}
-	closedir(d);
-	for (int round = 0; round < 2000; round++) {
-		FILE *f;
-		int pid;
-
-		if (rmdir(dir) == 0 || errno == ENOENT)
-			return 0;
-		if (errno != EBUSY)
-			break;
-		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-		f = fopen(path, "re");
-		while (f && fscanf(f, "%d", &pid) == 1)
-			if (pid > 0)
-				kill(pid, SIGKILL);
-		if (f)
-			fclose(f);
-		sleep_ms(1);
-	}
-	return vc_error(err, errno, "cgroup: removing %s", dir);
-}
-
-/* Our cgroup vclab/ID in every hierarchy: /sys/fs/cgroup/vclab/ID on v2,
- * /sys/fs/cgroup/CONTROLLER/vclab/ID on v1 and hybrid. The process that
- * made them (create) is gone, so delete finds them by name. */
+/* Our cgroup vclab/ID in every hierarchy. The process that made it (create)
+ * is gone, so delete opens it by name; cgroup_destroy kills what is left
+ * and removes the directories. */
 static int remove_cgroups(const char *id, vc_err *err)
 {
-	char pattern[PATH_MAX];
-	glob_t g;
-	int rc = 0;
+	struct cgroup *cg;
 
-	snprintf(pattern, sizeof(pattern), "/sys/fs/cgroup/vclab/%s", id);
-	if (remove_cgroup_dir(pattern, err) < 0)
+	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
 		return -1;
-	snprintf(pattern, sizeof(pattern), "/sys/fs/cgroup/*/vclab/%s", id);
-	if (glob(pattern, GLOB_ONLYDIR, NULL, &g) != 0)
-		return 0;
-	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
-		rc = remove_cgroup_dir(g.gl_pathv[i], err);
-	globfree(&g);
-	return rc;
+	return cgroup_destroy(cg, err);
 }
 
 /* Remove the state directory (and LC_STATE_ROOT when it is left empty). */

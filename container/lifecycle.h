@@ -17,7 +17,8 @@
 #include "run.h"
 #include "spec.h"
 
-#define LC_STATE_ROOT "/run/vclab"
+#define LC_STATE_ROOT  "/run/vclab"
+#define LC_CGROUP_ROOT "/sys/fs/cgroup"
 
 /* Set up the container of spec (from the bundle directory bundle) and
  * leave its process waiting; write state.json with status "created". On
