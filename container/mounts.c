@@ -137,7 +137,13 @@ int mounts_prepare_root(struct mount_env *env, unsigned long propagation, vc_err
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vc_error(err, errno, "making / private in the new mount namespace");
 	if (mount(env->rootfs, env->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return vc_error(err, errno, "bind-mounting the rootfs %s onto itself", env->rootfs);
+		return vc_error(err, errno, "bind-mounting the rootfs %s onto itself%s",
+		                env->rootfs,
+		                errno == EACCES ? " (with a user namespace, root inside is an "
+		                                  "unprivileged host uid: every directory above "
+		                                  "the rootfs must be searchable by others; "
+		                                  "/root is not)"
+		                                : "");
 	env->rootfs_fd = open(env->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (env->rootfs_fd < 0)
 		return vc_error(err, errno, "%s", env->rootfs);

@@ -72,7 +72,7 @@ find_proc() {
 	# bash builtins only: a fork per process in /proc is slow under TCG
 	local f p parts
 	for f in /proc/[0-9]*/cmdline; do
-		mapfile -d '' -t parts <"$f" 2>/dev/null || continue
+		mapfile -d '' -t parts 2>/dev/null <"$f" || continue
 		case "${parts[*]}" in
 		"$1"*)
 			p=${f#/proc/}
@@ -99,4 +99,32 @@ wait_exit() {
 	RC=0
 	# shellcheck disable=SC2034 # RC is read by the caller
 	wait "$1" || RC=$?
+}
+
+# rootfs_for_userns: a path to the test rootfs that an unprivileged host uid
+# (root inside a user namespace) can reach. A checkout under /root (0700) is
+# not: then the rootfs is bind-mounted read-only under a 0755 temp dir, which
+# the caller removes with release_rootfs_for_userns.
+rootfs_for_userns() {
+	local d=$ROOTFS tmp
+	while [ "$d" != / ]; do
+		d=$(dirname "$d")
+		if [ $((0$(stat -c %a "$d") & 1)) = 0 ]; then
+			tmp=$(mktemp -d /tmp/vclab-userns-rootfs.XXXXXX) || return 1
+			chmod 755 "$tmp"
+			mkdir "$tmp/rootfs"
+			mount --bind -o ro "$ROOTFS" "$tmp/rootfs" || return 1
+			echo "$tmp/rootfs"
+			return 0
+		fi
+	done
+	echo "$ROOTFS"
+}
+
+release_rootfs_for_userns() { # PATH from rootfs_for_userns
+	case $1 in
+	/tmp/vclab-userns-rootfs.*/rootfs)
+		umount "$1" && rmdir "$1" "$(dirname "$1")"
+		;;
+	esac
 }

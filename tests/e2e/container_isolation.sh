@@ -155,19 +155,21 @@ test_cpu_quota_throttles() {
 
 test_user_namespace_maps_root() {
 	require_container
-	assert_status 0 ct_run --user "$ROOTFS" -- /probe uidmap
+	local rootfs pid="" uid
+	rootfs=$(rootfs_for_userns) || fail "cannot prepare a rootfs reachable from a user namespace"
+	# shellcheck disable=SC2064 # expand now: the local is gone when the trap runs
+	trap "release_rootfs_for_userns '$rootfs'" EXIT
+	assert_status 0 ct_run --user "$rootfs" -- /probe uidmap
 	assert_eq "$(echo "$OUT" | tr -s ' ' | sed 's/^ //')" "0 100000 65536" "uid_map inside"
-	assert_status 0 ct_run --user=200000 "$ROOTFS" -- /probe whoami
+	assert_status 0 ct_run --user=200000 "$rootfs" -- /probe whoami
 	assert_eq "$OUT" "uid=0 gid=0" "root inside"
 	# seen from the host, the container's root is uid 200000
-	"$CT" run --user=200000 "$ROOTFS" -- /probe spin 30.141 >/dev/null &
-	local pid=""
+	"$CT" run --user=200000 "$rootfs" -- /probe spin 30.141 >/dev/null &
 	for _ in $(seq 100); do
 		pid=$(find_proc '/probe spin 30.141') && break
 		sleep 0.1
 	done
 	[ -n "$pid" ] || fail "container process not found"
-	local uid
 	uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 	kill -KILL "$pid"
 	wait || true
