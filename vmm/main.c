@@ -1,5 +1,5 @@
 /* vmm: a tiny KVM hypervisor. `vmm run --kernel IMAGE` boots a Linux
- * bzImage or a bare-metal ELF64 guest with one vCPU, a serial port and the
+ * bzImage (1..8 vCPUs) or a bare-metal ELF64 guest (one vCPU), a serial port and the
  * debug ports; the guest's serial output goes to stdout. */
 #include <getopt.h>
 #include <stdbool.h>
@@ -25,6 +25,7 @@ struct options {
 	const char *cmdline; /* NULL: the kernel kind's default */
 	const char *mem_arg; /* NULL: DEFAULT_MEM, or what the kernel needs */
 	double timeout;      /* seconds; 0 = none */
+	unsigned cpus;       /* vCPUs, 1..VM_MAX_VCPUS */
 	bool trace;
 	const char *timings;
 };
@@ -34,8 +35,9 @@ static void usage(FILE *f)
 	fprintf(
 	    f, "usage: vmm run --kernel IMAGE [options]\n"
 	       "\n"
-	       "Boot IMAGE in a KVM virtual machine with one vCPU. IMAGE is a Linux bzImage\n"
-	       "or an ELF64 bare-metal guest. The guest's serial port (COM1) is stdout.\n"
+	       "Boot IMAGE in a KVM virtual machine (one host thread per vCPU). IMAGE is a\n"
+	       "Linux bzImage or an ELF64 bare-metal guest. The guest's serial port (COM1)\n"
+	       "is stdout.\n"
 	       "\n"
 	       "options:\n"
 	       "  --kernel IMAGE   the kernel to boot (required)\n"
@@ -44,7 +46,9 @@ static void usage(FILE *f)
 	       "                   reboot=k\"; bare-metal default: empty)\n"
 	       "  --mem SIZE       guest RAM, e.g. 64M, 1G (default 128M, or what the kernel\n"
 	       "                   needs if more; checked against the image and the host)\n"
-	       "  --cpus N         number of vCPUs (only 1 is supported)\n"
+	       "  --cpus N         number of vCPUs, 1..8 (default 1); N > 1 only for a Linux\n"
+	       "                   kernel built with SMP: vmm writes an MP table listing\n"
+	       "                   the CPUs, Linux starts them with INIT/SIPI\n"
 	       "  --timeout SEC    stop the guest after SEC seconds (exit status 124)\n"
 	       "  --trace          print boot phases with times and VM exit counts to stderr\n"
 	       "  --timings FILE   write the boot phases as JSON to FILE\n"
@@ -74,6 +78,7 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->cpus = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -90,9 +95,9 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 			o->mem_arg = optarg;
 			break;
 		case 'n':
-			if (vc_parse_uint(optarg, 1, 1, &cpus, "--cpus (only 1 vCPU is supported)",
-			                  err) < 0)
+			if (vc_parse_uint(optarg, 1, VM_MAX_VCPUS, &cpus, "--cpus", err) < 0)
 				return -1;
+			o->cpus = (unsigned)cpus;
 			break;
 		case 't':
 			if (vc_parse_double(optarg, 0.001, 86400 * 365, &o->timeout, "--timeout",
@@ -156,7 +161,6 @@ static void trace_memory(struct vc_timeline *tl, const struct guest_mem *mem)
 static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 {
 	struct kernel_image k;
-	struct exit_counts counts;
 	struct vm vm;
 	const char *cmdline;
 	uint64_t mem;
@@ -166,21 +170,28 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 		kernel_close(&k);
 		return VMM_EXIT_BAD_INPUT;
 	}
+	/* The bare-metal guest has no code to start other CPUs. */
+	if (o->cpus > 1 && k.kind != KERNEL_BZIMAGE) {
+		vc_error(err, 0, "--cpus %u: %s is a bare-metal ELF guest, which runs on one vCPU",
+		         o->cpus, k.path);
+		kernel_close(&k);
+		return VMM_EXIT_BAD_INPUT;
+	}
 	cmdline = o->cmdline ? o->cmdline : kernel_default_cmdline(&k);
 	if (kernel_check_cmdline(&k, cmdline, err) < 0) {
 		kernel_close(&k);
 		return VMM_EXIT_BAD_INPUT;
 	}
-	if (vm_create(&vm, tl, err) < 0 || vm_setup(&vm, &k, mem, cmdline, err) < 0) {
+	if (vm_create(&vm, tl, err) < 0 || vm_setup(&vm, &k, mem, cmdline, o->cpus, err) < 0) {
 		vm_destroy(&vm);
 		kernel_close(&k);
 		return VMM_EXIT_KVM_ERROR;
 	}
 	kernel_close(&k); /* everything is in guest RAM now */
-	status = vcpu_run(&vm, o->timeout, &counts, err);
+	status = vcpu_run(&vm, o->timeout, err);
 	serial_out_flush(&vm.out);
 	if (o->trace) {
-		vcpu_trace_counts(&vm, &counts);
+		vcpu_trace_counts(&vm);
 		trace_memory(tl, &vm.mem);
 	}
 	vm_destroy(&vm);

@@ -1,5 +1,6 @@
-/* The vCPU loop: KVM_RUN until the guest stops, dispatching each exit to
- * the bus that owns it and counting exits by class for --trace. */
+/* The vCPU loops: one thread per vCPU runs KVM_RUN until the guest stops,
+ * dispatching each exit to the bus that owns it and counting exits by
+ * class for --trace. */
 #ifndef VMM_VCPU_H
 #define VMM_VCPU_H
 
@@ -10,19 +11,13 @@
 
 #define VCPU_TRACE_FIRST_EXITS 24 /* exits --trace shows one by one */
 
-struct exit_counts {
-	uint64_t total;
-	uint64_t io_in, io_out;
-	uint64_t mmio_read, mmio_write;
-	uint64_t interrupted; /* KVM_RUN returned for a signal (the --timeout timer) */
-	uint64_t other;
-};
-
-/* Run the guest; timeout_s <= 0 means no limit. Returns vmm's exit status
+/* Run the guest, one host thread per vCPU, until any vCPU reaches an end
+ * (exit port, reset, triple fault, --timeout, an error); then every thread
+ * stops. timeout_s <= 0 means no limit. Returns vmm's exit status
  * (exitcode.h); err carries the reason for the statuses that are errors. */
-int vcpu_run(struct vm *vm, double timeout_s, struct exit_counts *counts, vc_err *err);
+int vcpu_run(struct vm *vm, double timeout_s, vc_err *err);
 
-/* --trace: the exit counts by class and by device. */
-void vcpu_trace_counts(const struct vm *vm, const struct exit_counts *c);
+/* --trace: the exit counts by class, by device and by vCPU. */
+void vcpu_trace_counts(const struct vm *vm);
 
 #endif

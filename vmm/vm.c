@@ -88,8 +88,13 @@ static int register_devices(struct vm *vm, vc_err *err)
 
 int vm_create(struct vm *vm, struct vc_timeline *tl, vc_err *err)
 {
+	unsigned i;
+
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->kvm_fd = vm->vm_fd = -1;
+	for (i = 0; i < VM_MAX_VCPUS; i++)
+		vm->vcpus[i] = (struct vcpu){.vm = vm, .id = i, .fd = -1};
+	pthread_mutex_init(&vm->lock, NULL);
 	vm->tl = tl;
 	bus_init(&vm->pio, "port");
 	bus_init(&vm->mmio, "mmio");
@@ -141,31 +146,51 @@ static int map_memory(struct vm *vm, uint64_t size, vc_err *err)
 	return 0;
 }
 
-static int create_vcpu(struct vm *vm, const struct x86_entry *entry, vc_err *err)
+/* vCPU id doubles as its initial APIC id (CPUID, MP table). Only the boot
+ * vCPU gets an entry point; KVM leaves the others waiting for INIT/SIPI. */
+static int create_vcpu(struct vm *vm, struct vcpu *cpu, const struct x86_entry *entry, vc_err *err)
 {
 	int size;
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		return vc_error(err, errno, "KVM_CREATE_VCPU");
+	cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)cpu->id);
+	if (cpu->fd < 0)
+		return vc_error(err, errno, "KVM_CREATE_VCPU %u", cpu->id);
 	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < (int)sizeof(struct kvm_run))
 		return vc_error(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
-		return vc_error(err, errno, "mmap of the vCPU's kvm_run");
+	cpu->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
+		return vc_error(err, errno, "mmap of vCPU %u's kvm_run", cpu->id);
 	}
-	vm->run_size = (size_t)size;
-	return x86_setup_vcpu(vm->kvm_fd, vm->vcpu_fd, entry, err);
+	cpu->run_size = (size_t)size;
+	return x86_setup_vcpu(vm->kvm_fd, cpu->fd, cpu->id, vm->ncpus, cpu->id == 0 ? entry : NULL,
+	                      err);
+}
+
+/* Linux finds the APs only through a firmware table; one vCPU needs none
+ * (and boots exactly as it always did: PIC only, no IOAPIC). */
+static int write_mptable(struct vm *vm, vc_err *err)
+{
+	uint8_t *at = gpa_to_host(&vm->mem, MPTABLE_ADDR, MPTABLE_MAX_SIZE);
+
+	if (vm->ncpus < 2)
+		return 0;
+	if (!at)
+		return vc_error(err, 0, "MP table: 0x%x is not guest RAM", MPTABLE_ADDR);
+	return mptable_write(at, MPTABLE_MAX_SIZE, MPTABLE_ADDR, vm->ncpus, err) < 0 ? -1 : 0;
 }
 
 int vm_setup(struct vm *vm, struct kernel_image *k, uint64_t mem_size, const char *cmdline,
-             vc_err *err)
+             unsigned ncpus, vc_err *err)
 {
 	struct x86_entry entry;
 	char what[160];
+	unsigned i;
 
+	if (ncpus < 1 || ncpus > VM_MAX_VCPUS)
+		return vc_error(err, 0, "%u vCPUs: vmm supports 1..%d", ncpus, VM_MAX_VCPUS);
+	vm->ncpus = ncpus;
 	vc_step_begin(vm->tl);
 	if (map_memory(vm, mem_size, err) < 0)
 		return -1;
@@ -175,32 +200,42 @@ int vm_setup(struct vm *vm, struct kernel_image *k, uint64_t mem_size, const cha
 	        (unsigned long long)(mem_size / MiB),
 	        k->kind == KERNEL_BZIMAGE ? " (huge pages)" : "",
 	        vm->mem.size > vm->mem.low_size ? "s 0-1" : " 0");
-	if (kernel_load(k, &vm->mem, cmdline, &entry, err) < 0)
+	if (kernel_load(k, &vm->mem, cmdline, &entry, err) < 0 || write_mptable(vm, err) < 0)
 		return -1;
-	vc_step(vm->tl, "image_loaded", "%s; cmdline \"%s\"",
-	        kernel_describe(k, what, sizeof(what)), cmdline);
-	if (create_vcpu(vm, &entry, err) < 0)
-		return -1;
+	vc_step(vm->tl, "image_loaded", "%s; cmdline \"%s\"%s",
+	        kernel_describe(k, what, sizeof(what)), cmdline,
+	        ncpus > 1 ? "; MP table at 0x9fc00" : "");
+	for (i = 0; i < ncpus; i++)
+		if (create_vcpu(vm, &vm->vcpus[i], &entry, err) < 0)
+			return -1;
 	vc_step(vm->tl, "vcpu_ready",
-	        "vCPU 0 in 64-bit mode at rip 0x%llx (rdi 0x%llx, rsi 0x%llx), CPUID with the "
-	        "hypervisor bit",
-	        (unsigned long long)entry.rip, (unsigned long long)entry.rdi,
-	        (unsigned long long)entry.rsi);
+	        "%u vCPU%s: vCPU 0 in 64-bit mode at rip 0x%llx (rdi 0x%llx, rsi 0x%llx)%s, "
+	        "CPUID with the hypervisor bit",
+	        ncpus, ncpus > 1 ? "s" : "", (unsigned long long)entry.rip,
+	        (unsigned long long)entry.rdi, (unsigned long long)entry.rsi,
+	        ncpus > 1 ? ", the others in reset state until the guest sends INIT/SIPI" : "");
 	return 0;
 }
 
 void vm_destroy(struct vm *vm)
 {
+	unsigned i;
+
 	serial_out_flush(&vm->out);
-	if (vm->run)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
+	for (i = 0; i < VM_MAX_VCPUS; i++) {
+		struct vcpu *cpu = &vm->vcpus[i];
+
+		if (cpu->run)
+			munmap(cpu->run, cpu->run_size);
+		if (cpu->fd >= 0)
+			close(cpu->fd);
+		cpu->run = NULL;
+		cpu->fd = -1;
+	}
 	guest_mem_unmap(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	vm->run = NULL;
-	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->vm_fd = vm->kvm_fd = -1;
 }

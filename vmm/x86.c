@@ -138,7 +138,19 @@ void x86_fixup_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_id)
 	}
 }
 
-static int setup_cpuid(int kvm_fd, int vcpu_fd, vc_err *err)
+void x86_set_cpu_count(struct kvm_cpuid2 *cpuid, unsigned ncpus)
+{
+	uint32_t i;
+
+	/* Leaf 1 EBX[23:16]: logical processors. HTT stays as KVM reports it
+	 * (off), so Linux sees ncpus single-core packages, like QEMU's -smp N. */
+	for (i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			cpuid->entries[i].ebx =
+			    (cpuid->entries[i].ebx & 0xff00ffffu) | ((ncpus & 0xffu) << 16);
+}
+
+static int setup_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus, vc_err *err)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	uint32_t nent = 128; /* enough for current CPUs: usually one ioctl */
@@ -160,7 +172,8 @@ static int setup_cpuid(int kvm_fd, int vcpu_fd, vc_err *err)
 		}
 		nent *= 2;
 	}
-	x86_fixup_cpuid(cpuid, 0);
+	x86_fixup_cpuid(cpuid, id);
+	x86_set_cpu_count(cpuid, ncpus);
 	ret =
 	    ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0 ? vc_error(err, errno, "KVM_SET_CPUID2") : 0;
 	free(cpuid);
@@ -216,10 +229,15 @@ static int setup_registers(int vcpu_fd, const struct x86_entry *entry, vc_err *e
 	return 0;
 }
 
-int x86_setup_vcpu(int kvm_fd, int vcpu_fd, const struct x86_entry *entry, vc_err *err)
+int x86_setup_vcpu(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus,
+                   const struct x86_entry *entry, vc_err *err)
 {
-	if (setup_cpuid(kvm_fd, vcpu_fd, err) < 0 || setup_msrs(vcpu_fd, err) < 0 ||
-	    setup_fpu(vcpu_fd, err) < 0 || setup_registers(vcpu_fd, entry, err) < 0)
+	if (setup_cpuid(kvm_fd, vcpu_fd, id, ncpus, err) < 0 || setup_msrs(vcpu_fd, err) < 0 ||
+	    setup_fpu(vcpu_fd, err) < 0)
+		return -1;
+	/* An AP keeps its reset state: the guest wakes it with INIT and SIPI,
+	 * which the in-kernel LAPIC handles. */
+	if (entry && setup_registers(vcpu_fd, entry, err) < 0)
 		return -1;
 	return 0;
 }

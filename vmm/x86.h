@@ -69,17 +69,23 @@ void x86_long_mode_sregs(struct kvm_sregs *sregs);
 /* One GDT descriptor as the CPU stores it, from a KVM segment. */
 uint64_t x86_gdt_entry(const struct kvm_segment *seg);
 
-/* Set CPUID (from KVM_GET_SUPPORTED_CPUID, plus the hypervisor bit), the
- * MSRs and FPU state a 64-bit kernel expects, and long-mode registers that
- * start at entry with rsi = boot_params (Linux) or rdi/rsi as given. */
+/* Set CPUID (from KVM_GET_SUPPORTED_CPUID, plus the hypervisor bit, APIC
+ * id `id` and the CPU count), the MSRs and FPU state a 64-bit kernel
+ * expects, and, for the boot vCPU (entry != NULL), long-mode registers that
+ * start at entry with rsi = boot_params (Linux) or rdi/rsi as given. An AP
+ * (entry == NULL) stays in its reset state until the guest starts it. */
 struct x86_entry {
 	uint64_t rip;
 	uint64_t rdi;
 	uint64_t rsi;
 };
-int x86_setup_vcpu(int kvm_fd, int vcpu_fd, const struct x86_entry *entry, vc_err *err);
+int x86_setup_vcpu(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus,
+                   const struct x86_entry *entry, vc_err *err);
 
 /* Set the hypervisor bit and this vCPU's APIC id in a CPUID table. */
 void x86_fixup_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_id);
+
+/* Leaf 1 EBX[23:16]: the number of logical processors. */
+void x86_set_cpu_count(struct kvm_cpuid2 *cpuid, unsigned ncpus);
 
 #endif

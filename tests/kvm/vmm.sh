@@ -222,7 +222,7 @@ test_bad_options_are_refused() {
 	assert_contains "$OUT" "only a Linux bzImage takes an initrd" "error says why"
 	bad_input --kernel "$GUEST/bzImage" --initrd /nonexistent/initrd
 	assert_contains "$OUT" "/nonexistent/initrd" "error names the file"
-	bad_input --kernel "$GUEST/bzImage" --cpus 2
+	bad_input --kernel "$GUEST/bzImage" --cpus 9
 	bad_input --kernel "$GUEST/bzImage" --timeout -1
 	bad_input --kernel "$GUEST/bzImage" --frobnicate
 	assert_status 120 "$VMM" run
