@@ -107,6 +107,10 @@ bad:
  * return (the kernel would panic). */
 __attribute__((noreturn)) static void end_vm(int port_ok, uint32_t status)
 {
+	/* The console may still hold our last lines (the serial driver sends
+	 * them from its interrupt, maybe on another CPU): the exit port ends
+	 * the VM at once, so let them out first. */
+	sys_tcdrain(1);
 	if (port_ok)
 		outb((uint8_t)status, EXIT_PORT);
 	error_line("exit port did not end the VM; rebooting (status is lost)");

@@ -14,6 +14,7 @@ long sys_write(int fd, const void *buf, size_t n);
 void *sys_mmap_anon(size_t len); /* NULL on failure */
 long sys_munmap(void *p, size_t len);
 long sys_getpid(void);
+long sys_tcdrain(int fd); /* wait until a tty has sent what it holds */
 long sys_ioperm(unsigned long from, unsigned long num, int on);
 long sys_reboot_restart(void);
 __attribute__((noreturn)) void sys_exit(int status);
