@@ -6,14 +6,7 @@
 # Guests: the bare-metal guest, the minimal kernel and Debian's stock kernel
 # from build/guest, and tiny guests assembled here from raw x86 bytes.
 . "$(dirname "$0")/../lib.sh"
-
-VMM=$BIN/vmm
-GUEST=$BUILD/guest
-
-need_kvm() {
-	[ -c /dev/kvm ] || fail "/dev/kvm is missing: run this inside tests/testhost/run.sh"
-	[ -x "$VMM" ] || fail "$VMM not built (make build/bin/vmm)"
-}
+. "$(dirname "$0")/../vmm/lib.sh"
 
 # le VALUE BYTES: VALUE as little-endian \xNN escapes for printf.
 le() {
@@ -48,13 +41,6 @@ TRIPLE="0f0b"                        # ud2 without an IDT: triple fault at once
 SPIN="ebfe"                          # jmp . forever
 
 # no_vmm_left: no vmm process may survive a run.
-no_vmm_left() {
-	local c
-	for c in /proc/[0-9]*/comm; do
-		[ "$(cat "$c" 2>/dev/null)" != vmm ] || fail "a vmm process survived: ${c%/comm}"
-	done
-}
-
 # host_digest ARGS...: the workload's sha256 line when run as a process.
 host_digest() {
 	"$BIN/workload" "$@" | grep '^sha256='
@@ -105,12 +91,12 @@ test_trace_shows_phases_and_exit_counts() {
 # boot_linux KERNEL EXIT: boot KERNEL with the workload as /init; check the
 # digest against the process run and the exit status.
 boot_linux() {
-	local kernel=$1 status=$2 d out rc=0 want
+	local kernel=$1 status=$2 d out rc want
 	d=$(mktemp -d)
 	want=$(host_digest sha256=1 exit="$status")
-	out=$("$VMM" run --kernel "$kernel" --initrd "$GUEST/initramfs.cpio.gz" \
-		--cmdline "console=ttyS0 quiet reboot=k sha256=1 exit=$status" --timeout 600 \
-		--timings "$d/t.json" 2>"$d/err") || rc=$?
+	run_linux_guest "$d/err" --kernel "$kernel" --initrd "$GUEST/initramfs.cpio.gz" \
+		--cmdline "console=ttyS0 quiet reboot=k sha256=1 exit=$status" --timings "$d/t.json"
+	out=$OUT rc=$RC
 	assert_eq "$rc" "$status" "vmm exit status (stderr: $(tail -c 600 "$d/err"); out: $(printf '%s' "$out" | tail -c 600))"
 	assert_contains "$out" "VCLAB-READY" "/init ran"
 	assert_contains "$out" "$want" "digest in the VM = digest of the process"

@@ -11,34 +11,20 @@
 # may run on the other CPU: the workload drains the console (TCSBRK) before
 # it writes the exit port, so its last lines arrive whichever CPU sends them.
 . "$(dirname "$0")/../lib.sh"
-
-VMM=$BIN/vmm
-GUEST=$BUILD/guest
-
-need_kvm() {
-	[ -c /dev/kvm ] || fail "/dev/kvm is missing: run this inside tests/testhost/run.sh"
-	[ -x "$VMM" ] || fail "$VMM not built (make build/bin/vmm)"
-}
-
-no_vmm_left() {
-	local c
-	for c in /proc/[0-9]*/comm; do
-		[ "$(cat "$c" 2>/dev/null)" != vmm ] || fail "a vmm process survived: ${c%/comm}"
-	done
-}
+. "$(dirname "$0")/../vmm/lib.sh"
 
 # boot_stock CPUS STATUS [CMDLINE...]: boot the stock kernel with CPUS vCPUs,
 # the workload as /init; leaves the serial output in $SERIAL and --trace in
 # $TRACE.
 boot_stock() {
-	local cpus=$1 status=$2 d rc=0 want
+	local cpus=$1 status=$2 d rc want
 	shift 2
 	[ -n "${VCLAB_STOCK_KERNEL:-}" ] || fail "VCLAB_STOCK_KERNEL is not set"
 	d=$(mktemp -d)
 	want=$("$BIN/workload" sha256=1 exit="$status" | grep '^sha256=')
-	SERIAL=$("$VMM" run --kernel "$VCLAB_STOCK_KERNEL" --initrd "$GUEST/initramfs.cpio.gz" \
-		--cpus "$cpus" --cmdline "console=ttyS0 reboot=k $* sha256=1 exit=$status" \
-		--timeout 600 --trace 2>"$d/err") || rc=$?
+	run_linux_guest "$d/err" --kernel "$VCLAB_STOCK_KERNEL" --initrd "$GUEST/initramfs.cpio.gz" \
+		--cpus "$cpus" --cmdline "console=ttyS0 reboot=k $* sha256=1 exit=$status" --trace
+	SERIAL=$OUT rc=$RC
 	TRACE=$(cat "$d/err")
 	rm -rf "$d"
 	assert_eq "$rc" "$status" "vmm exit status (stderr: $(printf '%s' "$TRACE" | tail -c 600); out: $(printf '%s' "$SERIAL" | tail -c 600))"
