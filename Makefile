@@ -48,6 +48,18 @@ COMMON_SRCS := $(wildcard common/*.c)
 
 all: build
 
+# Every target but those that install (test, bench, deps*) or need nothing
+# (clean, format) first checks that the Debian packages are there, and names
+# the one command to run when they are not.
+NO_CHECK_GOALS := test bench deps deps-build deps-test deps-bench clean format
+ifneq ($(filter-out $(NO_CHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_GROUPS := build guest $(if $(filter testhost bench-testhost,$(MAKECMDGOALS)),testhost)
+DEPS_MISSING := $(shell scripts/deps.sh --check $(DEPS_GROUPS) 2>&1 >/dev/null)
+ifneq ($(DEPS_MISSING),)
+$(error $(DEPS_MISSING))
+endif
+endif
+
 include $(wildcard */*.mk)
 
 .PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench bench-testhost clean format lint
@@ -104,6 +116,7 @@ format:
 
 lint:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	@shellcheck -x $$(git ls-files '*.sh') .ci/run
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -Icommon $$(git ls-files '*.c')
 

@@ -4,11 +4,18 @@
 # anyone else it prints the exact command and fails.
 #
 #   scripts/deps.sh build testhost guest bench
+#   scripts/deps.sh --check build guest   only check: print the one line to run
+#                                          and fail when something is missing
 set -eu
+check_only=0
+if [ "${1:-}" = --check ]; then
+	check_only=1
+	shift
+fi
 
 # Compilers, libraries and lint; with the checkers the host tests call
 # (python3, file, xmllint), so that none of their checks is skipped.
-pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck python3 file"
+pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck shellcheck python3 file"
 # The test host: Debian's kernel under QEMU TCG, where kvm_amd gives real KVM.
 # procps: pgrep, the harness self-test's check for a qemu left running.
 pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq procps"
@@ -28,16 +35,21 @@ for group in "$@"; do
 	esac
 done
 
+# One dpkg-query for all of them (make runs this check on every call).
+# shellcheck disable=SC2086 # one word per package
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $want 2>/dev/null | awk '/ ok installed$/ {print $1}')
 missing=""
 for p in $want; do
 	case " $missing " in *" $p "*) continue ;; esac
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
-		missing="$missing $p"
-	fi
+	printf '%s\n' "$installed" | grep -qxF "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$check_only" = 1 ]; then
+	echo "missing Debian packages:$missing; run: make deps (as root), or: apt-get update && $cmd" >&2
+	exit 1
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: missing Debian packages:$missing" >&2
 	echo "deps.sh: run as root: apt-get update && $cmd" >&2

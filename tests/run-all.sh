@@ -4,7 +4,7 @@
 # cgroup v2 inside QEMU). Every suite runs even when an earlier one failed;
 # the last line sums them up.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 make=${MAKE:-make}
 results=()
 status=0
@@ -29,8 +29,9 @@ suite() { # name command...
 	[ $rc = 0 ] || status=1
 }
 
+# shellcheck disable=SC2317 # called through suite()
 lint() {
-	if $make --no-print-directory lint; then
+	if "$make" --no-print-directory lint; then
 		echo "lint 1 0 0" >>"$VCLAB_COUNTS"
 	else
 		echo "lint 0 1 0" >>"$VCLAB_COUNTS"
@@ -39,9 +40,9 @@ lint() {
 }
 
 suite lint lint
-suite unit $make --no-print-directory unit
-suite e2e-host $make --no-print-directory e2e
-suite testhost $make --no-print-directory testhost
+suite unit "$make" --no-print-directory unit
+suite e2e-host "$make" --no-print-directory e2e
+suite testhost "$make" --no-print-directory testhost
 
 echo
 echo "######## summary"

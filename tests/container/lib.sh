@@ -22,7 +22,7 @@ debris_snapshot() {
 	find /sys/fs/cgroup -maxdepth 4 -path '*/vclab/*' -type d 2>/dev/null | sort
 	echo "mounts: $(wc -l </proc/self/mountinfo)"
 	for ns in net pid mnt; do
-		for f in /proc/[0-9]*/ns/$ns; do readlink "$f" 2>/dev/null; done | sort -u
+		for f in /proc/[0-9]*/ns/"$ns"; do readlink "$f" 2>/dev/null; done | sort -u
 	done
 }
 
@@ -31,7 +31,7 @@ debris_snapshot() {
 # kernel ends namespaces a moment after the last process: allow 2 s.
 no_debris_after() {
 	local new before_file now_file
-	before_file=$(mktemp) && now_file=$(mktemp) || fail "mktemp failed"
+	{ before_file=$(mktemp) && now_file=$(mktemp); } || fail "mktemp failed"
 	printf '%s\n' "$1" >"$before_file"
 	for _ in $(seq 20); do
 		debris_snapshot >"$now_file" || fail "debris_snapshot failed"

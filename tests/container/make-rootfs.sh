@@ -5,7 +5,7 @@
 set -eu
 dir=$1 probe=$2 workload=${3:-}
 busybox=/bin/busybox
-[ -x "$busybox" ] && "$busybox" --list >/dev/null 2>&1 || {
+{ [ -x "$busybox" ] && "$busybox" --list >/dev/null 2>&1; } || {
 	echo "make-rootfs.sh: $busybox missing: install busybox-static (scripts/deps.sh build)" >&2
 	exit 1
 }

@@ -4,6 +4,7 @@
 # works, else listed with the reason), the files it writes, `bench diff`,
 # and bad input.
 # shellcheck source=tests/lib.sh
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 BENCH=$BIN/bench

@@ -3,6 +3,7 @@
 # memory.events counts the kill. Needs /sys/fs/cgroup to be cgroup2 alone: it
 # skips elsewhere (a hybrid host such as a default Debian 12 machine), but in
 # the test host (VCLAB_TESTHOST=1) a missing v2 hierarchy is a failure.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 CG_ROOT=/sys/fs/cgroup

@@ -5,6 +5,7 @@
 # rejects gives one clear line; every case leaves no vclab/<id> directory in
 # any hierarchy. Runs here (hybrid: v1 controllers) and in the test host
 # (pure cgroup v2).
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 PROBE=$BUILD/tests/cg_probe
@@ -68,7 +69,7 @@ test_memory_limit_oom_kills() {
 	[ "$(value oom_kill)" -ge 1 ] || fail "oom_kill count is '$(value oom_kill)': $OUT"
 	local peak
 	peak=$(value peak)
-	[ "$peak" -le $((16 << 20)) ] && [ "$peak" -ge $((8 << 20)) ] ||
+	{ [ "$peak" -le $((16 << 20)) ] && [ "$peak" -ge $((8 << 20)) ]; } ||
 		fail "peak memory $peak is not near the 16 MiB limit: $OUT"
 	assert_no_debris
 }

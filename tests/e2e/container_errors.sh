@@ -2,7 +2,9 @@
 # build/bin/container on bad input: one line on stderr, a non-zero exit, and
 # nothing left behind (cgroup directories, mounts, network or pid
 # namespaces, processes), checked before and after each case.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../container/lib.sh
 . "$VCLAB_ROOT/tests/container/lib.sh"
 
 # A bundle in a temporary directory, removed when the test ends.

@@ -3,7 +3,9 @@
 # (tests/container/probe.c, /probe in build/rootfs/test) inside a container
 # and checks its answer against the kernel feature. Runs as root, here
 # (hybrid cgroups) and in the test host (pure cgroup v2).
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../container/lib.sh
 . "$VCLAB_ROOT/tests/container/lib.sh"
 
 ct_run() { "$CT" run "$@"; }
@@ -45,10 +47,10 @@ test_host_mounts_invisible_old_root_gone() {
 	rm -f "$marker"
 	# every host mount point other than the ones a container gets anew
 	# must be missing inside
-	for mp in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do
+	while IFS= read -r mp; do
 		case $mp in / | /proc | /proc/* | /sys | /sys/* | /dev | /dev/*) continue ;; esac
 		assert_not_contains "$OUT" " $mp " "host mount point $mp inside the container"
-	done
+	done < <(awk '{print $5}' /proc/self/mountinfo | sort -u)
 	assert_not_contains "$(printf '%s\n' "$OUT" | awk '{print $5}')" "$VCLAB_ROOT" \
 		"a mount point under the host path of the rootfs"
 	# exactly one root, and it is the rootfs (the old root is detached)
@@ -291,6 +293,7 @@ test_volume_env_workdir() {
 	local d
 	d=$(mktemp -d)
 	echo data-$$ >"$d/file"
+	# shellcheck disable=SC2016 # $FOO is expanded inside the container
 	assert_status 0 ct_run --volume "$d:/data:ro" --env FOO=bar-$$ --workdir /data "$ROOTFS" -- \
 		sh -c 'cat file; echo $FOO; pwd; if echo x >/data/new; then echo wrote; fi'
 	assert_contains "$OUT" "data-$$" "bind-mounted file"

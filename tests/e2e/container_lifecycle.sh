@@ -4,7 +4,9 @@
 # process in /proc, its cgroup directories, the state directory under
 # /run/vclab), and the error cases: one line, non-zero exit, nothing left.
 # Runs as root, here (hybrid cgroups) and in the test host (pure cgroup v2).
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../container/lib.sh
 . "$VCLAB_ROOT/tests/container/lib.sh"
 
 STATE_ROOT=/run/vclab
@@ -54,6 +56,21 @@ wait_status() {
 }
 
 # wait_file FILE TEXT: FILE holds TEXT within 5 s
+# wait_reading_exec_fifo PID: until PID sits in read(2) on its exec.fifo
+# (/proc/PID/syscall: number 0, then the fd), or fail after 10 s.
+wait_reading_exec_fifo() {
+	local nr fd link
+	for _ in $(seq 200); do
+		read -r nr fd _ <"/proc/$1/syscall" 2>/dev/null || nr=""
+		if [ "$nr" = 0 ]; then
+			link=$(readlink "/proc/$1/fd/$((fd))" 2>/dev/null) || link=""
+			case "$link" in */exec.fifo) return 0 ;; esac
+		fi
+		sleep 0.05
+	done
+	fail "process $1 never blocked on exec.fifo (syscall: $(cat "/proc/$1/syscall" 2>&1))"
+}
+
 wait_file() {
 	for _ in $(seq 50); do
 		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
@@ -75,13 +92,15 @@ test_create_start_kill_delete() {
 	assert_eq "$(state_field "$ID" ociVersion)" 1.0.2 "ociVersion"
 	assert_eq "$(state_field "$ID" 'annotations["org.vclab.test"]')" lifecycle "annotations"
 	pid=$(state_field "$ID" pid)
-	[ "$pid" -gt 0 ] && kill -0 "$pid" || fail "pid $pid of the created container is not alive"
+	{ [ "$pid" -gt 0 ] && kill -0 "$pid"; } || fail "pid $pid of the created container is not alive"
 	[ -p "$STATE_ROOT/$ID/exec.fifo" ] || fail "no $STATE_ROOT/$ID/exec.fifo"
 	[ -n "$(cgroup_dirs "$ID")" ] || fail "no cgroup vclab/$ID after create"
 	# it is in a pid namespace of its own, and in its cgroup
 	assert_ne "$(readlink "/proc/$pid/ns/pid")" "$(readlink /proc/self/ns/pid)" "pid namespace"
 	assert_contains "$(cat "/proc/$pid/cgroup")" "vclab/$ID" "/proc/$pid/cgroup"
-	sleep 0.3
+	# the event: it blocks reading exec.fifo, its last step before the
+	# user's process; it has not run that process by then.
+	wait_reading_exec_fifo "$pid"
 	[ ! -e "$V/out" ] || fail "the process ran before start: $(cat "$V/out")"
 
 	assert_status 0 "$CT" start "$ID"
@@ -158,7 +177,7 @@ test_process_exit_gives_stopped() {
 	edit_bundle "$B" '.process.args = ["/bin/sh", "-c", "echo done >/v/out"]'
 	ct_create --bundle "$B" "$ID"
 	assert_status 0 "$CT" start "$ID"
-	wait_file "$V/out" done
+	wait_file "$V/out" "done"
 	wait_status "$ID" stopped
 	assert_status 0 "$CT" delete "$ID"
 }

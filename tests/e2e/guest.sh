@@ -4,6 +4,7 @@
 # (-M microvm, isa-debug-exit on 0xf4), their digest compared with the
 # workload run as a plain process. Where QEMU or the guest/ scripts are not
 # there (inside the test host), those tests skip and say why.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 GUEST=$BUILD/guest
@@ -172,7 +173,7 @@ test_stock_kernel_boots_same_initramfs() {
 	local kernel=${VCLAB_STOCK_KERNEL:-}
 	need_qemu
 	need_file "$GUEST/initramfs.cpio.gz"
-	[ -n "$kernel" ] || kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$kernel" ] || kernel=$(find /boot -maxdepth 1 -name "vmlinuz-*" 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$kernel" ] || skip "no /boot/vmlinuz-* (scripts/deps.sh testhost)"
 	[ -r "$kernel" ] || skip "$kernel is not readable (Debian's kernel image is mode 0600: run as root)"
 	new_tmp

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The shared workload as a plain process: markers, digest, status, bad input.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 W=$BIN/workload

@@ -2,6 +2,7 @@
 # KVM smoke test: build/tests/kvm_smoke runs a 64-bit guest under real KVM
 # (see tests/kvm/smoke/). Runs inside the test host; without /dev/kvm it
 # fails (tests in tests/kvm never skip).
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 SMOKE=$BUILD/tests/kvm_smoke

@@ -5,7 +5,9 @@
 #
 # Guests: the bare-metal guest, the minimal kernel and Debian's stock kernel
 # from build/guest, and tiny guests assembled here from raw x86 bytes.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../vmm/lib.sh
 . "$(dirname "$0")/../vmm/lib.sh"
 
 # le VALUE BYTES: VALUE as little-endian \xNN escapes for printf.
@@ -24,12 +26,12 @@ mk_elf() {
 		printf '\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00'
 		# e_type EXEC, e_machine x86-64, version, entry, phoff, shoff, flags,
 		# ehsize, phentsize, phnum, shentsize, shnum, shstrndx
-		printf "$(le 2 2)$(le 62 2)$(le 1 4)$(le $((base + off)) 8)$(le 64 8)$(le 0 8)"
-		printf "$(le 0 4)$(le 64 2)$(le 56 2)$(le 1 2)$(le 0 2)$(le 0 2)$(le 0 2)"
+		printf '%b' "$(le 2 2)$(le 62 2)$(le 1 4)$(le $((base + off)) 8)$(le 64 8)$(le 0 8)"
+		printf '%b' "$(le 0 4)$(le 64 2)$(le 56 2)$(le 1 2)$(le 0 2)$(le 0 2)$(le 0 2)"
 		# PT_LOAD RWX: offset 0 -> paddr 1 MiB, the whole file
-		printf "$(le 1 4)$(le 7 4)$(le 0 8)$(le $base 8)$(le $base 8)$(le $total 8)"
-		printf "$(le $total 8)$(le 4096 8)"
-		printf "$(printf '%s' "$code" | sed 's/../\\x&/g')"
+		printf '%b' "$(le 1 4)$(le 7 4)$(le 0 8)$(le $base 8)$(le $base 8)$(le $total 8)"
+		printf '%b' "$(le $total 8)$(le 4096 8)"
+		printf '%b' "$(printf '%s' "$code" | sed 's/../\\x&/g')"
 	} >"$1"
 }
 

@@ -10,7 +10,9 @@
 # The 8250 driver sends most bytes from the UART's interrupt handler, which
 # may run on the other CPU: the workload drains the console (TCSBRK) before
 # it writes the exit port, so its last lines arrive whichever CPU sends them.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../vmm/lib.sh
 . "$(dirname "$0")/../vmm/lib.sh"
 
 # boot_stock CPUS STATUS [CMDLINE...]: boot the stock kernel with CPUS vCPUs,

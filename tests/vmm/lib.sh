@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # GUEST, OUT, RC are for the tests
 # Helpers shared by the vmm end-to-end tests (tests/kvm/vmm*.sh), sourced
 # after tests/lib.sh.
 
