@@ -1,8 +1,12 @@
+# shellcheck shell=bash disable=SC2034 # OUT, ERR, ... are set for the tests
 # Shared helpers for the end-to-end tests (bash). Each test file sources it,
 # defines functions named test_*, and ends with `run_tests "$@"`.
 #
 # Each test runs in its own subshell with `set -eu`; it passes when it
 # returns 0, fails otherwise, and is skipped when it calls `skip REASON`.
+# VCLAB_E2E_SKIP="FILE:TEST ..." leaves those tests out (they ran already;
+# FILE as run, e.g. tests/kvm/vmm.sh); VCLAB_E2E_PROGRESS=PATH gets
+# "FILE TEST" written into it before each test.
 # The file ends with one line "FILE: N passed, N failed, N skipped" and exits
 # non-zero when anything failed.
 
@@ -74,6 +78,11 @@ run_tests() {
 		fns=$(declare -F | awk '{print $3}' | grep '^test_')
 	fi
 	for fn in $fns; do
+		# A test that already ran in an earlier boot of the test host
+		# (tests/testhost/run-suite.sh resumes after a freeze) is left out.
+		case " ${VCLAB_E2E_SKIP:-} " in *" $0:$fn "*) continue ;; esac
+		# The test host's heartbeat says which test is running.
+		[ -z "${VCLAB_E2E_PROGRESS:-}" ] || echo "$0 $fn" >"$VCLAB_E2E_PROGRESS"
 		rc=0
 		(set -eu; "$fn") || rc=$?
 		case $rc in

@@ -5,6 +5,7 @@
 # slower than the hardware, so no figure here is a performance claim.
 # Fails (never skips) without /dev/kvm.
 # shellcheck source=tests/lib.sh
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 BENCH=$BIN/bench

@@ -8,7 +8,13 @@
 #   VCLAB-TESTHOST-FATAL-<nonce> reason  the host could not be set up
 #   VCLAB-TESTHOST-BEGIN-<nonce> ...     the command starts
 #   VCLAB-TESTHOST-END-<nonce> status=N  the command ended with status N
+# and, every 2 s through /dev/kmsg on the kernel's console (ttyS1, the
+# kernel log file), a heartbeat:
+#   VCLAB-TESTHOST-HB-<nonce> uptime=S at=FILE TEST
+# (the test running, as tests/lib.sh writes it into $VCLAB_E2E_PROGRESS).
+# run.sh counts the test host as frozen when the heartbeat stops.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# shellcheck source=/dev/null # written by run.sh
 . /testhost.conf
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
@@ -92,6 +98,25 @@ ip link set lo up || fatal "network: cannot bring up lo"
 hostname testhost
 
 export HOME=/root VCLAB_TESTHOST=1 VCLAB_ROOT=/vclab VCLAB_STOCK_KERNEL="$STOCK_KERNEL"
+export VCLAB_E2E_PROGRESS=/run/vclab-progress
+: >"$VCLAB_E2E_PROGRESS"
+
+# The heartbeat: a line on the kernel console every 2 s, with the test that
+# is running. If the L1 kernel stops (it has been seen to stop arming
+# timers), the lines stop and run.sh, outside, notices. Its pid is in
+# /run/vclab-heartbeat.pid (the harness' self-test stops it to play a
+# freeze). Through /dev/kmsg at level 2 (shown despite `quiet`, written by
+# the console's polled path), not through the tty of ttyS1, whose close can
+# wait for the transmitter; printk_devkmsg=on lifts the rate limit.
+echo on >/proc/sys/kernel/printk_devkmsg
+heartbeat() {
+	while :; do
+		echo "<2>VCLAB-TESTHOST-HB-$NONCE uptime=$(uptime_s) at=$(cat "$VCLAB_E2E_PROGRESS")" >/dev/kmsg
+		sleep 2
+	done
+}
+heartbeat </dev/null >/dev/null 2>&1 &
+echo $! >/run/vclab-heartbeat.pid
 mkdir -p "$HOME"
 cd /vclab || fatal "/vclab is missing"
 say "VCLAB-TESTHOST-BEGIN-$NONCE uptime=$(uptime_s) kernel=$(uname -r)"

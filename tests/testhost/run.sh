@@ -5,9 +5,11 @@
 #
 #   tests/testhost/run.sh [--timeout SEC] [--mem SIZE] [--with PROG]... -- CMD [ARG...]
 #
-# Exit status: CMD's own status; 124 when CMD ran past --timeout; 125 when
-# the test host could not start (missing package, L1 kernel did not boot,
-# kvm_amd did not load, ...), always with a line starting "testhost: ERROR".
+# Exit status: CMD's own status (a test failed: non-zero); 123 when the test
+# host stopped under CMD (froze: no heartbeat; or crashed: qemu ended); 124
+# when CMD ran past --timeout; 125 when the test host could not start
+# (missing package, L1 kernel did not boot, kvm_amd did not load, ...). Each
+# of 123, 124, 125 comes with one line starting "testhost: ERROR".
 set -u
 
 usage() {
@@ -35,7 +37,17 @@ environment:
   VCLAB_TESTHOST_BOOT_TIMEOUT  seconds until CMD starts (default 120)
   VCLAB_TESTHOST_WITH    more host programs to copy in, as with --with
 
-exit status: CMD's status; 124 CMD timed out; 125 the test host could not start.
+  VCLAB_TESTHOST_HEARTBEAT_TIMEOUT  seconds without a heartbeat from the test
+                         host before it counts as frozen (default 45)
+  VCLAB_TESTHOST_APPEND  more words for the L1 kernel's command line
+  VCLAB_TESTHOST_QEMU_ARGS  more qemu arguments (split on spaces), e.g. -smp 2
+
+exit status (each of 123..125 with one line "testhost: ERROR: ..." on stderr):
+  N    CMD's own status (0: it passed; other: a test failed)
+  123  the test host froze (no heartbeat for the time above) or crashed (qemu
+       ended) while CMD ran: the line names the test that was running
+  124  CMD ran past --timeout
+  125  the test host could not start
 EOF
 }
 
@@ -51,6 +63,7 @@ mem=2G
 with=()
 keep_log=0
 boot_timeout=${VCLAB_TESTHOST_BOOT_TIMEOUT:-120}
+hb_timeout=${VCLAB_TESTHOST_HEARTBEAT_TIMEOUT:-45}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -78,6 +91,7 @@ done
 [ $# -gt 0 ] || { echo "testhost: no command given (usage: run.sh [OPTIONS] -- CMD [ARG...])" >&2; exit 125; }
 case "$timeout_s" in '' | *[!0-9]*) die "--timeout '$timeout_s' is not a number of seconds" ;; esac
 case "$mem" in [0-9]*[MG] | [0-9]*) ;; *) die "--mem '$mem' is not a size like 2G or 1536M" ;; esac
+case "$hb_timeout" in '' | *[!0-9]* | 0) die "VCLAB_TESTHOST_HEARTBEAT_TIMEOUT '$hb_timeout' is not a number of seconds" ;; esac
 
 # --- prerequisites -----------------------------------------------------------
 need_pkg() { # PACKAGE PATH...: fail naming the package when no PATH exists
@@ -242,23 +256,50 @@ echo "testhost: initramfs $(($(stat -c %s "$tmp/initramfs.cpio") / 1048576)) MiB
 # --- boot and watch ----------------------------------------------------------
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}'; }
 
+# qemu_cpu_s: the CPU time qemu has used so far, in seconds (utime + stime).
+qemu_cpu_s() {
+	local f
+	read -r -a f <"/proc/$qemu_pid/stat" 2>/dev/null || { echo 0; return; }
+	# fields 14 and 15 (utime, stime); the command name in field 2 has no spaces
+	echo $(((f[13] + f[14]) / $(getconf CLK_TCK)))
+}
+
+# last_heartbeat_at: what the test host's last heartbeat said was running
+# (the e2e runner writes "FILE TEST" into it before each test).
+last_heartbeat_at() {
+	local l
+	l=$(tail -c 4096 "$tmp/kernel.log" 2>/dev/null | tr -d '\r' | grep -a "VCLAB-TESTHOST-HB-$nonce" | tail -n 1)
+	l=${l#*" at="}
+	echo "${l:-the command, before its first test}"
+}
+
 # boot CPU: run QEMU and stream the command's output. Sets $outcome to one
-# of: finished (with $status), nokvm, fatal, noboot, timeout, qemu.
+# of: finished (with $status), nokvm, fatal, noboot, timeout, froze, qemu.
+#
+# The test host writes a heartbeat line to its second serial port (the
+# kernel log file) every 2 s. After the command began, no growth of that file
+# for $hb_timeout s means L1 stopped (seen: its kernel stops arming timers,
+# so nothing inside it, not even a time-out, can fire any more).
 boot() {
-	local cpu=$1 line got buf="" t0 up_at="" began=0 deadline
+	local cpu=$1 line got buf="" t0 up_at="" began=0 deadline now last_sec=0
+	local log_size=0 size beat_at cpu_at
 	shift
 	rm -f "$tmp/serial" "$tmp/kernel.log" "$tmp/early.log"
 	mkfifo "$tmp/serial"
 	t0=$EPOCHREALTIME
+	# shellcheck disable=SC2086 # extra qemu words, split on spaces
 	qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$mem" \
 		-nographic -no-reboot -monitor none -nic none \
 		-serial stdio -serial "file:$tmp/kernel.log" \
 		-kernel "$kernel" -initrd "$tmp/initramfs.cpio" \
-		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all" \
+		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all ${VCLAB_TESTHOST_APPEND:-}" \
+		${VCLAB_TESTHOST_QEMU_ARGS:-} \
 		</dev/null >"$tmp/serial" 2>"$tmp/qemu.err" &
 	qemu_pid=$!
 	exec 3<"$tmp/serial"
 	deadline=$((${t0%.*} + boot_timeout))
+	beat_at=${t0%.*}
+	cpu_at=0
 	outcome=qemu
 	while :; do
 		got=1
@@ -271,9 +312,24 @@ boot() {
 			buf=$buf$line
 			got=0
 		fi
-		if [ "${EPOCHREALTIME%.*}" -ge "$deadline" ]; then
+		now=${EPOCHREALTIME%.*}
+		if [ "$now" -ge "$deadline" ]; then
 			[ $began = 1 ] && outcome=timeout || outcome=noboot
 			break
+		fi
+		# once a second: is the heartbeat still coming?
+		if [ $began = 1 ] && [ "$now" != "$last_sec" ]; then
+			last_sec=$now
+			size=$(stat -c %s "$tmp/kernel.log" 2>/dev/null || echo 0)
+			if [ "$size" != "$log_size" ]; then
+				log_size=$size beat_at=$now cpu_at=$(qemu_cpu_s)
+			elif [ $((now - beat_at)) -ge "$hb_timeout" ]; then
+				froze_at=$(last_heartbeat_at)
+				froze_for=$((now - beat_at))
+				froze_cpu=$(($(qemu_cpu_s) - cpu_at))
+				outcome=froze
+				break
+			fi
 		fi
 		[ $got = 1 ] || continue
 		line=${line%$'\r'}
@@ -291,6 +347,7 @@ boot() {
 			began=1
 			echo "testhost: running '$*' (set-up done $(elapsed "$t0") s after start)" >&2
 			deadline=$((${EPOCHREALTIME%.*} + timeout_s))
+			beat_at=${EPOCHREALTIME%.*}
 			;;
 		*"VCLAB-TESTHOST-END-$nonce status="*)
 			# Output without a final newline shares the marker's line.
@@ -311,8 +368,17 @@ boot() {
 	done
 	[ -n "$buf" ] && [ $began = 1 ] && printf '%s\n' "$buf"
 	exec 3<&-
+	# After QEMU ended on its own (EOF) and the command had begun: a crash.
+	if [ "$outcome" = qemu ] && [ $began = 1 ]; then
+		outcome=crashed
+		froze_at=$(last_heartbeat_at)
+	fi
 	# The VM powers itself off after the end marker; give it a moment.
-	for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.2; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$outcome" = finished ] || break
+		kill -0 "$qemu_pid" 2>/dev/null || break
+		sleep 0.2
+	done
 	kill "$qemu_pid" 2>/dev/null
 	wait "$qemu_pid" 2>/dev/null
 	qemu_pid=""
@@ -366,6 +432,18 @@ timeout)
 	show_logs
 	echo "testhost: ERROR: command timed out after $timeout_s s: $*" >&2
 	exit 124
+	;;
+froze)
+	show_logs
+	idle="busy: L1 spins"
+	[ "$froze_cpu" -ge $((froze_for / 4)) ] || idle="idle: L1 waits"
+	echo "testhost: ERROR: the test host froze during $froze_at (no heartbeat for $froze_for s; qemu used $froze_cpu s of CPU then, $idle)" >&2
+	exit 123
+	;;
+crashed)
+	show_logs
+	echo "testhost: ERROR: the test host crashed during $froze_at (the last test its heartbeat named; qemu ended after $run_s s; see the kernel log above)" >&2
+	exit 123
 	;;
 *) show_logs; die "qemu ended before the command finished (after $run_s s)" ;;
 esac

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the test host harness itself (tests/testhost/run.sh), on this
 # host: bad input, status pass-through, output, the time limit, a test host
-# without KVM, and no debris (qemu, temp dirs) on any path. Run by
-# run-suite.sh before the suite; three boots, ~20 s.
+# without KVM, a freeze and a crash of the test host (found from outside,
+# and the suite resumed once in a fresh test host), and no debris (qemu, temp
+# dirs) on any path. Run by run-suite.sh before the suite; seven boots.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 RUN=$VCLAB_ROOT/tests/testhost/run.sh
@@ -36,8 +38,10 @@ test_bad_input_is_one_line_and_status_125() {
 
 test_help_names_the_exit_codes() {
 	assert_status 0 "$RUN" --help
+	assert_contains "$OUT" "123" "help"
 	assert_contains "$OUT" "124" "help"
 	assert_contains "$OUT" "125" "help"
+	assert_contains "$OUT" "froze" "help"
 }
 
 test_status_output_and_environment_come_back() {
@@ -77,6 +81,42 @@ test_no_kvm_in_the_test_host_is_a_loud_failure() {
 	VCLAB_TESTHOST_CPU=kvm64 "$RUN" -- true >/dev/null 2>"$T/err" || st=$?
 	assert_eq "$st" 125 "status when kvm_amd does not load"
 	assert_contains "$(cat "$T/err")" "ERROR: kvm_amd does not load" "message"
+	debris_check "$T"
+}
+
+# suite FIXTURE: run-suite.sh on one fixture file (tests/testhost/fixtures),
+# with a short heartbeat limit; sets ST, OUT (stdout) and ERR (stderr).
+suite() {
+	ST=0
+	OUT=$(VCLAB_TESTHOST_SELFTEST=0 VCLAB_COUNTS="" VCLAB_TESTHOST_HEARTBEAT_TIMEOUT=20 \
+		VCLAB_TESTHOST_SUITE_FILES="tests/testhost/fixtures/$1" \
+		bash "$VCLAB_ROOT/tests/testhost/run-suite.sh" 2>"$T/err") || ST=$?
+	ERR=$(cat "$T/err")
+}
+
+test_a_freeze_is_found_from_outside_and_the_rest_runs_in_a_fresh_host() {
+	[ "$VCLAB_TESTHOST" = 0 ] || skip "no test host inside the test host"
+	with_private_tmp
+	suite freeze-once.sh
+	assert_eq "$ST" 0 "suite status after one freeze (stderr: $(tail -c 800 "$T/err"))"
+	assert_contains "$ERR" "testhost: ERROR: the test host froze during tests/testhost/fixtures/freeze-once.sh test_b_freezes_on_the_first_boot (no heartbeat for " "freeze line"
+	assert_contains "$ERR" "booting a fresh test host for what had not finished: tests/testhost/fixtures/freeze-once.sh" "resume line"
+	assert_contains "$OUT" "PASS freeze-once.sh test_b_freezes_on_the_first_boot" "the frozen test ran again"
+	assert_contains "$OUT" "all boots together: 3 passed, 0 failed, 0 skipped" "counts of both boots"
+	assert_contains "$OUT" "(after 1 freeze, recovered)" "summary"
+	[ "$(printf '%s\n' "$OUT" | grep -c "PASS freeze-once.sh test_a_passes")" = 1 ] ||
+		fail "a test that had passed ran again: $OUT"
+	debris_check "$T"
+}
+
+test_two_stops_in_one_suite_fail_it_loudly() {
+	[ "$VCLAB_TESTHOST" = 0 ] || skip "no test host inside the test host"
+	with_private_tmp
+	suite freeze-twice.sh
+	assert_eq "$ST" 1 "suite status after a freeze and a crash"
+	assert_contains "$ERR" "froze during tests/testhost/fixtures/freeze-twice.sh test_b_freezes_on_the_first_boot" "freeze line"
+	assert_contains "$ERR" "testhost: ERROR: the test host crashed during tests/testhost/fixtures/freeze-twice.sh test_c_crashes_on_the_second_boot" "crash line"
+	assert_contains "$ERR" "testhost suite: FAILED: the test host stopped twice in one run" "failure line"
 	debris_check "$T"
 }
 
