@@ -26,7 +26,7 @@ static void uart_set_irq(void *ctx, int level)
 	struct kvm_irq_level line = {.irq = UART_COM1_IRQ, .level = (uint32_t)level};
 
 	/* Without an interrupt controller there is no line to raise. */
-	if (!vm->chipset || ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
+	if (!vm->linux_guest || ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
 		vm->irq_errors++;
 }
 
@@ -87,7 +87,7 @@ static int register_devices(struct vm *vm, vc_err *err)
 	return 0;
 }
 
-int vm_create(struct vm *vm, struct vc_timeline *tl, bool chipset, vc_err *err)
+int vm_create(struct vm *vm, struct vc_timeline *tl, bool linux_guest, vc_err *err)
 {
 	unsigned i;
 
@@ -113,16 +113,16 @@ int vm_create(struct vm *vm, struct vc_timeline *tl, bool chipset, vc_err *err)
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return vc_error(err, errno, "KVM_CREATE_VM");
-	vm->chipset = chipset;
-	if ((chipset && create_chipset(vm, err) < 0) || register_devices(vm, err) < 0)
+	vm->linux_guest = linux_guest;
+	if ((linux_guest && create_chipset(vm, err) < 0) || register_devices(vm, err) < 0)
 		return -1;
 	vc_step(tl, "vm_created",
 	        "KVM_CREATE_VM (fd %d), %s; devices: uart16550 0x3f8%s, i8042 0x60/0x64, boot "
 	        "marker 0x3f0, exit 0xf4",
 	        vm->vm_fd,
-	        chipset ? "in-kernel PIC/IOAPIC/LAPIC and PIT"
-	                : "no interrupt controllers or timer (the guest takes no interrupts)",
-	        chipset ? " irq 4" : "");
+	        linux_guest ? "in-kernel PIC/IOAPIC/LAPIC and PIT"
+	                    : "no interrupt controllers or timer (the guest takes no interrupts)",
+	        linux_guest ? " irq 4" : "");
 	return 0;
 }
 
@@ -171,7 +171,7 @@ static int create_vcpu(struct vm *vm, struct vcpu *cpu, const struct x86_entry *
 	}
 	cpu->run_size = (size_t)size;
 	return x86_setup_vcpu(vm->kvm_fd, cpu->fd, cpu->id, vm->ncpus, cpu->id == 0 ? entry : NULL,
-	                      err);
+	                      !vm->linux_guest, err);
 }
 
 /* Linux finds the APs only through a firmware table; one vCPU needs none
