@@ -161,7 +161,7 @@ static void trace_memory(struct vc_timeline *tl, const struct guest_mem *mem)
 }
 
 /* kvm-pvm emulates guest ring 0, where a Linux kernel spends its boot: it
- * would crawl for minutes and then stop in a KVM internal error
+ * would crawl for tens of seconds and then stop in a KVM internal error
  * (docs/pvm.md). Say so at once. VCLAB_PVM_LINUX=1 tries anyway (to
  * measure it). */
 static bool refuse_linux_on_pvm(const struct kernel_image *k, vc_err *err)
