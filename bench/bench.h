@@ -75,6 +75,7 @@ struct runner_result {
 	enum runner_state state;
 	char reason[256];  /* why unavailable or failed */
 	char note[256];    /* how it was run, when that needs saying */
+	char accel[16];    /* VMs: "kvm", "nested", "kvm-pvm" (or "none"); "" otherwise */
 	char command[512]; /* the launcher command of one run */
 	struct image image;
 	unsigned runs_ok;
@@ -92,7 +93,8 @@ struct host_info {
 	char cpu[128];
 	unsigned cores;
 	char kernel[192];
-	bool kvm;
+	bool kvm;       /* hardware KVM (kvm or nested): Linux guests run */
+	char accel[16]; /* how VMs run here: kvm, nested, kvm-pvm or none */
 	char kvm_detail[256];
 	char cgroup[96]; /* v2, hybrid or v1, in words */
 	char runc[96], crun[96], qemu[96];

@@ -49,6 +49,8 @@ static const char usage_text[] =
     "\n"
     "bench diff: prints each median's change from BASE to NEW; exits 1 when one\n"
     "rose by more than PCT percent (default 10) or a runner that ran now fails.\n"
+    "It refuses (status 2) files whose VM rows ran on different kinds of KVM\n"
+    "(\"accel\": kvm, nested, kvm-pvm): their figures measure different machines.\n"
     "\n"
     "What is measured (docs/measurement.md has the details):\n"
     "  startup     CLOCK_MONOTONIC from just before fork() of the launcher to the\n"
@@ -340,6 +342,10 @@ int cli_diff(int argc, char **argv)
 	if (report_json_read(argv[optind], base, &err) < 0 ||
 	    report_json_read(argv[optind + 1], now, &err) < 0)
 		goto out;
+	if (diff_check_accel(base, now, &err) < 0) {
+		vc_error_wrap(&err, "diff %s %s", argv[optind], argv[optind + 1]);
+		goto out;
+	}
 	diff_compute(base, now, threshold, d);
 	diff_context_note(base, now, stdout);
 	diff_print(d, threshold, stdout);

@@ -58,6 +58,27 @@ static void compare_state(struct diff *d, const struct runner_result *b,
 	d->regressions += l->regression;
 }
 
+int diff_check_accel(const struct bench_result *base, const struct bench_result *now, vc_err *err)
+{
+	for (size_t i = 0; i < base->nrunners; i++) {
+		const struct runner_result *b = &base->runner[i];
+
+		for (size_t j = 0; j < now->nrunners; j++) {
+			const struct runner_result *n = &now->runner[j];
+
+			if (strcmp(n->name, b->name) || !b->accel[0] || !n->accel[0] ||
+			    !strcmp(b->accel, n->accel))
+				continue;
+			return vc_error(
+			    err, 0,
+			    "%s ran on %s in BASE and on %s in NEW: results of different "
+			    "kinds are not comparable (compare runs of one kind)",
+			    b->name, b->accel, n->accel);
+		}
+	}
+	return 0;
+}
+
 void diff_compute(const struct bench_result *base, const struct bench_result *now, double threshold,
                   struct diff *d)
 {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "bench.h"
+#include "error.h"
 
 #define DIFF_DEFAULT_THRESHOLD 10.0 /* percent */
 #define DIFF_MAX_LINES         (BENCH_MAX_RUNNERS * 8)
@@ -32,6 +33,12 @@ void diff_compute(const struct bench_result *base, const struct bench_result *no
                   double threshold_pct, struct diff *d);
 
 void diff_print(const struct diff *d, double threshold_pct, FILE *f);
+
+/* VM results of different kinds (accel: kvm, nested, kvm-pvm) measure
+ * different machines: refuse them. Returns -1 with a one-line reason naming
+ * the first runner whose kind differs, 0 when every VM row present in both
+ * ran the same way (or a file predates the field). */
+int diff_check_accel(const struct bench_result *base, const struct bench_result *now, vc_err *err);
 
 /* Say so when the two files come from different machines or settings
  * (their figures are then not comparable). Returns 1 if a note was printed. */

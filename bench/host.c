@@ -11,19 +11,21 @@
 #include "kvmhost.h"
 #include "runners.h"
 
-bool kvm_usable(char *detail, size_t len)
+bool kvm_usable(char *detail, size_t len, bool *pvm)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
+	*pvm = false;
 	if (fd < 0) {
 		snprintf(detail, len, "no /dev/kvm: %s", strerror(errno));
 		return false;
 	}
 	close(fd);
 	if (vc_kvm_is_pvm()) {
+		*pvm = true;
 		snprintf(detail, len,
-		         "/dev/kvm is kvm-pvm (software KVM, no VT-x/AMD-V): not measured; "
-		         "VM rows run in the KVM test host");
+		         "/dev/kvm is kvm-pvm (software KVM, no VT-x/AMD-V), which cannot run "
+		         "Linux (docs/pvm.md): Linux VM rows run in the KVM test host");
 		return false;
 	}
 	snprintf(detail, len, "/dev/kvm opens read-write");
@@ -100,13 +102,15 @@ void host_collect(struct host_info *h, const char *repo, enum cg_mode mode)
 	struct utsname u;
 	time_t now = time(NULL);
 	struct tm tm;
+	bool pvm;
 
 	memset(h, 0, sizeof(*h));
 	cpu_model(h->cpu, sizeof(h->cpu));
 	h->cores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (uname(&u) == 0)
 		snprintf(h->kernel, sizeof(h->kernel), "%s %s", u.sysname, u.release);
-	h->kvm = kvm_usable(h->kvm_detail, sizeof(h->kvm_detail));
+	h->kvm = kvm_usable(h->kvm_detail, sizeof(h->kvm_detail), &pvm);
+	snprintf(h->accel, sizeof(h->accel), "%s", vc_accel_name(vc_kvm_accel()));
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup_mode_describe(mode));
 	tool_version("runc", h->runc, sizeof(h->runc));
 	tool_version("crun", h->crun, sizeof(h->crun));

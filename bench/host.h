@@ -6,8 +6,10 @@
 #include "bench.h"
 #include "measure.h"
 
-/* Whether /dev/kvm opens read-write; detail says why not. */
-bool kvm_usable(char *detail, size_t len);
+/* Whether /dev/kvm opens read-write and is hardware KVM (Linux guests
+ * run); detail says why not. *pvm tells whether it opens and is kvm-pvm
+ * (only vclab's bare-metal guest runs there). */
+bool kvm_usable(char *detail, size_t len, bool *pvm);
 
 /* First line of `CMD --version`, or "not installed". */
 void tool_version(const char *cmd, char *out, size_t len);

@@ -32,10 +32,11 @@ static json_t *stats_json(const struct stats *st, const struct series *s)
 
 static json_t *host_json(const struct host_info *h)
 {
-	return json_pack("{s:s, s:I, s:s, s:b, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s}", "cpu",
+	return json_pack("{s:s, s:I, s:s, s:b, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s}", "cpu",
 	                 h->cpu, "cores", (json_int_t)h->cores, "kernel", h->kernel, "kvm", h->kvm,
-	                 "kvm_detail", h->kvm_detail, "cgroup", h->cgroup, "peers", "runc", h->runc,
-	                 "crun", h->crun, "qemu", h->qemu, "git", h->git, "date", h->date);
+	                 "accel", h->accel, "kvm_detail", h->kvm_detail, "cgroup", h->cgroup,
+	                 "peers", "runc", h->runc, "crun", h->crun, "qemu", h->qemu, "git", h->git,
+	                 "date", h->date);
 }
 
 static json_t *image_json(const struct image *img)
@@ -50,7 +51,7 @@ static json_t *image_json(const struct image *img)
 
 static json_t *runner_json(const struct runner_result *r)
 {
-	json_t *metrics = json_object(), *phases = json_array(), *scale = json_array();
+	json_t *metrics = json_object(), *phases = json_array(), *scale = json_array(), *o;
 
 	for (int m = 0; m < MET_COUNT; m++)
 		json_object_set_new(metrics, metric_info[m].key,
@@ -68,14 +69,18 @@ static json_t *runner_json(const struct runner_result *r)
 		                     stats_json(&p->st_mem, &p->mem_kib), "host_kib",
 		                     stats_json(&p->st_host, &p->host_kib)));
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, "
-	                 "s:o}",
-	                 "name", r->name, "kind", r->kind, "state", runner_state_name(r->state),
-	                 "reason", r->reason, "note", r->note, "command", r->command, "image",
-	                 image_json(&r->image), "runs_ok", (json_int_t)r->runs_ok, "metrics",
-	                 metrics, "overhead_ready_kib", num(r->overhead_ready_kib),
-	                 "overhead_peak_kib", num(r->overhead_peak_kib), "startup_ratio",
-	                 num(r->startup_ratio), "phases", phases, "scale", scale);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, "
+	              "s:o}",
+	              "name", r->name, "kind", r->kind, "state", runner_state_name(r->state),
+	              "reason", r->reason, "note", r->note, "command", r->command, "image",
+	              image_json(&r->image), "runs_ok", (json_int_t)r->runs_ok, "metrics", metrics,
+	              "overhead_ready_kib", num(r->overhead_ready_kib), "overhead_peak_kib",
+	              num(r->overhead_peak_kib), "startup_ratio", num(r->startup_ratio), "phases",
+	              phases, "scale", scale);
+	/* How a VM ran: results of different kinds are never compared. */
+	if (o && r->accel[0])
+		json_object_set_new(o, "accel", json_string(r->accel));
+	return o;
 }
 
 static json_t *result_json(const struct bench_result *res)
@@ -139,6 +144,7 @@ static void read_host(json_t *h, struct host_info *host)
 	host->cores = (unsigned)json_integer_value(json_object_get(h, "cores"));
 	get_str(h, "kernel", host->kernel, sizeof(host->kernel));
 	host->kvm = json_is_true(json_object_get(h, "kvm"));
+	get_str(h, "accel", host->accel, sizeof(host->accel));
 	get_str(h, "kvm_detail", host->kvm_detail, sizeof(host->kvm_detail));
 	get_str(h, "cgroup", host->cgroup, sizeof(host->cgroup));
 	get_str(peers, "runc", host->runc, sizeof(host->runc));
@@ -205,6 +211,7 @@ static int read_runner(json_t *o, struct runner_result *r, size_t idx, vc_err *e
 		return vc_error(err, 0, "runners[%zu]: needs \"name\", \"state\" and \"metrics\"",
 		                idx);
 	get_str(o, "kind", r->kind, sizeof(r->kind));
+	get_str(o, "accel", r->accel, sizeof(r->accel));
 	get_str(o, "reason", r->reason, sizeof(r->reason));
 	get_str(o, "note", r->note, sizeof(r->note));
 	get_str(o, "command", r->command, sizeof(r->command));

@@ -66,8 +66,9 @@ static void print_host(const struct bench_result *res, FILE *f)
 {
 	const struct host_info *h = &res->host;
 
-	fprintf(f, "- Host: %s, %u cores, %s, cgroup %s, KVM: %s\n", h->cpu, h->cores, h->kernel,
-	        h->cgroup, h->kvm ? "yes" : h->kvm_detail);
+	fprintf(f, "- Host: %s, %u cores, %s, cgroup %s, KVM: %s%s%s\n", h->cpu, h->cores,
+	        h->kernel, h->cgroup, h->accel[0] ? h->accel : (h->kvm ? "yes" : "no"),
+	        h->kvm ? "" : " - ", h->kvm ? "" : h->kvm_detail);
 	fprintf(f, "- Peers: runc %s; crun %s; qemu %s\n", h->runc, h->crun, h->qemu);
 	fprintf(f,
 	        "- vclab %s, %s; %u runs after %u warm-up rounds, runners interleaved; "
@@ -88,14 +89,24 @@ static void md_cell(FILE *f, const char *s)
 	}
 }
 
+/* A VM row's name carries how it ran: "unikernel [kvm-pvm]". */
+static void row_name(const struct runner_result *r, char *out, size_t len)
+{
+	if (r->accel[0])
+		snprintf(out, len, "%s [%s]", r->name, r->accel);
+	else
+		snprintf(out, len, "%s", r->name);
+}
+
 static void print_main_row(const struct runner_result *r, FILE *f)
 {
 	const struct stats *su = &r->stats[MET_STARTUP];
-	char med[32], p95[32], sd[32], ratio[32], done[32], ovr[32], ovp[32], img[32];
+	char med[32], p95[32], sd[32], ratio[32], done[32], ovr[32], ovp[32], img[32], name[64];
 
 	fmt_bytes((double)r->image.bytes, img, sizeof(img));
+	row_name(r, name, sizeof(name));
 	if (r->state != RUNNER_OK) {
-		fprintf(f, "| %s | %s: ", r->name, runner_state_name(r->state));
+		fprintf(f, "| %s | %s: ", name, runner_state_name(r->state));
 		md_cell(f, r->reason);
 		fprintf(f, " | | | | | | | | %s |\n", img);
 		return;
@@ -107,7 +118,7 @@ static void print_main_row(const struct runner_result *r, FILE *f)
 	fmt_ms(r->stats[MET_COMPLETION].median, done, sizeof(done));
 	fmt_overhead(r->overhead_ready_kib, ovr, sizeof(ovr));
 	fmt_overhead(r->overhead_peak_kib, ovp, sizeof(ovp));
-	fprintf(f, "| %s | ok (%u runs) | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->name,
+	fprintf(f, "| %s | ok (%u runs) | %s | %s | %s | %s | %s | %s | %s | %s |\n", name,
 	        r->runs_ok, med, p95, sd, ratio, done, ovr, ovp, img);
 }
 
@@ -132,8 +143,17 @@ static FILE *note(FILE *f, bool *any)
 
 static void print_notes(const struct bench_result *res, FILE *f)
 {
-	bool any = false;
+	bool any = false, marked = false;
 
+	for (size_t i = 0; i < res->nrunners && !marked; i++)
+		if (res->runner[i].accel[0]) {
+			fprintf(
+			    note(f, &any),
+			    "- [kvm] hardware KVM; [nested] hardware KVM inside a VM (functional "
+			    "figures only); [kvm-pvm] software KVM: guest ring 0 emulated, ring 3 "
+			    "native (docs/pvm.md). `bench diff` compares only rows of one kind.\n");
+			marked = true;
+		}
 	for (size_t i = 0; i < res->nrunners; i++) {
 		const struct runner_result *r = &res->runner[i];
 		const struct stats *su = &r->stats[MET_STARTUP];

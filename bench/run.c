@@ -65,7 +65,8 @@ static int env_setup(const struct run_opts *o, struct bench_env *env, char *word
 	     w = strtok_r(NULL, " ", &save))
 		env->words[env->nwords++] = w;
 	env->guest_mem = o->guest_mem;
-	env->kvm = kvm_usable(env->kvm_detail, sizeof(env->kvm_detail));
+	env->kvm = kvm_usable(env->kvm_detail, sizeof(env->kvm_detail), &env->kvm_pvm);
+	env->accel = vc_kvm_accel();
 	env->cgroup = cgroup_mode_detect();
 	return 0;
 }
@@ -88,6 +89,8 @@ static int probe_all(const struct run_opts *o, const struct bench_env *env,
 
 		snprintf(r->name, sizeof(r->name), "%s", o->defs[i]->name);
 		snprintf(r->kind, sizeof(r->kind), "%s", o->defs[i]->kind);
+		if (!strcmp(r->kind, "vm"))
+			snprintf(r->accel, sizeof(r->accel), "%s", vc_accel_name(env->accel));
 		r->state = RUNNER_OK;
 		if (o->defs[i]->probe(r, env, err) < 0)
 			return vc_error_wrap(err, "runner %s", r->name);

@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "error.h"
+#include "kvmhost.h"
 #include "measure.h"
 #include "spawn.h"
 
@@ -27,7 +28,9 @@ struct bench_env {
 	size_t nwords;
 	int expect_status;    /* the workload's exit=CODE */
 	uint64_t guest_mem;   /* bytes of guest RAM for the VMs */
-	bool kvm;             /* /dev/kvm opens read-write */
+	bool kvm;             /* /dev/kvm opens read-write and is hardware KVM */
+	bool kvm_pvm;         /* /dev/kvm opens read-write and is kvm-pvm */
+	enum vc_accel accel;  /* how VMs run here (results record it) */
 	char kvm_detail[128]; /* why not, when not */
 	enum cg_mode cgroup;
 };

@@ -16,7 +16,7 @@ $(BUILD)/guest/initramfs.cpio.gz: $(BIN)/workload guest/mkinitramfs.sh
 # Freestanding: no libc, no SSE (nobody enabled it for us), no red zone
 # (nothing may scribble below rsp, though no interrupts are on anyway),
 # absolute addresses below 2 GiB.
-BM_SRCS := guest/baremetal/start.S guest/baremetal/main.c guest/baremetal/serial.c \
+BM_SRCS := guest/baremetal/start.S guest/baremetal/main.c guest/baremetal/serial.c guest/baremetal/fault.c \
 	guest/baremetal/cmdline.c guest/baremetal/pvh.c guest/baremetal/heap.c \
 	workload/mem.c workload/job.c workload/sha256.c
 BM_OBJS := $(patsubst %,$(BUILD)/baremetal/%.o,$(basename $(BM_SRCS)))
@@ -47,4 +47,4 @@ GUEST += $(BUILD)/guest/bzImage $(BUILD)/guest/initramfs.cpio.gz $(BUILD)/guest/
 # Host-side unit tests of the guest's pure parts (command line, PVH start
 # info, heap), built with ASan/UBSan like every unit test.
 $(eval $(call unit_test,test_guest,tests/unit/test_guest.c guest/baremetal/cmdline.c \
-	guest/baremetal/pvh.c guest/baremetal/heap.c workload/job.c workload/sha256.c,))
+	guest/baremetal/pvh.c guest/baremetal/heap.c guest/baremetal/fault.c workload/job.c workload/sha256.c,))

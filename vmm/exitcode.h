@@ -5,7 +5,7 @@
 /* 0..119: the status the guest wrote to the exit port; 0 also for a clean
  * guest reboot. */
 #define VMM_EXIT_BAD_INPUT   120 /* usage, unreadable or invalid image, bad --mem */
-#define VMM_EXIT_KVM_ERROR   121 /* no /dev/kvm, or a KVM or internal error */
+#define VMM_EXIT_KVM_ERROR   121 /* no /dev/kvm, a KVM or internal error, Linux on kvm-pvm */
 #define VMM_EXIT_GUEST_FAULT 122 /* triple fault before the boot marker, failed entry */
 #define VMM_EXIT_TIMEOUT     124 /* --timeout expired, as timeout(1) */
 

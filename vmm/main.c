@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "exitcode.h"
+#include "kvmhost.h"
 #include "loader.h"
 #include "memory.h"
 #include "parse.h"
@@ -59,7 +60,8 @@ static void usage(FILE *f)
 	       "exit port (write a status byte to port 0xf4; vmm exits with it).\n"
 	       "\n"
 	       "exit status: the guest's exit-port status (0..119); 0 on a clean guest reboot;\n"
-	       "  120 bad input; 121 no /dev/kvm or a KVM error; 122 the guest crashed\n"
+	       "  120 bad input; 121 no /dev/kvm, a KVM error, or a Linux kernel on kvm-pvm\n"
+	       "  (which cannot run one: docs/pvm.md); 122 the guest crashed\n"
 	       "  (triple fault before its boot marker); 124 --timeout expired.\n"
 	       "\n"
 	       "No /dev/kvm here? Run it inside the test host:\n"
@@ -158,6 +160,24 @@ static void trace_memory(struct vc_timeline *tl, const struct guest_mem *mem)
 	         (unsigned long long)(rss > guest ? (rss - guest) >> 10 : 0));
 }
 
+/* kvm-pvm emulates guest ring 0, where a Linux kernel spends its boot: it
+ * would crawl for tens of seconds and then stop in a KVM internal error
+ * (docs/pvm.md). Say so at once. VCLAB_PVM_LINUX=1 tries anyway (to
+ * measure it). */
+static bool refuse_linux_on_pvm(const struct kernel_image *k, vc_err *err)
+{
+	const char *force = getenv("VCLAB_PVM_LINUX");
+
+	if (!vc_kvm_is_pvm() || (force && !strcmp(force, "1")))
+		return false;
+	vc_error(err, 0,
+	         "%s: a Linux kernel cannot run on this /dev/kvm: it is kvm-pvm, which emulates "
+	         "guest ring 0 (about 1 us an instruction; docs/pvm.md); run it in the test host "
+	         "(tests/testhost/run.sh -- build/bin/vmm ...) or boot the bare-metal guest here",
+	         k->path);
+	return true;
+}
+
 static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 {
 	struct kernel_image k;
@@ -182,7 +202,12 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 		kernel_close(&k);
 		return VMM_EXIT_BAD_INPUT;
 	}
-	if (vm_create(&vm, tl, err) < 0 || vm_setup(&vm, &k, mem, cmdline, o->cpus, err) < 0) {
+	if (k.kind == KERNEL_BZIMAGE && refuse_linux_on_pvm(&k, err)) {
+		kernel_close(&k);
+		return VMM_EXIT_KVM_ERROR;
+	}
+	if (vm_create(&vm, tl, k.kind == KERNEL_BZIMAGE, err) < 0 ||
+	    vm_setup(&vm, &k, mem, cmdline, o->cpus, err) < 0) {
 		vm_destroy(&vm);
 		kernel_close(&k);
 		return VMM_EXIT_KVM_ERROR;

@@ -207,12 +207,13 @@ static int handle_fatal(struct vcpu *cpu, vc_err *err)
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		vc_error(err, 0,
-		         "KVM internal error (suberror %u): often an instruction KVM "
+		         "KVM internal error (suberror %u) at rip 0x%llx: often an instruction KVM "
 		         "cannot emulate%s",
-		         run->internal.suberror,
-		         vc_kvm_is_pvm() ? " (this host's /dev/kvm is kvm-pvm, a software KVM "
-		                           "that cannot run most guests: use tests/testhost/run.sh)"
-		                         : "");
+		         run->internal.suberror, (unsigned long long)guest_rip(cpu),
+		         vc_kvm_is_pvm()
+		             ? " (this host's /dev/kvm is kvm-pvm, which emulates guest "
+		               "ring 0: docs/pvm.md)"
+		             : "");
 		break;
 	case KVM_EXIT_HLT:
 		vc_error(err, 0, "the guest halted with interrupts off (KVM_EXIT_HLT)");

@@ -68,12 +68,18 @@ struct vm {
 	struct debugport dbg;
 	struct serial_out out;
 	struct vc_timeline *tl;
-	int irq_errors; /* KVM_IRQ_LINE failures (reported by --trace) */
+	bool linux_guest; /* else the bare-metal guest: no PIC/IOAPIC/LAPIC/PIT, minimal CPUID */
+	int irq_errors;   /* KVM_IRQ_LINE failures (reported by --trace) */
 };
 
-/* Open /dev/kvm and create the VM with its in-kernel interrupt controllers
- * and timer. Fails with a clear message when there is no KVM. */
-int vm_create(struct vm *vm, struct vc_timeline *tl, vc_err *err);
+/* Open /dev/kvm and create the VM. A Linux guest gets the in-kernel
+ * interrupt controllers and timer, and KVM's whole CPUID table. The
+ * bare-metal guest takes no interrupts and never runs CPUID, so it gets
+ * neither: on kvm-pvm they cost it milliseconds (with an irqchip the first
+ * memory slot takes ~5 ms, the PIT's thread makes closing the VM take
+ * ~16 ms, and KVM_GET_SUPPORTED_CPUID takes ~0.7 ms on a host that is
+ * itself a VM). Fails with a clear message when there is no KVM. */
+int vm_create(struct vm *vm, struct vc_timeline *tl, bool linux_guest, vc_err *err);
 
 /* Map guest RAM, register it with KVM, load the kernel, create ncpus vCPUs
  * (with more than one, an MP table tells Linux about them). */

@@ -15,6 +15,7 @@
 #define VMM_X86_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -54,7 +55,17 @@
 #define X86_EFER_LME 0x100ull
 #define X86_EFER_LMA 0x400ull
 
-#define CPUID_HYPERVISOR_BIT (1u << 31) /* leaf 1 ECX: "running under a hypervisor" */
+#define CPUID_HYPERVISOR_BIT     (1u << 31) /* leaf 1 ECX: "running under a hypervisor" */
+#define CPUID_1_EDX_FPU          (1u << 0)
+#define CPUID_1_EDX_TSC          (1u << 4)
+#define CPUID_1_EDX_MSR          (1u << 5)
+#define CPUID_1_EDX_PAE          (1u << 6)
+#define CPUID_1_EDX_MTRR         (1u << 12)
+#define CPUID_1_EDX_PGE          (1u << 13)
+#define CPUID_1_EDX_FXSR         (1u << 24)
+#define CPUID_EXT_EDX_NX         (1u << 20) /* leaf 0x80000001 */
+#define CPUID_EXT_EDX_LM         (1u << 29)
+#define X86_MINIMAL_CPUID_LEAVES 4
 
 /* Identity-map guest-physical 0..4 GiB with 2 MiB pages. */
 int x86_build_page_tables(struct guest_mem *mem, vc_err *err);
@@ -79,8 +90,15 @@ struct x86_entry {
 	uint64_t rdi;
 	uint64_t rsi;
 };
+/* minimal_cpuid: the four leaves of x86_minimal_cpuid instead of KVM's
+ * supported table (the bare-metal guest, which never runs CPUID). */
 int x86_setup_vcpu(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus,
-                   const struct x86_entry *entry, vc_err *err);
+                   const struct x86_entry *entry, bool minimal_cpuid, vc_err *err);
+
+/* Leaves 0, 1, 0x80000000 and 0x80000001 saying only what long mode needs
+ * (LM, NX, PAE, MSR, MTRR, FXSR, TSC) and the hypervisor bit; cpuid must
+ * have room for X86_MINIMAL_CPUID_LEAVES entries. */
+void x86_minimal_cpuid(struct kvm_cpuid2 *cpuid);
 
 /* Set the hypervisor bit and this vCPU's APIC id in a CPUID table. */
 void x86_fixup_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_id);

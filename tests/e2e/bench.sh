@@ -33,6 +33,14 @@ runner() { # NAME FIELD: a field of one runner in the JSON
 	jq -r --arg n "$1" ".runners[] | select(.name == \$n) | $2" "$J"
 }
 
+# row_name NAME: the runner's name in the table; a VM row carries how it ran,
+# "unikernel [kvm-pvm]".
+row_name() {
+	local accel
+	accel=$(runner "$1" '.accel // ""')
+	if [ -n "$accel" ]; then printf '%s [%s]' "$1" "$accel"; else printf '%s' "$1"; fi
+}
+
 test_compare_json_has_host_and_settings() {
 	compare_run
 	assert_eq "$(jq -r .schema "$J")" "vclab-bench/1" "schema"
@@ -48,7 +56,7 @@ test_compare_lists_every_runner() {
 	compare_run
 	for r in process container runc crun $VM_RUNNERS; do
 		assert_eq "$(runner "$r" .name)" "$r" "runner $r in the JSON"
-		assert_contains "$(cat "$WORK/b.md")" "| $r |" "runner $r in the Markdown"
+		assert_contains "$(cat "$WORK/b.md")" "| $(row_name "$r") |" "runner $r in the Markdown"
 	done
 }
 
@@ -108,7 +116,7 @@ test_vm_rows_are_real_or_explained() {
 			;;
 		unavailable | failed)
 			[ -n "$(runner "$r" .reason)" ] || fail "$r is $state without a reason"
-			assert_contains "$(cat "$WORK/b.md")" "| $r | $state: " "$r reason in the table"
+			assert_contains "$(cat "$WORK/b.md")" "| $(row_name "$r") | $state: " "$r reason in the table"
 			assert_eq "$(runner "$r" '.metrics.startup_ms.samples | length')" 0 "$r has no fake samples"
 			;;
 		*) fail "$r: state '$state'" ;;
@@ -118,6 +126,39 @@ test_vm_rows_are_real_or_explained() {
 		assert_eq "$(runner microvm .state)" unavailable "microvm without /dev/kvm"
 		assert_contains "$(runner microvm .reason)" "no /dev/kvm" "microvm reason"
 	fi
+}
+
+# Every VM result says how it ran (kvm, nested, kvm-pvm; none without KVM),
+# the same as the host record; the other rows say nothing.
+test_vm_rows_record_accel() {
+	compare_run
+	local host_accel
+	host_accel=$(jq -r .host.accel "$J")
+	case $host_accel in
+	kvm | nested | kvm-pvm | none) ;;
+	*) fail "host.accel is '$host_accel'" ;;
+	esac
+	for r in $VM_RUNNERS; do
+		assert_eq "$(runner "$r" .accel)" "$host_accel" "$r accel"
+		assert_contains "$(cat "$WORK/b.md")" "| $r [$host_accel] |" "$r marker in the table"
+	done
+	for r in process container runc crun; do
+		assert_eq "$(runner "$r" 'has("accel")')" false "$r has no accel"
+	done
+}
+
+# On kvm-pvm the bare-metal guest is measured (its job runs in ring 3, which
+# kvm-pvm runs natively); the Linux rows say why they cannot run.
+test_kvm_pvm_measures_the_unikernel() {
+	compare_run
+	if [ ! -d /sys/module/kvm_pvm ] || [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; then
+		skip "this host's /dev/kvm is not kvm-pvm"
+	fi
+	assert_eq "$(jq -r .host.accel "$J")" kvm-pvm "host.accel"
+	assert_eq "$(runner unikernel .state)" ok "unikernel state ($(runner unikernel .reason))"
+	assert_contains "$(runner unikernel .note)" "kvm-pvm" "unikernel note"
+	assert_eq "$(runner microvm .state)" unavailable "microvm on kvm-pvm"
+	assert_contains "$(runner microvm .reason)" "cannot run Linux" "microvm reason"
 }
 
 test_svg_is_xml() {
@@ -156,6 +197,20 @@ test_diff_detects_regression() {
 	assert_contains "$OUT" "+200.0%" "change printed"
 	# ...and within a huge one
 	assert_status 0 "$BENCH" diff --threshold 500 "$J" "$WORK/slow.json"
+}
+
+# Results whose VM rows ran on different kinds of KVM are refused, in one
+# line naming the runner; the same file with the kind changed back is fine.
+test_diff_refuses_mixed_accel() {
+	compare_run
+	local other
+	other=nested
+	[ "$(runner unikernel .accel)" != nested ] || other=kvm-pvm
+	jq --arg a "$other" '(.runners[] | select(.kind == "vm") | .accel) = $a' "$J" >"$WORK/other-kind.json"
+	assert_one_line_error "$BENCH" diff "$J" "$WORK/other-kind.json"
+	assert_contains "$ERR" "ran on $(runner microvm .accel) in BASE and on $other in NEW" "diff refusal"
+	assert_status 2 "$BENCH" diff "$J" "$WORK/other-kind.json"
+	assert_status 0 "$BENCH" diff "$WORK/other-kind.json" "$WORK/other-kind.json"
 }
 
 test_default_outputs_go_to_results() {

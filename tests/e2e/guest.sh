@@ -193,7 +193,10 @@ test_baremetal_elf_layout() {
 	hdr=$(readelf -hlnW "$GUEST/baremetal.elf")
 	assert_contains "$hdr" "ELF64" "class"
 	assert_contains "$hdr" "EXEC (Executable file)" "type"
-	assert_contains "$hdr" "Entry point address:               0x100000" "64-bit entry at 1 MiB"
+	# The image starts at 1 MiB with the prebuilt page directory; the 64-bit
+	# entry follows it, in the same segment.
+	printf '%s\n' "$hdr" | grep -qE 'Entry point address: +0x10[0-9a-f]{4}$' ||
+		fail "64-bit entry not within the image at 1 MiB: $hdr"
 	printf '%s\n' "$hdr" | grep -qE '^ +LOAD +0x[0-9a-f]+ 0x0*100000 0x0*100000 ' ||
 		fail "no PT_LOAD at 1 MiB: $hdr"
 	printf '%s\n' "$hdr" | grep -qE '^ +Xen +0x00000008.*0x00000012' ||

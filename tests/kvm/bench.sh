@@ -75,8 +75,8 @@ test_scale_batch_of_two_vms() {
 
 test_table_has_vm_rows() {
 	vm_run
-	assert_contains "$(cat "$WORK/vm.md")" "| microvm | ok (3 runs) |" "microvm row"
-	assert_contains "$(cat "$WORK/vm.md")" "| unikernel | ok (3 runs) |" "unikernel row"
+	assert_contains "$(cat "$WORK/vm.md")" "| microvm [nested] | ok (3 runs) |" "microvm row (nested KVM, marked)"
+	assert_contains "$(cat "$WORK/vm.md")" "| unikernel [nested] | ok (3 runs) |" "unikernel row (nested KVM, marked)"
 }
 
 run_tests "$@"

@@ -186,11 +186,32 @@ static void test_context_note_on_other_host(void **state)
 	free(buf);
 }
 
+/* Results of different kinds (accel) are refused, naming the runner;
+ * the same kind, or a file without the field, is compared as before. */
+static void test_mixed_accel_refused(void **state)
+{
+	struct pair *p = *state;
+	vc_err err = {0};
+
+	assert_int_equal(diff_check_accel(&p->base, &p->now, &err), 0);
+	snprintf(p->base.runner[2].accel, sizeof(p->base.runner[2].accel), "kvm");
+	assert_int_equal(diff_check_accel(&p->base, &p->now, &err), 0); /* NEW predates it */
+	snprintf(p->now.runner[2].accel, sizeof(p->now.runner[2].accel), "kvm");
+	assert_int_equal(diff_check_accel(&p->base, &p->now, &err), 0);
+	snprintf(p->now.runner[2].accel, sizeof(p->now.runner[2].accel), "kvm-pvm");
+	assert_int_equal(diff_check_accel(&p->base, &p->now, &err), -1);
+	assert_non_null(strstr(err.msg, "microvm ran on kvm in BASE and on kvm-pvm in NEW"));
+	assert_null(strchr(err.msg, '\n'));
+	snprintf(p->now.runner[2].accel, sizeof(p->now.runner[2].accel), "nested");
+	assert_int_equal(diff_check_accel(&p->base, &p->now, &err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_identical_results_have_no_regression, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_mixed_accel_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rise_beyond_threshold_is_regression, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rise_within_threshold_is_accepted, setup,

@@ -188,6 +188,44 @@ static void test_markdown_table(void **state)
 	free(res);
 }
 
+/* A VM row carries how it ran, in the JSON and as a marker in the table;
+ * other rows carry nothing. */
+static void test_accel_in_json_and_table(void **state)
+{
+	struct bench_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	char path[128], *md;
+	vc_err err = {0};
+	FILE *f;
+	char text[8192];
+	size_t n;
+
+	(void)state;
+	fixture_result(a);
+	snprintf(a->runner[2].accel, sizeof(a->runner[2].accel), "kvm-pvm");
+	snprintf(a->host.accel, sizeof(a->host.accel), "kvm-pvm");
+	tmp_path(path, sizeof(path), "accel.json");
+	assert_int_equal(report_json_write(a, path, &err), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "\"accel\": \"kvm-pvm\""));
+	assert_int_equal(report_json_read(path, b, &err), 0);
+	assert_string_equal(b->runner[2].accel, "kvm-pvm");
+	assert_string_equal(b->runner[1].accel, "");
+	assert_string_equal(b->host.accel, "kvm-pvm");
+	md = print_to_string(report_md_print, b);
+	assert_non_null(strstr(md, "| microvm [kvm-pvm] | unavailable: "));
+	assert_non_null(strstr(md, "| container | ok (5 runs) |"));
+	assert_non_null(strstr(md, "[kvm-pvm] software KVM"));
+	free(md);
+	bench_result_free(a);
+	bench_result_free(b);
+	free(a);
+	free(b);
+}
+
 static void test_markdown_escapes_pipes_in_reasons(void **state)
 {
 	struct bench_result *res = calloc(1, sizeof(*res));
@@ -329,6 +367,7 @@ int main(void)
 	    cmocka_unit_test(test_markdown_table),
 	    cmocka_unit_test(test_markdown_escapes_pipes_in_reasons),
 	    cmocka_unit_test(test_xml_checker_can_fail),
+	    cmocka_unit_test(test_accel_in_json_and_table),
 	    cmocka_unit_test(test_svg_is_well_formed),
 	    cmocka_unit_test(test_svg_escapes_text),
 	    cmocka_unit_test(test_write_to_missing_dir_fails),

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "kvmhost.h"
 #include "parse.h"
 #include "timeline.h"
 
@@ -133,12 +134,33 @@ static void test_timeline_bad_path(void **state)
 	free(tl);
 }
 
+/* How VMs run here, from what the host shows, and the names results use. */
+static void test_accel_classify(void **state)
+{
+	enum vc_accel a;
+
+	(void)state;
+	assert_int_equal(vc_accel_classify(false, true, false), VC_ACCEL_KVM);
+	assert_int_equal(vc_accel_classify(false, true, true), VC_ACCEL_NESTED);
+	assert_int_equal(vc_accel_classify(true, false, true), VC_ACCEL_PVM);
+	assert_int_equal(vc_accel_classify(true, true, false), VC_ACCEL_KVM);
+	assert_int_equal(vc_accel_classify(false, false, true), VC_ACCEL_NONE);
+	assert_string_equal(vc_accel_name(VC_ACCEL_PVM), "kvm-pvm");
+	assert_string_equal(vc_accel_name(VC_ACCEL_NESTED), "nested");
+	assert_int_equal(vc_accel_parse("kvm", &a), 0);
+	assert_int_equal(a, VC_ACCEL_KVM);
+	assert_int_equal(vc_accel_parse("kvm-pvm", &a), 0);
+	assert_int_equal(a, VC_ACCEL_PVM);
+	assert_int_equal(vc_accel_parse("pvm", &a), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_size_units),      cmocka_unit_test(test_size_bad),
 	    cmocka_unit_test(test_uint_and_double), cmocka_unit_test(test_error_wrap_and_str),
 	    cmocka_unit_test(test_timeline_json),   cmocka_unit_test(test_timeline_bad_path),
+	    cmocka_unit_test(test_accel_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

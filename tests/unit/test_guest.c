@@ -1,5 +1,6 @@
 /* Unit tests of the bare-metal guest's pure parts, run on the host: the
- * command-line parser, the PVH start-info reader and the touch= heap. */
+ * command-line parser, the PVH start-info reader, the touch= heap and the
+ * fault report. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,16 +10,19 @@
 #include <cmocka.h>
 
 #include "../../guest/baremetal/cmdline.h"
+#include "../../guest/baremetal/fault.h"
 #include "../../guest/baremetal/heap.h"
 #include "../../guest/baremetal/pvh.h"
 
 static void test_cmdline_words(void **state)
 {
 	struct job j;
+	enum bm_fault f;
 	char err[160];
 
 	(void)state;
-	assert_int_equal(bm_parse_cmdline(&j, "  sha256=3\ttouch=8  exit=7 ", err, sizeof(err)), 0);
+	assert_int_equal(bm_parse_cmdline(&j, &f, "  sha256=3\ttouch=8  exit=7 ", err, sizeof(err)),
+	                 0);
 	assert_int_equal(j.sha256_mib, 3);
 	assert_int_equal(j.touch_mib, 8);
 	assert_int_equal(j.exit_code, 7);
@@ -27,24 +31,26 @@ static void test_cmdline_words(void **state)
 static void test_cmdline_empty_keeps_defaults(void **state)
 {
 	struct job j;
+	enum bm_fault f;
 	char err[160];
 
 	(void)state;
-	assert_int_equal(bm_parse_cmdline(&j, NULL, err, sizeof(err)), 0);
+	assert_int_equal(bm_parse_cmdline(&j, &f, NULL, err, sizeof(err)), 0);
 	assert_int_equal(j.sha256_mib, 1);
 	assert_int_equal(j.touch_mib, 0);
 	assert_int_equal(j.exit_code, 0);
-	assert_int_equal(bm_parse_cmdline(&j, "   ", err, sizeof(err)), 0);
+	assert_int_equal(bm_parse_cmdline(&j, &f, "   ", err, sizeof(err)), 0);
 	assert_int_equal(j.sha256_mib, 1);
 }
 
 static void expect_cmdline_error(const char *cmdline, const char *part)
 {
 	struct job j;
+	enum bm_fault f;
 	char err[160];
 
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(bm_parse_cmdline(&j, cmdline, err, sizeof(err)), -1);
+	assert_int_equal(bm_parse_cmdline(&j, &f, cmdline, err, sizeof(err)), -1);
 	assert_non_null(memchr(err, '\0', sizeof(err)));
 	assert_non_null(strstr(err, part));
 	assert_null(strchr(err, '\n'));
@@ -68,27 +74,75 @@ static void test_cmdline_longest_word(void **state)
 	char word[BM_WORD_MAX + 1];
 	char err[160];
 	struct job j;
+	enum bm_fault f;
 
 	(void)state;
 	memcpy(word, "exit=", 5);
 	memset(word + 5, '0', BM_WORD_MAX - 6);
 	word[BM_WORD_MAX - 1] = '9';
 	word[BM_WORD_MAX] = '\0';
-	assert_int_equal(bm_parse_cmdline(&j, word, err, sizeof(err)), 0);
+	assert_int_equal(bm_parse_cmdline(&j, &f, word, err, sizeof(err)), 0);
 	assert_int_equal(j.exit_code, 9);
 }
 
 static void test_cmdline_error_fits_small_buffer(void **state)
 {
 	struct job j;
+	enum bm_fault f;
 	char err[6];
 	char long_word[100];
 
 	(void)state;
 	memset(long_word, 'b', sizeof(long_word) - 1);
 	long_word[sizeof(long_word) - 1] = '\0';
-	assert_int_equal(bm_parse_cmdline(&j, long_word, err, sizeof(err)), -1);
+	assert_int_equal(bm_parse_cmdline(&j, &f, long_word, err, sizeof(err)), -1);
 	assert_int_equal(strlen(err), sizeof(err) - 1);
+}
+
+static void test_cmdline_fault(void **state)
+{
+	struct job j;
+	enum bm_fault f;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(bm_parse_cmdline(&j, &f, "sha256=2", err, sizeof(err)), 0);
+	assert_int_equal(f, BM_FAULT_NONE);
+	assert_int_equal(bm_parse_cmdline(&j, &f, "fault=hlt sha256=2", err, sizeof(err)), 0);
+	assert_int_equal(f, BM_FAULT_HLT);
+	assert_int_equal(j.sha256_mib, 2);
+	assert_int_equal(bm_parse_cmdline(&j, &f, "fault=read", err, sizeof(err)), 0);
+	assert_int_equal(f, BM_FAULT_READ);
+	assert_int_equal(bm_parse_cmdline(&j, &f, "fault=ud2", err, sizeof(err)), 0);
+	assert_int_equal(f, BM_FAULT_UD2);
+	expect_cmdline_error("fault=hltx",
+	                     "'fault=hltx': expected fault=hlt, fault=read or fault=ud2");
+	expect_cmdline_error("fault=", "'fault=': expected");
+}
+
+static void test_fault_report(void **state)
+{
+	struct bm_fault_frame fr = {.vector = 14, .error = 4, .rip = 0x1015d1, .cs = 0x23};
+	char line[200], small[12];
+	size_t n;
+
+	(void)state;
+	n = bm_fault_format(line, sizeof(line), &fr, 0x40000000);
+	assert_string_equal(line,
+	                    "baremetal: CPU exception 14 (#PF page fault) in ring 3 at rip "
+	                    "0x1015d1, error code 0x4, cr2 0x40000000: VM ends with status 119\n");
+	assert_int_equal(n, strlen(line));
+	fr.vector = 13;
+	fr.cs = 0x08;
+	fr.error = 0;
+	bm_fault_format(line, sizeof(line), &fr, 0);
+	assert_non_null(strstr(line, "13 (#GP general protection) in ring 0 "));
+	assert_non_null(strstr(line, "error code 0x0, cr2 0x0:"));
+	/* Cut to fit, still one line. */
+	n = bm_fault_format(small, sizeof(small), &fr, 0);
+	assert_int_equal(n, sizeof(small) - 1);
+	assert_int_equal(small[n - 1], '\n');
+	assert_null(memchr(small, '\n', n - 1));
 }
 
 static void test_pvh_start_info(void **state)
@@ -158,6 +212,8 @@ int main(void)
 	    cmocka_unit_test(test_cmdline_words),
 	    cmocka_unit_test(test_cmdline_empty_keeps_defaults),
 	    cmocka_unit_test(test_cmdline_errors),
+	    cmocka_unit_test(test_cmdline_fault),
+	    cmocka_unit_test(test_fault_report),
 	    cmocka_unit_test(test_cmdline_longest_word),
 	    cmocka_unit_test(test_cmdline_error_fits_small_buffer),
 	    cmocka_unit_test(test_pvh_start_info),

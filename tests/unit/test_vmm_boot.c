@@ -466,9 +466,43 @@ static void test_cpuid_hypervisor_bit(void **state)
 	free(c);
 }
 
+/* The bare-metal guest's CPUID: what long mode needs, nothing else. */
+static void test_minimal_cpuid(void **state)
+{
+	struct kvm_cpuid2 *c =
+	    calloc(1, sizeof(*c) + X86_MINIMAL_CPUID_LEAVES * sizeof(c->entries[0]));
+	int leaves = 0;
+
+	(void)state;
+	assert_non_null(c);
+	x86_minimal_cpuid(c);
+	assert_int_equal(c->nent, X86_MINIMAL_CPUID_LEAVES);
+	for (uint32_t i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 0x80000001) {
+			assert_true(e->edx & CPUID_EXT_EDX_LM);
+			leaves++;
+		} else if (e->function == 0x80000000) {
+			assert_true(e->eax >= 0x80000001);
+			leaves++;
+		} else if (e->function == 1) {
+			assert_true(e->edx & CPUID_1_EDX_PAE);
+			assert_true(e->ecx & CPUID_HYPERVISOR_BIT);
+			leaves++;
+		} else if (e->function == 0) {
+			assert_true(e->eax >= 1);
+			leaves++;
+		}
+	}
+	assert_int_equal(leaves, 4);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_minimal_cpuid),
 	    cmocka_unit_test(test_bzimage_parses_stock_kernel),
 	    cmocka_unit_test(test_bzimage_rejects_truncated),
 	    cmocka_unit_test(test_bzimage_rejects_corrupt_magic),
