@@ -41,6 +41,8 @@ environment:
                          host before it counts as frozen (default 45)
   VCLAB_TESTHOST_APPEND  more words for the L1 kernel's command line
   VCLAB_TESTHOST_QEMU_ARGS  more qemu arguments (split on spaces), e.g. -smp 2
+  VCLAB_TESTHOST_SYMBOLS  L1's symbols (a copy of its /proc/kallsyms) to name
+                         where a frozen L1 is (default /boot/System.map-VER)
 
 exit status (each of 123..125 with one line "testhost: ERROR: ..." on stderr):
   N    CMD's own status (0: it passed; other: a test failed)
@@ -120,6 +122,9 @@ kernel=${VCLAB_TESTHOST_KERNEL:-$(find_kernel)} ||
 	die "package 'linux-image-amd64' is missing (no /boot/vmlinuz-* with kvm-amd.ko); install it with: scripts/deps.sh testhost (as root)"
 [ -r "$kernel" ] || die "kernel image '$kernel' is not readable (run as root: Debian's /boot/vmlinuz-* is mode 0600)"
 kver=${kernel##*/vmlinuz-}
+# L1 boots with nokaslr: a /proc/kallsyms taken from one test host names the
+# frozen CPU's RIP (Debian's System.map is a stub).
+symbols=${VCLAB_TESTHOST_SYMBOLS:-/boot/System.map-$kver}
 moddir=/lib/modules/$kver/kernel
 modules_kvm="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko"
 modules_extra="fs/overlayfs/overlay.ko drivers/net/veth.ko"
@@ -290,9 +295,10 @@ boot() {
 	# shellcheck disable=SC2086 # extra qemu words, split on spaces
 	qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$mem" \
 		-nographic -no-reboot -monitor none -nic none \
+		-qmp "unix:$tmp/qmp.sock,server=on,wait=off" \
 		-serial stdio -serial "file:$tmp/kernel.log" \
 		-kernel "$kernel" -initrd "$tmp/initramfs.cpio" \
-		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all ${VCLAB_TESTHOST_APPEND:-}" \
+		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all nokaslr ${VCLAB_TESTHOST_APPEND:-}" \
 		${VCLAB_TESTHOST_QEMU_ARGS:-} \
 		</dev/null >"$tmp/serial" 2>"$tmp/qemu.err" &
 	qemu_pid=$!
@@ -328,6 +334,11 @@ boot() {
 				froze_for=$((now - beat_at))
 				froze_cpu=$(($(qemu_cpu_s) - cpu_at))
 				outcome=froze
+				# where L1's CPU is, for the record (python3 is a build dependency)
+				if command -v python3 >/dev/null; then
+					echo "testhost: L1 frozen; its CPU, sampled through qemu (symbols: $symbols):" >&2
+					python3 "$here/l1-state.py" "$tmp/qmp.sock" "$symbols" 4 >&2
+				fi
 				break
 			fi
 		fi
@@ -345,7 +356,9 @@ boot() {
 			;;
 		*"VCLAB-TESTHOST-BEGIN-$nonce"*)
 			began=1
-			echo "testhost: running '$*' (set-up done $(elapsed "$t0") s after start)" >&2
+			line="$*"
+			[ ${#line} -le 240 ] || line="${line:0:240}..."
+			echo "testhost: running '$line' (set-up done $(elapsed "$t0") s after start)" >&2
 			deadline=$((${EPOCHREALTIME%.*} + timeout_s))
 			beat_at=${EPOCHREALTIME%.*}
 			;;
