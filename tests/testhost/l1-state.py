@@ -78,6 +78,12 @@ def main():
                 r, name_of(r, addrs, names), (flags >> 9) & 1,
                 cpl.group(1) if cpl else "?", hlt.group(1) if hlt else "?"))
             time.sleep(0.5)
+        # the local APIC: a timer that is not armed, or an interrupt stuck in
+        # service (ISR) that blocks the timer's vector, shows here
+        lapic = cmd("human-monitor-command", **{"command-line": "info lapic"}).get("return", "")
+        for line in lapic.splitlines():
+            if line.strip():
+                print("testhost:   lapic: " + line.rstrip())
     except (OSError, ValueError) as e:
         print("testhost:   qemu's QMP socket did not answer: %s" % e)
     return 0
