@@ -40,6 +40,8 @@ environment:
   VCLAB_TESTHOST_HEARTBEAT_TIMEOUT  seconds without a heartbeat from the test
                          host before it counts as frozen (default 45)
   VCLAB_TESTHOST_APPEND  more words for the L1 kernel's command line
+  VCLAB_TESTHOST_TICK    L1's tick options (default "nohz=off highres=off": a
+                         periodic tick; set it empty to get the freezes back)
   VCLAB_TESTHOST_QEMU_ARGS  more qemu arguments (split on spaces), e.g. -smp 2
   VCLAB_TESTHOST_SYMBOLS  L1's symbols (a copy of its /proc/kallsyms) to name
                          where a frozen L1 is (default /boot/System.map-VER)
@@ -292,13 +294,19 @@ boot() {
 	rm -f "$tmp/serial" "$tmp/kernel.log" "$tmp/early.log"
 	mkfifo "$tmp/serial"
 	t0=$EPOCHREALTIME
+	# nohz=off highres=off: L1's tick is the local APIC timer in periodic
+	# mode, which qemu re-arms by itself. Under qemu 7.2's TCG with nested
+	# SVM, L1 was seen halted with its one-shot timer interrupt pending in
+	# the APIC (IRR 236, PPR 0x10) but never signalled to the CPU, and no
+	# timer armed any more: a lost wake-up that froze L1 for good. A periodic
+	# tick raises the line again 4 ms later (README: "Freezes of L1").
 	# shellcheck disable=SC2086 # extra qemu words, split on spaces
 	qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$mem" \
 		-nographic -no-reboot -monitor none -nic none \
 		-qmp "unix:$tmp/qmp.sock,server=on,wait=off" \
 		-serial stdio -serial "file:$tmp/kernel.log" \
 		-kernel "$kernel" -initrd "$tmp/initramfs.cpio" \
-		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all nokaslr ${VCLAB_TESTHOST_APPEND:-}" \
+		-append "console=ttyS1 quiet panic=-1 cgroup_no_v1=all nokaslr ${VCLAB_TESTHOST_TICK-nohz=off highres=off} ${VCLAB_TESTHOST_APPEND:-}" \
 		${VCLAB_TESTHOST_QEMU_ARGS:-} \
 		</dev/null >"$tmp/serial" 2>"$tmp/qemu.err" &
 	qemu_pid=$!
