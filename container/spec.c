@@ -1098,7 +1098,9 @@ int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
 		return vc_error(err, 0, "%s: bundle path too long", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not make us wait for a writer; fstat below
+	 * refuses it (reads of a regular file ignore the flag). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return vc_error(err, errno, "%s", path);
 	if (fstat(fd, &st) < 0) {

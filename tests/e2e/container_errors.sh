@@ -65,6 +65,19 @@ test_huge_config() {
 	assert_contains "$ERR" "104857600 bytes, more than the 4 MiB" "error"
 }
 
+# A FIFO as config.json: refused at once, not waited on for a writer.
+test_config_fifo_is_refused_at_once() {
+	require_container
+	local rc=0
+	bundle
+	rm "$B/config.json" && mkfifo "$B/config.json"
+	ERR=$(timeout -k 2 10 "$CT" run --bundle "$B" 2>&1) || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "container run hung on a FIFO config.json"
+	assert_eq "$rc" 125 "exit status"
+	assert_contains "$ERR" "$B/config.json: not a regular file" "error"
+	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines"
+}
+
 test_unknown_namespace_type() {
 	require_container
 	bundle
