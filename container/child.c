@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -133,9 +134,29 @@ static int wait_for_parent(struct child *c, vc_err *err)
 	return 0;
 }
 
+/* A new, empty session keyring: the caller's one (and the keys linked to
+ * it) stays out of reach. Root's user keyring (@u) is still reachable by
+ * uid 0 through its special id; the default seccomp profile closes that. */
+static int new_session_keyring(struct child *c, vc_err *err)
+{
+	long id;
+
+	if (c->spec->no_new_keyring)
+		return 0;
+	vc_step_begin(c->tl);
+	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
+	if (id < 0)
+		return vc_error(err, errno, "joining a new session keyring (try --no-new-keyring)");
+	vc_step(c->tl, "keyring", "joined a new anonymous session keyring (%ld)", id);
+	return 0;
+}
+
 static int set_identity(struct child *c, vc_err *err)
 {
 	const struct ct_spec *spec = c->spec;
+
+	if (new_session_keyring(c, err) < 0)
+		return -1;
 
 	vc_step_begin(c->tl);
 	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)

@@ -17,9 +17,9 @@
 
 static const char usage_text[] =
     "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
-    "       container run [--trace] [--timings FILE] --bundle DIR [ID]\n"
+    "       container run [--trace] [--timings FILE] [--no-new-keyring] --bundle DIR [ID]\n"
     "       container spec [--bundle DIR]\n"
-    "       container create [--trace] --bundle DIR ID\n"
+    "       container create [--trace] [--no-new-keyring] --bundle DIR ID\n"
     "       container start|state ID\n"
     "       container kill ID [SIGNAL]\n"
     "       container delete [--force] ID\n"
@@ -60,6 +60,10 @@ static const char usage_text[] =
     "  --workdir DIR      working directory inside (default /)\n"
     "  --volume SRC:DST[:ro]  bind-mount host SRC at DST (repeatable)\n"
     "  --id ID            container id, names the cgroup (default ct-PID)\n"
+    "  --seccomp=unconfined  no seccomp filter (default: the built-in profile,\n"
+    "                     see container/README.md)\n"
+    "  --no-new-keyring   keep this session keyring (default: a new, empty one;\n"
+    "                     also for --bundle and create)\n"
     "  --trace            print each setup step, with its time, on stderr\n"
     "  --timings FILE     write the steps as JSON to FILE\n"
     "  -h, --help         this help\n"
@@ -83,12 +87,14 @@ enum {
 	OPT_ID,
 	OPT_TRACE,
 	OPT_TIMINGS,
+	OPT_SECCOMP,
+	OPT_NO_NEW_KEYRING,
 };
 
 struct cli {
 	struct quick_opts q;
 	const char *bundle, *id, *timings;
-	bool trace;
+	bool trace, no_new_keyring;
 };
 
 static int usage_error(vc_err *err, const char *what)
@@ -121,6 +127,8 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"trace", no_argument, NULL, OPT_TRACE},
 	    {"timings", required_argument, NULL, OPT_TIMINGS},
+	    {"seccomp", required_argument, NULL, OPT_SECCOMP},
+	    {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -175,6 +183,12 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 		case OPT_TIMINGS:
 			c->timings = optarg;
 			break;
+		case OPT_SECCOMP:
+			q->seccomp = optarg;
+			break;
+		case OPT_NO_NEW_KEYRING:
+			c->no_new_keyring = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -190,7 +204,7 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 	if (c->bundle) {
 		/* only --trace/--timings/--id make sense with a bundle */
 		if (q->hostname || q->memory || q->cpus || q->pids || q->net || q->user ||
-		    q->read_only || q->n_env || q->workdir || q->n_volumes)
+		    q->read_only || q->n_env || q->workdir || q->n_volumes || q->seccomp)
 			return usage_error(err, "run --bundle: the quick-form options do not apply "
 			                        "(edit config.json)");
 		if (optind < argc)
@@ -262,6 +276,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	} else if (quick_apply(&spec, &c.q, &err) < 0) {
 		goto out;
 	}
+	spec.no_new_keyring = c.no_new_keyring;
 	vc_step(tl, "spec", "read the %s: %zu mounts, %zu masked and %zu read-only paths",
 	        c.bundle ? "bundle's config.json" : "default config plus options", spec.n_mounts,
 	        spec.n_masked_paths, spec.n_readonly_paths);

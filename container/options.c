@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "parse.h"
+#include "seccomp.h"
 
 static int apply_net(struct ct_spec *spec, const char *net, vc_err *err)
 {
@@ -141,5 +142,9 @@ int quick_apply(struct ct_spec *spec, const struct quick_opts *q, vc_err *err)
 	for (size_t i = 0; i < q->n_volumes; i++)
 		if (apply_volume(spec, q->volumes[i], err) < 0)
 			return -1;
+	if (q->seccomp && strcmp(q->seccomp, "unconfined") && strcmp(q->seccomp, "default"))
+		return vc_error(err, 0, "--seccomp '%s': expected unconfined or default", q->seccomp);
+	if (!q->seccomp || !strcmp(q->seccomp, "default"))
+		return ct_seccomp_default(spec, err);
 	return 0;
 }

@@ -133,6 +133,9 @@ struct ct_spec {
 
 	struct cg_limits limits;
 	struct ct_seccomp *seccomp; /* NULL: no filter */
+	/* Keep the caller's session keyring (--no-new-keyring); by default the
+	 * container process joins a new, empty one, as with runc. */
+	bool no_new_keyring;
 
 	/* arena: every allocation above, freed by spec_free */
 	void **arena;
