@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/keyctl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -64,6 +65,17 @@ static void capture_cgroup_paths(struct child *c)
 	c->cgroups[n > 0 ? n : 0] = '\0';
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Die with the parent: set the parent-death signal, then check the parent
+ * did not die before that (the signal would never come). */
+static void die_with_parent(const struct child_args *a)
+{
+	struct pollfd pfd = {.fd = a->parent_pidfd, .events = POLLIN};
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (a->parent_pidfd >= 0 && poll(&pfd, 1, 0) == 1)
+		_exit(1);
 }
 
 static _Noreturn void child_fail(struct child *c, int type, const vc_err *err)
@@ -303,6 +315,10 @@ static int wait_for_start(struct child *c, vc_err *err)
 
 	vc_step(c->tl, "ready", "child: set up; waiting on the exec FIFO for `container start`");
 	send_steps(c);
+	/* From here on we outlive `container create`. Killed before it wrote
+	 * state.json, create leaves us in the cgroup that the next `container`
+	 * command removes. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	memset(&msg, 0, sizeof(msg));
 	msg.type = SYNC_READY;
 	if (write(c->a->status_fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
@@ -323,10 +339,10 @@ _Noreturn void child_main(const struct child_args *a)
 	vc_err err = {0};
 
 	/* Die with `container run`: the pid namespace goes with us. A created
-	 * container outlives `container create`, in a session of its own. */
-	if (a->exec_fifo_fd < 0)
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	else
+	 * container dies with `container create` until it is set up (see
+	 * wait_for_start), then outlives it, in a session of its own. */
+	die_with_parent(a);
+	if (a->exec_fifo_fd >= 0)
 		setsid();
 	umask(0);
 	vc_step(c.tl, "child_start", "child: running in its new namespaces as pid %d",
@@ -341,7 +357,7 @@ _Noreturn void child_main(const struct child_args *a)
 	umask(spec->has_umask ? spec->umask : 022);
 	if (a->exec_fifo_fd < 0) {
 		/* Changing credentials cleared the parent-death signal: set it again. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		die_with_parent(a);
 		vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process",
 		        spec->args[0]);
 		send_steps(&c);

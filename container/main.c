@@ -13,6 +13,7 @@
 #include "options.h"
 #include "run.h"
 #include "spec.h"
+#include "statedir.h"
 #include "timeline.h"
 
 static const char usage_text[] =
@@ -354,6 +355,10 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
+	/* Whatever a killed `container run` or `create` left (its cgroup, a
+	 * process still in it, its state directory) goes first: see statedir.h. */
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create") || lifecycle_is_verb(argv[1]))
+		statedir_sweep(!strcmp(argv[1], "delete") ? argv[argc - 1] : NULL);
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create"))
 		return cmd_run(argc - 1, argv + 1, !strcmp(argv[1], "create"));
 	if (lifecycle_is_verb(argv[1])) {
