@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +248,30 @@ static void warn_unknown(const struct ct_spec *spec)
 		        spec->n_unknown > 6 ? ", ..." : "");
 }
 
+/* --timings FILE is written after the container ended: find out before it
+ * starts that FILE's directory is there and writable. */
+static int check_timings_path(const char *file, vc_err *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+	struct stat st;
+
+	if (!*file)
+		return vc_error(err, 0, "--timings: empty file name");
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file + 1), file) >=
+	         sizeof(dir))
+		return vc_error(err, ENAMETOOLONG, "--timings %s", file);
+	if (stat(dir, &st) < 0)
+		return vc_error(err, errno, "--timings %s: directory %s", file, dir);
+	if (!S_ISDIR(st.st_mode))
+		return vc_error(err, 0, "--timings %s: %s is not a directory", file, dir);
+	if (access(dir, W_OK) < 0)
+		return vc_error(err, errno, "--timings %s: directory %s", file, dir);
+	return 0;
+}
+
 /* `container run`, and with create `container create --bundle DIR ID`. */
 static int cmd_run(int argc, char **argv, bool create)
 {
@@ -270,6 +296,8 @@ static int cmd_run(int argc, char **argv, bool create)
 		goto out;
 	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
+	if (c.timings && check_timings_path(c.timings, &err) < 0)
+		goto out;
 	if (c.bundle) {
 		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
 			goto out;
@@ -300,8 +328,11 @@ static int cmd_run(int argc, char **argv, bool create)
 	if (c.timings) {
 		vc_err terr;
 
-		if (vc_timeline_write_json(tl, c.timings, &terr) < 0)
+		/* the steps were asked for: not getting them is a failure */
+		if (vc_timeline_write_json(tl, c.timings, &terr) < 0) {
 			vc_error_print("container", &terr);
+			res.exit_code = RUN_EXIT_SETUP;
+		}
 	}
 out:
 	if (rc < 0)

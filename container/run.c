@@ -83,12 +83,19 @@ static void close_fd(int *fd)
 
 static int check_rootfs(const struct ct_spec *spec, vc_err *err)
 {
-	struct stat st;
+	struct stat st, host;
 
 	if (stat(spec->root_path, &st) < 0)
 		return vc_error(err, errno, "root.path %s", spec->root_path);
 	if (!S_ISDIR(st.st_mode))
 		return vc_error(err, 0, "root.path %s: not a directory", spec->root_path);
+	/* pivot_root would only say EBUSY */
+	if (stat("/", &host) == 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+		return vc_error(err, 0,
+		                "%s %s resolves to the host's root directory /: give a "
+		                "directory holding the container's files",
+		                spec->root_given ? "rootfs" : "root.path",
+		                spec->root_given ? spec->root_given : spec->root_path);
 	return 0;
 }
 

@@ -134,10 +134,12 @@ static bool reap_lockless_tmp(const char *name)
 	const char *dash = strrchr(name, '-');
 	int pid;
 
+	if (strlen(name) > 100)
+		return false;
 	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) || !dash || sscanf(dash + 1, "%d", &pid) != 1 ||
 	    pid <= 0 || (kill(pid, 0) == 0 || errno != ESRCH))
 		return false;
-	snprintf(dir, sizeof(dir), "%s/%s", LC_STATE_ROOT, name);
+	snprintf(dir, sizeof(dir), "%s/%.100s", LC_STATE_ROOT, name);
 	snprintf(path, sizeof(path), "%s/lock", dir);
 	if (access(path, F_OK) == 0)
 		return false;

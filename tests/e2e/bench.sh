@@ -287,4 +287,20 @@ test_help_defines_the_measurements() {
 	done
 }
 
+# Issue 14: these exited 0 (and --build created /nonexistent/bench).
+test_bad_build_dir_and_empty_runner_list_fail() {
+	local rc
+	for args in "--build /nonexistent" "--runner ''" "--runner ," "--build /tmp --runner process"; do
+		rc=0
+		ERR=$(eval "'$BIN/bench' run --quiet $args" 2>&1 >/dev/null) || rc=$?
+		assert_eq "$rc" 2 "exit status of bench run $args"
+		assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines of bench run $args"
+	done
+	[ ! -e /nonexistent ] || fail "bench run --build /nonexistent created it"
+	ERR=$("$BIN/bench" run --quiet --runner , 2>&1) || true
+	assert_contains "$ERR" "--runner ',': no runner named" "error"
+	ERR=$("$BIN/bench" run --quiet --build /nonexistent 2>&1) || true
+	assert_contains "$ERR" "--build /nonexistent: No such file or directory" "error"
+}
+
 run_tests "$@"
