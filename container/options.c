@@ -140,6 +140,7 @@ int quick_apply(struct ct_spec *spec, const struct quick_opts *q, vc_err *err)
 
 	spec->root_path = spec_strdup(spec, root);
 	spec->root_given = q->rootfs;
+	spec->limits.default_devices = true;
 	if (!spec->root_path)
 		return vc_error(err, ENOMEM, "rootfs");
 	spec->root_readonly = q->read_only;

@@ -81,4 +81,27 @@ test_quick_form_default_seccomp_profile() {
 	assert_contains "$ERR" "--seccomp 'strict': expected unconfined or default" "error"
 }
 
+# Issue 14: the quick form had no device cgroup rules (devices.list said
+# "a *:* rwm"): a device node that reached the container opened. Now runc's
+# allowlist (without its "mknod anything") applies: /dev/null works, a host
+# device bind-mounted in does not open. v1: devices.list; v2: a BPF filter.
+test_default_device_allowlist() {
+	require_container
+	local out
+	[ -c /dev/loop-control ] || skip "no /dev/loop-control to try"
+	out=$("$CT" run --volume /dev/loop-control:/dev/loop-control "$ROOTFS" -- /bin/sh -c \
+		'echo x >/dev/null && echo null=ok; head -c 4 /dev/urandom | wc -c;
+		 if exec 3</dev/loop-control; then echo loop=opened; fi' 2>&1)
+	assert_contains "$out" "null=ok" "/dev/null"
+	assert_contains "$out" "4" "/dev/urandom"
+	assert_not_contains "$out" "loop=opened" "a host device outside the allowlist"
+	assert_contains "$out" "Operation not permitted" "refused by the device cgroup"
+	if ! pure_v2; then
+		out=$("$CT" run "$ROOTFS" -- /bin/cat /sys/fs/cgroup/devices/devices.list)
+		assert_eq "$(printf '%s\n' "$out" | tr '\n' ' ')" \
+			"c 1:3 rwm c 1:5 rwm c 1:7 rwm c 1:8 rwm c 1:9 rwm c 5:0 rwm c 5:2 rwm c 136:* rwm c 10:200 rwm " \
+			"devices.list inside"
+	fi
+}
+
 run_tests "$@"
