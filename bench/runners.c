@@ -385,8 +385,7 @@ int runner_list_parse(const char *list, const struct runner_def **out, size_t *n
 	}
 	/* "" or ",": only the baseline would run, which compares nothing */
 	if (!words)
-		return vc_error(err, 0,
-		                "--runner '%s': no runner named (e.g. --runner container,runc)",
-		                list);
+		return vc_error(
+		    err, 0, "--runner '%s': no runner named (e.g. --runner container,runc)", list);
 	return 0;
 }

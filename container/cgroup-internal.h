@@ -93,7 +93,8 @@ const char *cg_dir_of(const struct cgroup *cg, const char *controller);
 
 /* v2: attach a BPF_PROG_TYPE_CGROUP_DEVICE program allowing only dev[]
  * to cg->dirfd (cgroup-devices.c). */
-int cg_v2_attach_devices(struct cgroup *cg, const struct cg_device *dev, unsigned ndev, vc_err *err);
+int cg_v2_attach_devices(struct cgroup *cg, const struct cg_device *dev, unsigned ndev,
+                         vc_err *err);
 
 /* OCI cpu.shares [2, 262144] to cgroup v2 cpu.weight [1, 10000]. */
 uint64_t cg_shares_to_weight(uint64_t shares);

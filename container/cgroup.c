@@ -19,13 +19,13 @@
 #define CG_KILL_ROUNDS 5000
 
 const struct cg_device cg_default_devices[] = {
-    {'c', 1, 3},   /* /dev/null */
-    {'c', 1, 5},   /* /dev/zero */
-    {'c', 1, 7},   /* /dev/full */
-    {'c', 1, 8},   /* /dev/random */
-    {'c', 1, 9},   /* /dev/urandom */
-    {'c', 5, 0},   /* /dev/tty */
-    {'c', 5, 2},   /* /dev/ptmx */
+    {'c', 1, 3},    /* /dev/null */
+    {'c', 1, 5},    /* /dev/zero */
+    {'c', 1, 7},    /* /dev/full */
+    {'c', 1, 8},    /* /dev/random */
+    {'c', 1, 9},    /* /dev/urandom */
+    {'c', 5, 0},    /* /dev/tty */
+    {'c', 5, 2},    /* /dev/ptmx */
     {'c', 136, -1}, /* /dev/pts/N */
     {'c', 10, 200}, /* /dev/net/tun */
 };

@@ -269,8 +269,8 @@ static int remove_stale_cgroup(const char *id, vc_err *err)
 	any = cgroup_path(cg)[0] != '\0';
 	if (!any) {
 		cgroup_destroy(cg, NULL); /* nothing to remove: frees the handle */
-		return vc_error(err, 0, "container %s does not exist (no %s/%s)", id,
-		                LC_STATE_ROOT, id);
+		return vc_error(err, 0, "container %s does not exist (no %s/%s)", id, LC_STATE_ROOT,
+		                id);
 	}
 	/* claiming removes the stale cgroup, with the id held */
 	if (statedir_claim(id, &claim, err) < 0) {
@@ -307,7 +307,6 @@ static json_t *new_state(const char *id, const char *bundle, pid_t pid,
 	                 "status", "created", "pid", (int)pid, "bundle", bundle, "annotations", ann,
 	                 START_TIME_KEY, (json_int_t)start_time);
 }
-
 
 int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
                      vc_err *err)

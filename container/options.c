@@ -151,7 +151,8 @@ int quick_apply(struct ct_spec *spec, const struct quick_opts *q, vc_err *err)
 		if (apply_volume(spec, q->volumes[i], err) < 0)
 			return -1;
 	if (q->seccomp && strcmp(q->seccomp, "unconfined") && strcmp(q->seccomp, "default"))
-		return vc_error(err, 0, "--seccomp '%s': expected unconfined or default", q->seccomp);
+		return vc_error(err, 0, "--seccomp '%s': expected unconfined or default",
+		                q->seccomp);
 	if (!q->seccomp || !strcmp(q->seccomp, "default"))
 		return ct_seccomp_default(spec, err);
 	return 0;

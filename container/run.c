@@ -50,7 +50,7 @@ struct parent {
 	int ns_fds[CT_NS_COUNT];
 	int go[2], status[2];
 	int pidfd, sigfd;
-	int self_pidfd; /* ours, for the child to see whether we died */
+	int self_pidfd;        /* ours, for the child to see whether we died */
 	struct ct_claim claim; /* run: LC_STATE_ROOT/ID, locked while we live */
 	pid_t pid;
 	sigset_t oldmask;
@@ -472,8 +472,7 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
 	    block_signals(&p, err) < 0 || claim_id(&p, err) < 0 || make_cgroup(&p, err) < 0 ||
-	    spawn_child(&p, err) < 0 ||
-	    prepare_child(&p, err) < 0) {
+	    spawn_child(&p, err) < 0 || prepare_child(&p, err) < 0) {
 		release(&p, &cleanup_err);
 		return -1;
 	}

@@ -79,8 +79,8 @@ int ct_seccomp_default(struct ct_spec *spec, vc_err *err)
 		if (ct_seccomp_syscall_nr(denied[i]) >= 0)
 			names[n++] = denied[i];
 	r = &sc->rules[sc->n_rules++];
-	*r = (struct ct_seccomp_rule){
-	    .names = names, .n_names = n, .action = SCMP_ACT_ERRNO(EPERM)};
+	*r =
+	    (struct ct_seccomp_rule){.names = names, .n_names = n, .action = SCMP_ACT_ERRNO(EPERM)};
 	r = &sc->rules[sc->n_rules++];
 	*r = (struct ct_seccomp_rule){
 	    .names = clone3_name, .n_names = 1, .action = SCMP_ACT_ERRNO(ENOSYS)};

@@ -1153,10 +1153,11 @@ int spec_check_hostname(const char *what, const char *name, vc_err *err)
 	 * message showing them would not be one line */
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return vc_error(err, 0,
-			                "%s: control character 0x%02x at byte %zu (a hostname takes "
-			                "letters, digits, '-' and '.')",
-			                what, (unsigned char)name[i], i);
+			return vc_error(
+			    err, 0,
+			    "%s: control character 0x%02x at byte %zu (a hostname takes "
+			    "letters, digits, '-' and '.')",
+			    what, (unsigned char)name[i], i);
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 #include "cgroup.h"
 #include "lifecycle.h"
 
-#define TMP_PREFIX ".new-"
+#define TMP_PREFIX  ".new-"
 #define CLAIM_TRIES 5
 
 static int lock_fd(int fd, bool wait)
@@ -136,8 +136,8 @@ static bool reap_lockless_tmp(const char *name)
 
 	if (strlen(name) > 100)
 		return false;
-	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) || !dash || sscanf(dash + 1, "%d", &pid) != 1 ||
-	    pid <= 0 || (kill(pid, 0) == 0 || errno != ESRCH))
+	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) || !dash ||
+	    sscanf(dash + 1, "%d", &pid) != 1 || pid <= 0 || (kill(pid, 0) == 0 || errno != ESRCH))
 		return false;
 	snprintf(dir, sizeof(dir), "%s/%.100s", LC_STATE_ROOT, name);
 	snprintf(path, sizeof(path), "%s/lock", dir);
@@ -159,8 +159,7 @@ int statedir_sweep(const char *except)
 		pid_t owner;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    (except && !strcmp(e->d_name, except)) ||
-		    strlen(e->d_name) > 100)
+		    (except && !strcmp(e->d_name, except)) || strlen(e->d_name) > 100)
 			continue;
 		if (statedir_reap(e->d_name, &owner, &ignored) > 0 || reap_lockless_tmp(e->d_name))
 			n++;

@@ -335,10 +335,9 @@ static int open_write(const char *path)
 /* A writable cgroup control file of ours, in whichever layout. */
 static int cgroup_write(void)
 {
-	static const char *const files[] = {"/sys/fs/cgroup/pids.max",
-	                                    "/sys/fs/cgroup/pids/pids.max",
-	                                    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-	                                    "/sys/fs/cgroup/memory.max"};
+	static const char *const files[] = {
+	    "/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/pids/pids.max",
+	    "/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max"};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (access(files[i], F_OK) == 0 && open_write(files[i]) >= 0)
@@ -371,19 +370,22 @@ static int escapes(pid_t hostpid, const char *sock)
 	verdict("mknod_block", mknod("/tmp/.sda", S_IFBLK | 0600, makedev(8, 0)));
 	verdict("mknod_char_mem", mknod("/tmp/.mem", S_IFCHR | 0600, makedev(1, 1)));
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	verdict("host_abstract_socket", fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, (socklen_t)len));
+	verdict("host_abstract_socket",
+	        fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, (socklen_t)len));
 	if (fd >= 0)
 		close(fd);
 	verdict("sethostname", sethostname("escaped", 7));
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_max = rl.rlim_max == RLIM_INFINITY ? RLIM_INFINITY : rl.rlim_max + 1;
-	verdict("raise_rlimit", rl.rlim_max == RLIM_INFINITY ? (errno = EPERM, -1)
-	                                                       : setrlimit(RLIMIT_NOFILE, &rl));
+	verdict("raise_rlimit",
+	        rl.rlim_max == RLIM_INFINITY ? (errno = EPERM, -1) : setrlimit(RLIMIT_NOFILE, &rl));
 	verdict("cgroup_write", cgroup_write());
 	verdict("chroot", chroot("/tmp"));
 	verdict("pivot_root", (int)syscall(SYS_pivot_root, "/", "/tmp"));
-	verdict("proc1_root_host", access("/proc/1/root/proc/1/root/../../etc/vclab-host-marker", F_OK));
-	verdict("keyring_user", (int)keyctl5(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0, 0, 0));
+	verdict("proc1_root_host",
+	        access("/proc/1/root/proc/1/root/../../etc/vclab-host-marker", F_OK));
+	verdict("keyring_user",
+	        (int)keyctl5(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0, 0, 0));
 	verdict("unshare_user", unshare(CLONE_NEWUSER));
 	verdict("unshare_mount", unshare(CLONE_NEWNS));
 	verdict("open_by_handle_at", (int)syscall(SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY));

@@ -164,10 +164,13 @@ static void test_timeline_bad_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_size_units),      cmocka_unit_test(test_size_bad),
-	    cmocka_unit_test(test_uint_and_double), cmocka_unit_test(test_error_wrap_and_str),
+	    cmocka_unit_test(test_size_units),
+	    cmocka_unit_test(test_size_bad),
+	    cmocka_unit_test(test_uint_and_double),
+	    cmocka_unit_test(test_error_wrap_and_str),
 	    cmocka_unit_test(test_error_long_path_keeps_reason),
-	    cmocka_unit_test(test_timeline_json),   cmocka_unit_test(test_timeline_bad_path),
+	    cmocka_unit_test(test_timeline_json),
+	    cmocka_unit_test(test_timeline_bad_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
