@@ -72,7 +72,7 @@ test_config_fifo_is_refused_at_once() {
 	bundle
 	rm "$B/config.json" && mkfifo "$B/config.json"
 	ERR=$(timeout -k 2 10 "$CT" run --bundle "$B" 2>&1) || rc=$?
-	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "container run hung on a FIFO config.json"
+	case $rc in 124 | 137) fail "container run hung on a FIFO config.json" ;; esac
 	assert_eq "$rc" 125 "exit status"
 	assert_contains "$ERR" "$B/config.json: not a regular file" "error"
 	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines"

@@ -12,7 +12,7 @@ vmm_refuses() {
 	local limit=$1 rc=0
 	shift
 	ERR=$(timeout -k 2 "$limit" "$VMM" run "$@" 2>&1 >/dev/null) || rc=$?
-	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "vmm run $* hung (killed after $limit s)"
+	case $rc in 124 | 137) fail "vmm run $* hung (killed after $limit s)" ;; esac
 	assert_eq "$rc" 120 "exit status of vmm run $*"
 	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines of vmm run $*"
 }
