@@ -9,3 +9,4 @@ $(BUILD)/tests/kvm_smoke: $(KVM_SMOKE_SRCS) $(call objs,common/error.c) tests/mo
 
 BINS += $(BUILD)/tests/kvm_smoke
 include tests/fuzz/fuzz.mk
+include tests/soak/soak.mk
