@@ -13,7 +13,7 @@
 #include "loader.h"
 #include "memory.h"
 
-#define FUZZ_MEM (32 * MiB)
+#define FUZZ_MEM (64 * MiB) /* the minimal kernel of the seeds needs 36 MiB */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
