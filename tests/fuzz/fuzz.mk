@@ -27,8 +27,8 @@ $(BUILD)/fuzz/obj/%.o: %.c
 
 $(BUILD)/fuzz/obj/vmm/%.o $(BUILD)/fuzz/obj/tests/fuzz/fuzz_kernel_image.o \
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_devices.o: FUZZ_CPPFLAGS := -iquote vmm
-$(BUILD)/fuzz/obj/tests/fuzz/fuzz_oci_config.o: FUZZ_CPPFLAGS := -Icontainer
-$(BUILD)/fuzz/obj/tests/fuzz/fuzz_bench_json.o: FUZZ_CPPFLAGS := -Ibench
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_oci_config.o: FUZZ_CPPFLAGS := -iquote container
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_bench_json.o: FUZZ_CPPFLAGS := -iquote bench
 
 FUZZ_CONTAINER_SRCS := $(filter-out container/main.c,$(wildcard container/*.c)) $(COMMON_SRCS)
 FUZZ_LOADER_SRCS := vmm/loader.c vmm/elf.c vmm/bzimage.c vmm/memory.c vmm/x86.c $(COMMON_SRCS)
@@ -62,3 +62,8 @@ fuzz: fuzz-build
 fuzz-short: fuzz-build
 	@tests/run-fuzz-short.sh
 -include $(shell find $(BUILD)/fuzz/obj -name "*.d" 2>/dev/null)
+
+# Line coverage of the files under test over the corpora (llvm-cov).
+.PHONY: fuzz-coverage
+fuzz-coverage:
+	@tests/fuzz/coverage.sh
