@@ -1,6 +1,7 @@
 #include "error.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,43 @@ static void fit(char *msg, size_t size, const char *src, size_t n)
 	msg[size - 1] = '\0';
 }
 
-/* vsnprintf into msg, cutting the middle of what does not fit. */
+/* Copy src to dst (room for 4 * n + 1 bytes) with every control character
+ * written as an escape: an error is one line whatever the input it quotes
+ * (a JSON parser's "near '...'" may hold a newline). Returns the length. */
+static size_t escape_controls(char *dst, const char *src, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c == '\n' || c == '\t' || c == '\r') {
+			dst[o++] = '\\';
+			dst[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)sprintf(dst + o, "\\x%02x", c);
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+static bool has_controls(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* vsnprintf into msg: control characters escaped, the middle of what does
+ * not fit cut. */
 static void format_fit(char *msg, size_t size, const char *prefix, const char *fmt, va_list ap)
 {
-	size_t plen = prefix ? strlen(prefix) : 0;
-	char *big;
+	size_t plen = prefix ? strlen(prefix) : 0, len;
+	char *big, *clean;
 	va_list aq;
 	int n;
 
@@ -38,16 +71,23 @@ static void format_fit(char *msg, size_t size, const char *prefix, const char *f
 	va_end(aq);
 	if (n < 0)
 		return;
-	if (plen == 0 && (size_t)n < size)
+	if (plen == 0 && (size_t)n < size && !has_controls(msg, (size_t)n))
 		return;
 	big = malloc((size_t)n + plen + 1);
-	if (!big)
-		return; /* the plain cut vsnprintf made */
+	clean = malloc(4 * ((size_t)n + plen) + 1);
+	if (!big || !clean) {
+		free(big);
+		free(clean);
+		escape_controls(msg, "", 0);
+		return;
+	}
 	vsnprintf(big, (size_t)n + 1, fmt, ap);
 	if (prefix)
 		memcpy(big + n, prefix, plen + 1);
-	fit(msg, size, big, (size_t)n + plen);
+	len = escape_controls(clean, big, (size_t)n + plen);
+	fit(msg, size, clean, len);
 	free(big);
+	free(clean);
 }
 
 int vc_error(vc_err *err, int errnum, const char *fmt, ...)

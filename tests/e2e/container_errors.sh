@@ -159,6 +159,16 @@ test_unknown_fields_one_warning() {
 
 # Issue 14, each a wrong status or an unclear message:
 
+# Found by fuzz_oci_config: jansson quotes the text near a JSON error, and
+# that text may hold a newline: the error was two lines.
+test_json_error_quoting_a_newline_is_one_line() {
+	require_container
+	bundle
+	printf '{"ociVersion": "1.0.2", "hostname": "a\\\n' >"$B/config.json"
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" 'config.json: line' "error names the place"
+}
+
 test_timings_in_missing_directory_fails() {
 	require_container
 	expect_clean_failure "$CT" run --timings /nonexistent/d/t.json "$ROOTFS" -- /bin/true

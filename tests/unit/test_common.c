@@ -105,6 +105,9 @@ static void test_error_long_path_keeps_reason(void **state)
 	assert_string_equal(err.msg + n - strlen(": not a directory"), ": not a directory");
 	assert_memory_equal(err.msg, "root.path /aaa", 14);
 	assert_non_null(strstr(err.msg, "[...]"));
+	/* control characters are escaped: an error is one line (fuzz_oci_config) */
+	assert_int_equal(vc_error(&err, 0, "near '%s'", "a\nb\tc\x01"), -1);
+	assert_string_equal(err.msg, "near 'a\\nb\\tc\\x01'");
 	/* a short message is untouched */
 	assert_int_equal(vc_error(&err, 0, "rootfs %s: gone", "/x"), -1);
 	assert_string_equal(err.msg, "rootfs /x: gone");
