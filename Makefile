@@ -5,6 +5,8 @@
 #   make bench      install what is missing, build, run `bench run --compare`
 #   make test       install what is missing, build, run every test suite
 #   make bench-testhost   the bench inside the KVM test host (VM rows; functional figures)
+#   make fuzz       each libFuzzer target for FUZZ_TIME s (600); make test runs fuzz-short
+#   make soak       back-to-back containers and VMs, SIGKILLed set-ups (long; not in make test)
 #   make deps       install the Debian packages the project needs (as root)
 #
 # Each folder adds its part through its own *.mk files (FOLDER/module.mk).

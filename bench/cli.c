@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,24 @@ void cli_usage(FILE *f)
 static void fail(const char *prog, const vc_err *err)
 {
 	vc_error_print(prog, err);
+}
+
+/* --build DIR must be a vclab build folder: bench writes below it
+ * (DIR/bench) and runs DIR/bin/workload, so a typo must not create one. */
+static int check_build_dir(const char *dir, vc_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return vc_error(err, errno, "--build %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return vc_error(err, 0, "--build %s: not a directory", dir);
+	if ((size_t)snprintf(path, sizeof(path), "%s/bin/workload", dir) >= sizeof(path))
+		return vc_error(err, ENAMETOOLONG, "--build %s", dir);
+	if (access(path, X_OK) < 0)
+		return vc_error(err, errno, "--build %s: not a vclab build folder (%s)", dir, path);
+	return 0;
 }
 
 /* The build folder is the parent of the folder holding this binary
@@ -281,7 +300,8 @@ int cli_run(int argc, char **argv)
 	}
 	if (runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err) < 0 ||
 	    workload_words_check(o.workload, &dummy, &err) < 0 ||
-	    (!o.build[0] && default_build_dir(o.build, sizeof(o.build), &err) < 0)) {
+	    (!o.build[0] && default_build_dir(o.build, sizeof(o.build), &err) < 0) ||
+	    check_build_dir(o.build, &err) < 0) {
 		fail("bench", &err);
 		return BENCH_EXIT_ERROR;
 	}

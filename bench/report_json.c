@@ -254,6 +254,12 @@ static int read_result(json_t *root, struct bench_result *res, vc_err *err)
 			return vc_error(err, 0, "more than %d runners", BENCH_MAX_RUNNERS);
 		if (read_runner(v, &res->runner[res->nrunners++], i, err) < 0)
 			return -1;
+		/* bench diff pairs runners by name: one name, one runner */
+		for (size_t j = 0; j + 1 < res->nrunners; j++)
+			if (!strcmp(res->runner[j].name, res->runner[res->nrunners - 1].name))
+				return vc_error(err, 0,
+				                "runners[%zu]: runner \"%s\" is also runners[%zu]",
+				                i, res->runner[j].name, j);
 	}
 	if (bench_result_finish(res) < 0)
 		return vc_error(err, ENOMEM, "computing statistics");

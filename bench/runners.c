@@ -371,6 +371,7 @@ static int list_has(const struct runner_def **out, size_t n, const struct runner
 int runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err)
 {
 	char buf[512], *save = NULL;
+	unsigned words = 0;
 
 	*n = 0;
 	out[(*n)++] = &runner_defs[0]; /* the baseline every ratio needs */
@@ -385,6 +386,7 @@ int runner_list_parse(const char *list, const struct runner_def **out, size_t *n
 	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		const struct runner_def *d = runner_def_find(w);
 
+		words++;
 		if (!d)
 			return vc_error(err, 0,
 			                "--runner: unknown runner '%s' (known: process, "
@@ -393,5 +395,9 @@ int runner_list_parse(const char *list, const struct runner_def **out, size_t *n
 		if (!list_has(out, *n, d))
 			out[(*n)++] = d;
 	}
+	/* "" or ",": only the baseline would run, which compares nothing */
+	if (!words)
+		return vc_error(
+		    err, 0, "--runner '%s': no runner named (e.g. --runner container,runc)", list);
 	return 0;
 }

@@ -8,9 +8,9 @@
 
 #include "cgroup.h"
 
-/* Every directory one container may create: up to five v1 hierarchies,
+/* Every directory one container may create: up to six v1 hierarchies,
  * each with the vclab parent and the container's own directory. */
-#define CG_MAX_DIRS 12
+#define CG_MAX_DIRS 14
 
 struct cg_dir {
 	char path[PATH_MAX];
@@ -90,6 +90,11 @@ int cg_kill_procs(const char *dir, vc_err *err);
 
 /* The directory of cg created for controller (v1) or the cgroup (v2, ""). */
 const char *cg_dir_of(const struct cgroup *cg, const char *controller);
+
+/* v2: attach a BPF_PROG_TYPE_CGROUP_DEVICE program allowing only dev[]
+ * to cg->dirfd (cgroup-devices.c). */
+int cg_v2_attach_devices(struct cgroup *cg, const struct cg_device *dev, unsigned ndev,
+                         vc_err *err);
 
 /* OCI cpu.shares [2, 262144] to cgroup v2 cpu.weight [1, 10000]. */
 uint64_t cg_shares_to_weight(uint64_t shares);

@@ -22,12 +22,18 @@ static bool need_pids(const struct cg_limits *lim)
 	return lim->pids_max >= 0;
 }
 
+static bool need_devices(const struct cg_limits *lim)
+{
+	return lim->default_devices;
+}
+
 static const struct v1_controller v1_controllers[] = {
     {"memory", true, cg_limits_need_memory},
     {"cpu", true, cg_limits_need_cpu},
     {"pids", true, need_pids},
     {"cpuset", false, cg_limits_need_cpuset},
     {"blkio", false, cg_limits_need_io},
+    {"devices", false, need_devices},
 };
 
 static bool is_dir(const char *path)
@@ -175,6 +181,26 @@ static int v1_blkio(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 	return 0;
 }
 
+/* Deny everything, then allow the list: before any task joins. */
+static int v1_devices(struct cgroup *cg, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, "devices");
+	char major[16], minor[16];
+
+	if (cg_write(cg, dir, "devices.deny", "a", err) < 0)
+		return -1;
+	for (unsigned i = 0; i < cg_n_default_devices; i++) {
+		const struct cg_device *d = &cg_default_devices[i];
+
+		snprintf(major, sizeof(major), "%d", d->major);
+		snprintf(minor, sizeof(minor), "%d", d->minor);
+		if (cg_writef(cg, dir, "devices.allow", err, "%c %s:%s rwm", d->type,
+		              d->major < 0 ? "*" : major, d->minor < 0 ? "*" : minor) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
 	char hier[PATH_MAX];
@@ -212,6 +238,8 @@ static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 	                                    (long long)lim->pids_max) < 0)
 		return -1;
 	if (cg_limits_need_io(lim) && v1_blkio(cg, lim, err) < 0)
+		return -1;
+	if (lim->default_devices && v1_devices(cg, err) < 0)
 		return -1;
 	return 0;
 }

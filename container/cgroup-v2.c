@@ -184,6 +184,9 @@ static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 		return -1;
 	if (cg_limits_need_io(lim) && v2_io(cg, leaf, lim, err) < 0)
 		return -1;
+	if (lim->default_devices &&
+	    cg_v2_attach_devices(cg, cg_default_devices, cg_n_default_devices, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -18,6 +18,19 @@
 /* How long destroy waits for killed processes to leave (1 ms steps). */
 #define CG_KILL_ROUNDS 5000
 
+const struct cg_device cg_default_devices[] = {
+    {'c', 1, 3},    /* /dev/null */
+    {'c', 1, 5},    /* /dev/zero */
+    {'c', 1, 7},    /* /dev/full */
+    {'c', 1, 8},    /* /dev/random */
+    {'c', 1, 9},    /* /dev/urandom */
+    {'c', 5, 0},    /* /dev/tty */
+    {'c', 5, 2},    /* /dev/ptmx */
+    {'c', 136, -1}, /* /dev/pts/N */
+    {'c', 10, 200}, /* /dev/net/tun */
+};
+const unsigned cg_n_default_devices = sizeof(cg_default_devices) / sizeof(cg_default_devices[0]);
+
 void cg_limits_init(struct cg_limits *l)
 {
 	memset(l, 0, sizeof(*l));

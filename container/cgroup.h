@@ -41,7 +41,22 @@ struct cg_limits {
 	struct cg_throttle read_bps[CG_MAX_THROTTLES], write_bps[CG_MAX_THROTTLES];
 	struct cg_throttle read_iops[CG_MAX_THROTTLES], write_iops[CG_MAX_THROTTLES];
 	unsigned n_read_bps, n_write_bps, n_read_iops, n_write_iops;
+	/* The default device allowlist (the quick form): every device denied
+	 * but the CG_DEFAULT_DEVICES ones, for every access, mknod included. */
+	bool default_devices;
 };
+
+/* One allowed device: 'c' or 'b', major, minor (-1: any), "rwm". */
+struct cg_device {
+	char type;
+	int major, minor;
+};
+
+/* runc's default allowlist (libcontainer's AllowedDevices) without its
+ * "c *:* m" and "b *:* m": mknod of any other device is refused by the
+ * device cgroup, not only by a missing CAP_MKNOD. */
+extern const struct cg_device cg_default_devices[];
+extern const unsigned cg_n_default_devices;
 
 /* Everything unset. */
 void cg_limits_init(struct cg_limits *l);

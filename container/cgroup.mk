@@ -1,7 +1,7 @@
 # container/: the cgroup backends (cgroup.c, cgroup-v1.c, cgroup-v2.c).
 # container/module.mk links them into the container binary; this fragment
 # adds their unit tests and cg_probe, the driver of tests/e2e/cgroup_limits.sh.
-CGROUP_SRCS := container/cgroup.c container/cgroup-v1.c container/cgroup-v2.c
+CGROUP_SRCS := container/cgroup.c container/cgroup-v1.c container/cgroup-v2.c container/cgroup-devices.c
 
 # The unit test fakes the kernel's side of cgroupfs: statfs, mkdir, rmdir and open
 # are wrapped (see tests/unit/test_cgroup.c).

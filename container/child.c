@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -63,6 +65,17 @@ static void capture_cgroup_paths(struct child *c)
 	c->cgroups[n > 0 ? n : 0] = '\0';
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Die with the parent: set the parent-death signal, then check the parent
+ * did not die before that (the signal would never come). */
+static void die_with_parent(const struct child_args *a)
+{
+	struct pollfd pfd = {.fd = a->parent_pidfd, .events = POLLIN};
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (a->parent_pidfd >= 0 && poll(&pfd, 1, 0) == 1)
+		_exit(1);
 }
 
 static _Noreturn void child_fail(struct child *c, int type, const vc_err *err)
@@ -133,9 +146,29 @@ static int wait_for_parent(struct child *c, vc_err *err)
 	return 0;
 }
 
+/* A new, empty session keyring: the caller's one (and the keys linked to
+ * it) stays out of reach. Root's user keyring (@u) is still reachable by
+ * uid 0 through its special id; the default seccomp profile closes that. */
+static int new_session_keyring(struct child *c, vc_err *err)
+{
+	long id;
+
+	if (c->spec->no_new_keyring)
+		return 0;
+	vc_step_begin(c->tl);
+	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
+	if (id < 0)
+		return vc_error(err, errno, "joining a new session keyring (try --no-new-keyring)");
+	vc_step(c->tl, "keyring", "joined a new anonymous session keyring (%ld)", id);
+	return 0;
+}
+
 static int set_identity(struct child *c, vc_err *err)
 {
 	const struct ct_spec *spec = c->spec;
+
+	if (new_session_keyring(c, err) < 0)
+		return -1;
 
 	vc_step_begin(c->tl);
 	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -282,6 +315,10 @@ static int wait_for_start(struct child *c, vc_err *err)
 
 	vc_step(c->tl, "ready", "child: set up; waiting on the exec FIFO for `container start`");
 	send_steps(c);
+	/* From here on we outlive `container create`. Killed before it wrote
+	 * state.json, create leaves us in the cgroup that the next `container`
+	 * command removes. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	memset(&msg, 0, sizeof(msg));
 	msg.type = SYNC_READY;
 	if (write(c->a->status_fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
@@ -302,10 +339,10 @@ _Noreturn void child_main(const struct child_args *a)
 	vc_err err = {0};
 
 	/* Die with `container run`: the pid namespace goes with us. A created
-	 * container outlives `container create`, in a session of its own. */
-	if (a->exec_fifo_fd < 0)
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	else
+	 * container dies with `container create` until it is set up (see
+	 * wait_for_start), then outlives it, in a session of its own. */
+	die_with_parent(a);
+	if (a->exec_fifo_fd >= 0)
 		setsid();
 	umask(0);
 	vc_step(c.tl, "child_start", "child: running in its new namespaces as pid %d",
@@ -315,12 +352,13 @@ _Noreturn void child_main(const struct child_args *a)
 	     wait_for_parent(&c, &err) < 0) ||
 	    ns_join_in_child(a->ns_fds, &err) < 0 || set_identity(&c, &err) < 0 ||
 	    build_filesystem(&c, &err) < 0 || (a->need_go && wait_for_parent(&c, &err) < 0) ||
-	    drop_privileges(&c, &err) < 0 || (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0))
+	    drop_privileges(&c, &err) < 0 || process_enter_cwd(spec, &err) < 0 ||
+	    (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0))
 		child_fail(&c, SYNC_ERROR, &err);
 	umask(spec->has_umask ? spec->umask : 022);
 	if (a->exec_fifo_fd < 0) {
 		/* Changing credentials cleared the parent-death signal: set it again. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		die_with_parent(a);
 		vc_step(c.tl, "exec", "child: execve(\"%s\") as the container process",
 		        spec->args[0]);
 		send_steps(&c);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "statedir.h"
 
 #define OCI_VERSION "1.0.2"
 /* Our own key in state.json: the process's start time (clock ticks after
@@ -77,23 +78,55 @@ static int read_proc_stat(pid_t pid, char *state, unsigned long long *start)
 	return 0;
 }
 
-/* Alive: the same process (same start time), and not a zombie waiting for
- * whoever adopted it to reap it. */
-static bool process_alive(pid_t pid, unsigned long long start_time)
+/* Is pid in the cgroup vclab/ID (or below it) of some hierarchy? Read
+ * from /proc/PID/cgroup, as the host sees it. */
+static bool in_container_cgroup(pid_t pid, const char *id)
+{
+	char path[64], line[1024], want[100];
+	size_t wl;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	wl = (size_t)snprintf(want, sizeof(want), "/vclab/%s", id);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "N:controllers:/path": the path follows the second ':' */
+		char *p = strchr(line, ':');
+
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (!p)
+			continue;
+		p++;
+		p[strcspn(p, "\n")] = '\0';
+		if (!strncmp(p, want, wl) && (p[wl] == '\0' || p[wl] == '/'))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Alive: the same process (same start time), in the container's cgroup
+ * (a forged or stale state.json cannot name another process: not pid 1,
+ * not a reused pid), and not a zombie waiting for whoever adopted it to
+ * reap it. */
+static bool process_alive(pid_t pid, unsigned long long start_time, const char *id)
 {
 	unsigned long long now_start;
 	char st;
 
 	if (pid <= 0 || read_proc_stat(pid, &st, &now_start) < 0)
 		return false;
-	return now_start == start_time && st != 'Z' && st != 'X';
+	return now_start == start_time && st != 'Z' && st != 'X' && in_container_cgroup(pid, id);
 }
 
 static enum lc_status compute_status(const struct lc_container *ct)
 {
 	char fifo[PATH_MAX];
 
-	if (!process_alive(ct->pid, ct->start_time))
+	if (!process_alive(ct->pid, ct->start_time, ct->id))
 		return LC_STOPPED;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct->dir);
 	return access(fifo, F_OK) == 0 ? LC_CREATED : LC_RUNNING;
@@ -165,10 +198,12 @@ static int open_pidfd(const struct lc_container *ct, vc_err *err)
 
 	if (fd < 0)
 		return vc_error(err, errno, "container %s: pidfd_open(%d)", ct->id, (int)ct->pid);
-	if (!process_alive(ct->pid, ct->start_time)) {
+	if (!process_alive(ct->pid, ct->start_time, ct->id)) {
 		close(fd);
-		return vc_error(err, 0, "container %s: its process %d has ended", ct->id,
-		                (int)ct->pid);
+		return vc_error(err, 0,
+		                "container %s: pid %d is not its process (ended, or another "
+		                "process outside vclab/%s)",
+		                ct->id, (int)ct->pid, ct->id);
 	}
 	return fd;
 }
@@ -195,7 +230,7 @@ static int kill_and_wait(const struct lc_container *ct, vc_err *err)
 
 	pfd.fd = open_pidfd(ct, err);
 	if (pfd.fd < 0)
-		return process_alive(ct->pid, ct->start_time) ? -1 : 0;
+		return process_alive(ct->pid, ct->start_time, ct->id) ? -1 : 0;
 	if (syscall(SYS_pidfd_send_signal, pfd.fd, SIGKILL, NULL, 0) < 0)
 		rc = vc_error(err, errno, "container %s: SIGKILL to pid %d", ct->id, (int)ct->pid);
 	/* a pidfd turns readable when its process has exited */
@@ -220,19 +255,37 @@ static int remove_cgroups(const char *id, vc_err *err)
 	return cgroup_destroy(cg, err);
 }
 
+/* delete --force of an id without a state directory: a cgroup vclab/ID
+ * left by a runtime that kept none is removed (claiming the id does it);
+ * with nothing at all, the id does not exist. */
+static int remove_stale_cgroup(const char *id, vc_err *err)
+{
+	struct cgroup *cg;
+	struct ct_claim claim;
+	bool any;
+
+	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
+		return -1;
+	any = cgroup_path(cg)[0] != '\0';
+	if (!any) {
+		cgroup_destroy(cg, NULL); /* nothing to remove: frees the handle */
+		return vc_error(err, 0, "container %s does not exist (no %s/%s)", id, LC_STATE_ROOT,
+		                id);
+	}
+	/* claiming removes the stale cgroup, with the id held */
+	if (statedir_claim(id, &claim, err) < 0) {
+		cgroup_destroy(cg, NULL);
+		return -1;
+	}
+	cgroup_destroy(cg, NULL); /* gone already: frees the handle */
+	statedir_release(&claim);
+	return 0;
+}
+
 /* Remove the state directory (and LC_STATE_ROOT when it is left empty). */
 static void remove_state_dir(const char *dir)
 {
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/state.json.tmp", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/state.json", dir);
-	unlink(path);
-	rmdir(dir);
-	rmdir(LC_STATE_ROOT);
+	statedir_remove(dir);
 }
 
 /* ---- create ------------------------------------------------------------- */
@@ -255,27 +308,13 @@ static json_t *new_state(const char *id, const char *bundle, pid_t pid,
 	                 START_TIME_KEY, (json_int_t)start_time);
 }
 
-/* The state directory, new: an existing one means the id is taken. */
-static int make_state_dir(const char *id, char *dir, size_t len, vc_err *err)
-{
-	if (state_path(dir, len, id, NULL, err) < 0)
-		return -1;
-	if (mkdir(LC_STATE_ROOT, 0700) < 0 && errno != EEXIST)
-		return vc_error(err, errno, "creating %s", LC_STATE_ROOT);
-	if (mkdir(dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return vc_error(err, 0, "container %s already exists (%s)", id, dir);
-		return vc_error(err, errno, "creating %s", dir);
-	}
-	return 0;
-}
-
 int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
                      vc_err *err)
 {
 	struct lc_container ct = {.id = opts->id};
 	struct run_opts ro = *opts;
 	struct run_result res;
+	struct ct_claim claim;
 	char fifo[PATH_MAX], abs_bundle[PATH_MAX];
 	char st;
 	vc_err ignored;
@@ -284,19 +323,22 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 		return -1;
 	if (!realpath(bundle, abs_bundle))
 		return vc_error(err, errno, "bundle %s", bundle);
-	if (make_state_dir(opts->id, ct.dir, sizeof(ct.dir), err) < 0)
+	/* Our lock on the id until state.json is written: if we are killed
+	 * before, the next `container` command removes what we left. */
+	if (state_path(ct.dir, sizeof(ct.dir), opts->id, NULL, err) < 0 ||
+	    statedir_claim(opts->id, &claim, err) < 0)
 		return -1;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct.dir);
 	/* O_RDWR: the child's read blocks until start writes, not at open */
 	if (mkfifo(fifo, 0600) < 0 || (ro.exec_fifo_fd = open(fifo, O_RDWR | O_CLOEXEC)) < 0) {
 		vc_error(err, errno, "container %s: making %s", opts->id, fifo);
-		remove_state_dir(ct.dir);
+		statedir_release(&claim);
 		return -1;
 	}
 	ro.create = true;
 	if (run_container(spec, &ro, &res, err) < 0) {
 		close(ro.exec_fifo_fd);
-		remove_state_dir(ct.dir);
+		statedir_release(&claim);
 		return -1;
 	}
 	close(ro.exec_fifo_fd);
@@ -314,12 +356,13 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 	if (save_state(&ct, err) < 0)
 		goto fail;
 	vc_step(ro.tl, "state", "wrote %s/state.json: created, pid %d", ct.dir, (int)ct.pid);
+	statedir_unlock(&claim);
 	lc_free(&ct);
 	return 0;
 fail:
 	kill_and_wait(&ct, &ignored);
 	remove_cgroups(ct.id, &ignored);
-	remove_state_dir(ct.dir);
+	statedir_release(&claim);
 	lc_free(&ct);
 	return -1;
 }
@@ -424,12 +467,35 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 	int rc = -1;
 
 	if (lc_load(&ct, id, err) < 0) {
-		/* A create killed half-way leaves a directory without a usable
-		 * state.json: --force clears it (the cgroup holds its process). */
-		if (!force || !ct.dir[0] || access(ct.dir, F_OK) < 0 || remove_cgroups(id, err) < 0)
+		vc_err lerr = *err;
+		pid_t owner;
+		int reaped;
+
+		if (!ct.dir[0])
 			return -1;
-		remove_state_dir(ct.dir);
-		return 0;
+		/* What a killed `run` or `create` left (the sweep before this
+		 * command removed it already, unless it raced with us). */
+		reaped = statedir_reap(id, &owner, err);
+		if (reaped != 0)
+			return reaped > 0 ? 0 : -1;
+		if (owner)
+			return vc_error(err, 0,
+			                "container %s is being set up or run by pid %d (container "
+			                "run/create): stop that process",
+			                id, (int)owner);
+		*err = lerr;
+		if (!force)
+			return -1;
+		/* No usable state.json and no lock file (a state directory of an
+		 * older vclab): --force clears it. No directory at all but a
+		 * stale cgroup vclab/ID: --force removes that. */
+		if (access(ct.dir, F_OK) == 0) {
+			if (remove_cgroups(id, err) < 0)
+				return -1;
+			remove_state_dir(ct.dir);
+			return 0;
+		}
+		return remove_stale_cgroup(id, err);
 	}
 	/* like runc: a created container (never started) goes without --force */
 	if (ct.status == LC_RUNNING && !force) {

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +15,14 @@
 #include "options.h"
 #include "run.h"
 #include "spec.h"
+#include "statedir.h"
 #include "timeline.h"
 
 static const char usage_text[] =
     "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
-    "       container run [--trace] [--timings FILE] --bundle DIR [ID]\n"
+    "       container run [--trace] [--timings FILE] [--no-new-keyring] --bundle DIR [ID]\n"
     "       container spec [--bundle DIR]\n"
-    "       container create [--trace] --bundle DIR ID\n"
+    "       container create [--trace] [--no-new-keyring] --bundle DIR ID\n"
     "       container start|state ID\n"
     "       container kill ID [SIGNAL]\n"
     "       container delete [--force] ID\n"
@@ -60,6 +63,10 @@ static const char usage_text[] =
     "  --workdir DIR      working directory inside (default /)\n"
     "  --volume SRC:DST[:ro]  bind-mount host SRC at DST (repeatable)\n"
     "  --id ID            container id, names the cgroup (default ct-PID)\n"
+    "  --seccomp=unconfined  no seccomp filter (default: the built-in profile,\n"
+    "                     see container/README.md)\n"
+    "  --no-new-keyring   keep this session keyring (default: a new, empty one;\n"
+    "                     also for --bundle and create)\n"
     "  --trace            print each setup step, with its time, on stderr\n"
     "  --timings FILE     write the steps as JSON to FILE\n"
     "  -h, --help         this help\n"
@@ -83,12 +90,14 @@ enum {
 	OPT_ID,
 	OPT_TRACE,
 	OPT_TIMINGS,
+	OPT_SECCOMP,
+	OPT_NO_NEW_KEYRING,
 };
 
 struct cli {
 	struct quick_opts q;
 	const char *bundle, *id, *timings;
-	bool trace;
+	bool trace, no_new_keyring;
 };
 
 static int usage_error(vc_err *err, const char *what)
@@ -121,6 +130,8 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"trace", no_argument, NULL, OPT_TRACE},
 	    {"timings", required_argument, NULL, OPT_TIMINGS},
+	    {"seccomp", required_argument, NULL, OPT_SECCOMP},
+	    {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -175,6 +186,12 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 		case OPT_TIMINGS:
 			c->timings = optarg;
 			break;
+		case OPT_SECCOMP:
+			q->seccomp = optarg;
+			break;
+		case OPT_NO_NEW_KEYRING:
+			c->no_new_keyring = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -190,7 +207,7 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 	if (c->bundle) {
 		/* only --trace/--timings/--id make sense with a bundle */
 		if (q->hostname || q->memory || q->cpus || q->pids || q->net || q->user ||
-		    q->read_only || q->n_env || q->workdir || q->n_volumes)
+		    q->read_only || q->n_env || q->workdir || q->n_volumes || q->seccomp)
 			return usage_error(err, "run --bundle: the quick-form options do not apply "
 			                        "(edit config.json)");
 		if (optind < argc)
@@ -231,6 +248,30 @@ static void warn_unknown(const struct ct_spec *spec)
 		        spec->n_unknown > 6 ? ", ..." : "");
 }
 
+/* --timings FILE is written after the container ended: find out before it
+ * starts that FILE's directory is there and writable. */
+static int check_timings_path(const char *file, vc_err *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+	struct stat st;
+
+	if (!*file)
+		return vc_error(err, 0, "--timings: empty file name");
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file + 1), file) >=
+	         sizeof(dir))
+		return vc_error(err, ENAMETOOLONG, "--timings %s", file);
+	if (stat(dir, &st) < 0)
+		return vc_error(err, errno, "--timings %s: directory %s", file, dir);
+	if (!S_ISDIR(st.st_mode))
+		return vc_error(err, 0, "--timings %s: %s is not a directory", file, dir);
+	if (access(dir, W_OK) < 0)
+		return vc_error(err, errno, "--timings %s: directory %s", file, dir);
+	return 0;
+}
+
 /* `container run`, and with create `container create --bundle DIR ID`. */
 static int cmd_run(int argc, char **argv, bool create)
 {
@@ -255,6 +296,8 @@ static int cmd_run(int argc, char **argv, bool create)
 		goto out;
 	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
+	if (c.timings && check_timings_path(c.timings, &err) < 0)
+		goto out;
 	if (c.bundle) {
 		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
 			goto out;
@@ -262,6 +305,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	} else if (quick_apply(&spec, &c.q, &err) < 0) {
 		goto out;
 	}
+	spec.no_new_keyring = c.no_new_keyring;
 	vc_step(tl, "spec", "read the %s: %zu mounts, %zu masked and %zu read-only paths",
 	        c.bundle ? "bundle's config.json" : "default config plus options", spec.n_mounts,
 	        spec.n_masked_paths, spec.n_readonly_paths);
@@ -284,8 +328,11 @@ static int cmd_run(int argc, char **argv, bool create)
 	if (c.timings) {
 		vc_err terr;
 
-		if (vc_timeline_write_json(tl, c.timings, &terr) < 0)
+		/* the steps were asked for: not getting them is a failure */
+		if (vc_timeline_write_json(tl, c.timings, &terr) < 0) {
 			vc_error_print("container", &terr);
+			res.exit_code = RUN_EXIT_SETUP;
+		}
 	}
 out:
 	if (rc < 0)
@@ -339,6 +386,10 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
+	/* Whatever a killed `container run` or `create` left (its cgroup, a
+	 * process still in it, its state directory) goes first: see statedir.h. */
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create") || lifecycle_is_verb(argv[1]))
+		statedir_sweep(!strcmp(argv[1], "delete") ? argv[argc - 1] : NULL);
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create"))
 		return cmd_run(argc - 1, argv + 1, !strcmp(argv[1], "create"));
 	if (lifecycle_is_verb(argv[1])) {

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "parse.h"
+#include "seccomp.h"
 
 static int apply_net(struct ct_spec *spec, const char *net, vc_err *err)
 {
@@ -85,6 +86,11 @@ static int apply_volume(struct ct_spec *spec, const char *vol, vc_err *err)
 	if (dst[0] != '/' || strstr(dst, ".."))
 		return vc_error(err, 0, "--volume '%s': DST must be an absolute path without ..",
 		                vol);
+	if (dst[strspn(dst, "/")] == '\0')
+		return vc_error(err, 0,
+		                "--volume '%s': DST is the container's root, which is ROOTFS "
+		                "(give ROOTFS instead)",
+		                vol);
 	if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
 		return vc_error(err, 0, "--volume '%s': the mode must be ro or rw", vol);
 	if (!realpath(buf, src))
@@ -114,8 +120,8 @@ static int apply_process(struct ct_spec *spec, const struct quick_opts *q, vc_er
 		spec->cwd = q->workdir;
 	}
 	if (q->hostname) {
-		if (!*q->hostname || strlen(q->hostname) > 64)
-			return vc_error(err, 0, "--hostname '%s': 1 to 64 characters", q->hostname);
+		if (spec_check_hostname("--hostname", q->hostname, err) < 0)
+			return -1;
 		spec->hostname = q->hostname;
 	}
 	return 0;
@@ -131,7 +137,10 @@ int quick_apply(struct ct_spec *spec, const struct quick_opts *q, vc_err *err)
 		return vc_error(err, 0, "no ROOTFS given (usage: container run ROOTFS -- CMD)");
 	if (!realpath(q->rootfs, root))
 		return vc_error(err, errno, "rootfs %s", q->rootfs);
+
 	spec->root_path = spec_strdup(spec, root);
+	spec->root_given = q->rootfs;
+	spec->limits.default_devices = true;
 	if (!spec->root_path)
 		return vc_error(err, ENOMEM, "rootfs");
 	spec->root_readonly = q->read_only;
@@ -141,5 +150,10 @@ int quick_apply(struct ct_spec *spec, const struct quick_opts *q, vc_err *err)
 	for (size_t i = 0; i < q->n_volumes; i++)
 		if (apply_volume(spec, q->volumes[i], err) < 0)
 			return -1;
+	if (q->seccomp && strcmp(q->seccomp, "unconfined") && strcmp(q->seccomp, "default"))
+		return vc_error(err, 0, "--seccomp '%s': expected unconfined or default",
+		                q->seccomp);
+	if (!q->seccomp || !strcmp(q->seccomp, "default"))
+		return ct_seccomp_default(spec, err);
 	return 0;
 }

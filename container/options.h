@@ -15,6 +15,7 @@
 struct quick_opts {
 	const char *hostname, *memory, *cpus, *pids, *net, *workdir, *user;
 	bool read_only;
+	const char *seccomp; /* --seccomp=unconfined|default, NULL: default */
 	const char *env[QUICK_MAX_LIST];
 	size_t n_env;
 	const char *volumes[QUICK_MAX_LIST];

@@ -59,14 +59,20 @@ int process_set_oom_score_adj(pid_t pid, int value, vc_err *err)
 	return 0;
 }
 
+int process_enter_cwd(const struct ct_spec *spec, vc_err *err)
+{
+	/* a setup error (125), not "CMD not found" (127) */
+	if (chdir(spec->cwd) < 0)
+		return vc_error(err, errno, "process.cwd (--workdir) %s", spec->cwd);
+	return 0;
+}
+
 int process_exec(const struct ct_spec *spec, vc_err *err)
 {
 	const char *prog = spec->args[0], *path;
 	char buf[PATH_MAX];
 	int saved = ENOENT;
 
-	if (chdir(spec->cwd) < 0)
-		return vc_error(err, errno, "process.cwd: %s", spec->cwd);
 	if (strchr(prog, '/')) {
 		execve(prog, (char *const *)spec->args, (char *const *)spec->env);
 		return vc_error(err, errno, "process.args[0]: cannot execute %s", prog);

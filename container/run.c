@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "namespaces.h"
 #include "process.h"
+#include "statedir.h"
 #include "sync.h"
 
 #ifndef P_PIDFD
@@ -49,6 +50,8 @@ struct parent {
 	int ns_fds[CT_NS_COUNT];
 	int go[2], status[2];
 	int pidfd, sigfd;
+	int self_pidfd;        /* ours, for the child to see whether we died */
+	struct ct_claim claim; /* run: LC_STATE_ROOT/ID, locked while we live */
 	pid_t pid;
 	sigset_t oldmask;
 	struct sigaction oldact[N_FORWARDED], oldpipe;
@@ -80,12 +83,19 @@ static void close_fd(int *fd)
 
 static int check_rootfs(const struct ct_spec *spec, vc_err *err)
 {
-	struct stat st;
+	struct stat st, host;
 
 	if (stat(spec->root_path, &st) < 0)
 		return vc_error(err, errno, "root.path %s", spec->root_path);
 	if (!S_ISDIR(st.st_mode))
 		return vc_error(err, 0, "root.path %s: not a directory", spec->root_path);
+	/* pivot_root would only say EBUSY */
+	if (stat("/", &host) == 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+		return vc_error(err, 0,
+		                "%s %s resolves to the host's root directory /: give a "
+		                "directory holding the container's files",
+		                spec->root_given ? "rootfs" : "root.path",
+		                spec->root_given ? spec->root_given : spec->root_path);
 	return 0;
 }
 
@@ -111,6 +121,20 @@ static int block_signals(struct parent *p, vc_err *err)
 	p->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (p->sigfd < 0)
 		return vc_error(err, errno, "signalfd");
+	return 0;
+}
+
+/* run: hold LC_STATE_ROOT/ID while the container lives (create holds it in
+ * lifecycle.c): killed, we leave an unlocked directory that the next
+ * `container` command recognises as debris, cgroup included. */
+static int claim_id(struct parent *p, vc_err *err)
+{
+	if (p->opts->create)
+		return 0;
+	vc_step_begin(p->tl);
+	if (statedir_claim(p->opts->id, &p->claim, err) < 0)
+		return -1;
+	vc_step(p->tl, "claim", "made %s, locked while this command runs", p->claim.dir);
 	return 0;
 }
 
@@ -161,11 +185,18 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .sigmask = &p->oldmask,
 	    .cg = p->cg,
 	    .exec_fifo_fd = p->opts->create ? p->opts->exec_fifo_fd : -1,
+	    .parent_pidfd = -1,
 	};
 	long pid;
 
 	if (pipe2(p->go, O_CLOEXEC) < 0 || pipe2(p->status, O_CLOEXEC) < 0)
 		return vc_error(err, errno, "pipe2");
+	/* The child sets PR_SET_PDEATHSIG first thing; should we die before
+	 * that, it learns it from this pidfd (readable once we have exited). */
+	p->self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (p->self_pidfd < 0)
+		return vc_error(err, errno, "pidfd_open of this process");
+	ca.parent_pidfd = p->self_pidfd;
 	if (ns_join_for_children(p->ns_fds, err) < 0)
 		return -1;
 	ca.go_fd = p->go[0];
@@ -393,6 +424,13 @@ static int release(struct parent *p, vc_err *err)
 		if (rc == 0)
 			vc_step(p->tl, "cgroup_removed", "removed the container's cgroup");
 	}
+	/* The state directory goes with the cgroup; should the cgroup stay
+	 * (the kernel kept a directory), it stays too, unlocked: the next
+	 * `container` command tries again. */
+	if (rc == 0)
+		statedir_release(&p->claim);
+	else
+		statedir_unlock(&p->claim);
 	ns_close_paths(p->ns_fds);
 	close_fd(&p->go[0]);
 	close_fd(&p->go[1]);
@@ -400,6 +438,7 @@ static int release(struct parent *p, vc_err *err)
 	close_fd(&p->status[1]);
 	close_fd(&p->pidfd);
 	close_fd(&p->sigfd);
+	close_fd(&p->self_pidfd);
 	if (p->handlers_set) {
 		for (size_t i = 0; i < N_FORWARDED; i++)
 			sigaction(forwarded[i], &p->oldact[i], NULL);
@@ -421,6 +460,8 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	    .status = {-1, -1},
 	    .pidfd = -1,
 	    .sigfd = -1,
+	    .self_pidfd = -1,
+	    .claim = {.lock_fd = -1},
 	};
 	vc_err cleanup_err;
 
@@ -430,8 +471,8 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 		p.ns_fds[k] = -1;
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
-	    block_signals(&p, err) < 0 || make_cgroup(&p, err) < 0 || spawn_child(&p, err) < 0 ||
-	    prepare_child(&p, err) < 0) {
+	    block_signals(&p, err) < 0 || claim_id(&p, err) < 0 || make_cgroup(&p, err) < 0 ||
+	    spawn_child(&p, err) < 0 || prepare_child(&p, err) < 0) {
 		release(&p, &cleanup_err);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #include "error.h"
 
 struct ct_seccomp;
+struct ct_spec;
 
 /* "SCMP_ACT_ERRNO" (+ errno) -> SCMP_ACT_ERRNO(errno) ...; -1 when unknown. */
 int ct_seccomp_action(const char *name, int errno_ret, uint32_t *out);
@@ -21,5 +22,9 @@ int ct_seccomp_syscall_nr(const char *name);
 /* Build the filter and load it into the calling thread. Returns the number
  * of rules added (one per system call name), < 0 on error. */
 int ct_seccomp_load(const struct ct_seccomp *sc, vc_err *err);
+
+/* The quick form's default profile (seccomp_default.c): Docker's intent, a
+ * deny list of our own. Sets spec->seccomp (allocated in spec's arena). */
+int ct_seccomp_default(struct ct_spec *spec, vc_err *err);
 
 #endif

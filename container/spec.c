@@ -1098,7 +1098,9 @@ int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
 		return vc_error(err, 0, "%s: bundle path too long", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not make us wait for a writer; fstat below
+	 * refuses it (reads of a regular file ignore the flag). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return vc_error(err, errno, "%s", path);
 	if (fstat(fd, &st) < 0) {
@@ -1141,9 +1143,32 @@ out:
 	return rc;
 }
 
+int spec_check_hostname(const char *what, const char *name, vc_err *err)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > 64)
+		return vc_error(err, 0, "%s: %zu bytes; a hostname has 1 to 64", what, n);
+	/* sethostname takes any bytes; no resolver takes these, and an error
+	 * message showing them would not be one line */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return vc_error(
+			    err, 0,
+			    "%s: control character 0x%02x at byte %zu (a hostname takes "
+			    "letters, digits, '-' and '.')",
+			    what, (unsigned char)name[i], i);
+	return 0;
+}
+
 int spec_validate(const struct ct_spec *spec, vc_err *err)
 {
 	bool userns = spec->ns[CT_NS_USER].enabled && !spec->ns[CT_NS_USER].path;
+
+	if (!spec->n_args || !spec->args[0][0])
+		return vc_error(err, 0, "process.args[0]: empty: no program to run");
+	if (spec->hostname && spec_check_hostname("hostname", spec->hostname, err) < 0)
+		return -1;
 
 	if (userns && (!spec->n_uid_maps || !spec->n_gid_maps))
 		return vc_error(err, 0,

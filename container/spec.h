@@ -89,7 +89,8 @@ struct ct_seccomp {
 
 struct ct_spec {
 	/* root */
-	const char *root_path; /* absolute */
+	const char *root_path;  /* absolute */
+	const char *root_given; /* quick form: ROOTFS as given, for errors */
 	bool root_readonly;
 	unsigned long rootfs_propagation; /* for "/" inside; default MS_REC|MS_PRIVATE */
 
@@ -133,6 +134,9 @@ struct ct_spec {
 
 	struct cg_limits limits;
 	struct ct_seccomp *seccomp; /* NULL: no filter */
+	/* Keep the caller's session keyring (--no-new-keyring); by default the
+	 * container process joins a new, empty one, as with runc. */
+	bool no_new_keyring;
 
 	/* arena: every allocation above, freed by spec_free */
 	void **arena;
@@ -165,6 +169,9 @@ int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err);
 
 /* Checks that need the whole spec (a user namespace needs maps, ...). */
 int spec_validate(const struct ct_spec *spec, vc_err *err);
+
+/* 1 to 64 bytes, no control characters; what names it in the error. */
+int spec_check_hostname(const char *what, const char *name, vc_err *err);
 
 /* "pid" -> CT_NS_PID, ...; -1 when unknown. */
 int spec_ns_kind(const char *name);

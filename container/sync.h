@@ -49,6 +49,7 @@ struct child_args {
 	struct cgroup *cg;       /* the child's copy: it joins with cgroup_enter_self */
 	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
 	int exec_fifo_fd;        /* create: block reading it before exec; -1 for run */
+	int parent_pidfd;        /* a pidfd of the parent: readable once it died */
 };
 
 /* The child's side: set everything up and execve. Never returns. */

@@ -16,6 +16,9 @@ fi
 # Compilers, libraries and lint; with the checkers the host tests call
 # (python3, file, xmllint), so that none of their checks is skipped.
 pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck shellcheck python3 file"
+# libFuzzer harnesses (tests/fuzz/, `make fuzz`; `make test` runs them
+# briefly): clang and its runtime libraries, libFuzzer among them.
+pkgs_fuzz="clang libclang-rt-14-dev"
 # The test host: Debian's kernel under QEMU TCG, where kvm_amd gives real KVM.
 # procps: pgrep, the harness self-test's check for a qemu left running.
 pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq procps"
@@ -27,11 +30,12 @@ pkgs_bench="runc crun qemu-system-x86 busybox-static hyperfine"
 want=""
 for group in "$@"; do
 	case "$group" in
-	build) want="$want $pkgs_build" ;;
+	build) want="$want $pkgs_build $pkgs_fuzz" ;;
+	fuzz) want="$want $pkgs_fuzz" ;;
 	testhost) want="$want $pkgs_testhost" ;;
 	guest) want="$want $pkgs_guest" ;;
 	bench) want="$want $pkgs_bench" ;;
-	*) echo "deps.sh: unknown group '$group' (build, testhost, guest, bench)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench)" >&2; exit 2 ;;
 	esac
 done
 

@@ -8,3 +8,5 @@ $(BUILD)/tests/kvm_smoke: $(KVM_SMOKE_SRCS) $(call objs,common/error.c) tests/mo
 		$(call objs,common/error.c)
 
 BINS += $(BUILD)/tests/kvm_smoke
+include tests/fuzz/fuzz.mk
+include tests/soak/soak.mk

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: lint (clang-format, cppcheck), unit tests (ASan/UBSan),
+# `make test`: lint (clang-format, cppcheck, shellcheck), unit tests
+# (ASan/UBSan), each libFuzzer target briefly from its committed corpus,
 # end-to-end tests on this host, then the test-host suite (real KVM and pure
 # cgroup v2 inside QEMU). Every suite runs even when an earlier one failed;
 # the last line sums them up.
@@ -41,6 +42,7 @@ lint() {
 
 suite lint lint
 suite unit "$make" --no-print-directory unit
+suite fuzz "$make" --no-print-directory fuzz-short
 suite e2e-host "$make" --no-print-directory e2e
 suite testhost "$make" --no-print-directory testhost
 

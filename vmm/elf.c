@@ -13,11 +13,12 @@ int elf_is_elf(const uint8_t *buf, size_t len)
 
 static int check_segment(const Elf64_Phdr *ph, uint64_t file_size, const char *path, vc_err *err)
 {
-	if (ph->p_filesz > ph->p_memsz || ph->p_offset + ph->p_filesz < ph->p_offset ||
-	    ph->p_offset + ph->p_filesz > file_size)
+	/* Every sum below is checked as a difference: no field can wrap it. */
+	if (ph->p_filesz > ph->p_memsz || ph->p_offset > file_size ||
+	    ph->p_filesz > file_size - ph->p_offset)
 		return vc_error(err, 0, "%s: a PT_LOAD segment lies outside the file", path);
-	if (ph->p_paddr + ph->p_memsz < ph->p_paddr || ph->p_paddr < BOOT_LOW_END ||
-	    ph->p_paddr + ph->p_memsz > MEM_HOLE_START)
+	if (ph->p_paddr < BOOT_LOW_END || ph->p_paddr > MEM_HOLE_START ||
+	    ph->p_memsz > MEM_HOLE_START - ph->p_paddr)
 		return vc_error(err, 0,
 		                "%s: segment at 0x%llx overlaps the VMM's boot tables or the "
 		                "device hole (link it between 1 MiB and 3 GiB)",
@@ -40,8 +41,10 @@ int elf_parse(const uint8_t *buf, size_t len, uint64_t file_size, const char *pa
 		return vc_error(err, 0, "%s: not an x86-64 ELF64 file", path);
 	if (eh.e_type != ET_EXEC)
 		return vc_error(err, 0, "%s: not an ELF executable (ET_EXEC)", path);
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
-	    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > len)
+	/* e_phoff comes from the file: compare without an addition that could
+	 * wrap (e_phnum * 56 cannot, e_phnum being 16 bits). */
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phoff > len ||
+	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff)
 		return vc_error(err, 0, "%s: program headers missing or not in the first %d bytes",
 		                path, ELF_PROBE_BYTES);
 	for (i = 0; i < eh.e_phnum; i++) {

@@ -15,10 +15,13 @@ static int open_regular(const char *path, const char *what, int *fd, uint64_t *s
 {
 	struct stat st;
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer;
+	 * fstat then refuses anything that is not a regular file. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (*fd < 0)
 		return vc_error(err, errno, "%s '%s'", what, path);
-	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		close(*fd);
 		*fd = -1;
 		return vc_error(err, 0, "%s '%s': not a regular file", what, path);

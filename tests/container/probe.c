@@ -10,7 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -30,7 +36,14 @@ static const char usage[] =
     "  spin SECONDS           burn cpu, print cpu.stat's nr_throttled after\n"
     "  escape HOSTPATH        try to reach a host file from inside\n"
     "  mountdisk MAJ MIN      try to mknod and mount the host's disk\n"
-    "  cgfile NAME            print the container's own cgroup file NAME\n";
+    "  cgfile NAME            print the container's own cgroup file NAME\n"
+    "  addkey DESC            (on the host) add a user key DESC to @u, print its id\n"
+    "  unlinkkey ID           (on the host) unlink key ID from @u\n"
+    "  key DESC               search @u for the user key DESC and read it\n"
+    "  sessionkey             the id of our session keyring\n"
+    "  userns                 unshare(CLONE_NEWUSER), then mount a tmpfs\n"
+    "  listen NAME            (on the host) listen on abstract socket @NAME forever\n"
+    "  escapes HOSTPID SOCK   every escape check (name=blocked or name=OPEN ...)\n";
 
 static int cat(const char *path)
 {
@@ -221,6 +234,166 @@ static int mountdisk(unsigned maj, unsigned min)
 	return 0;
 }
 
+static long keyctl5(long op, long a, long b, long c, long d)
+{
+	return syscall(SYS_keyctl, op, a, b, c, d);
+}
+
+static int addkey(const char *desc)
+{
+	long id = syscall(SYS_add_key, "user", desc, "vclab-secret", 12, KEY_SPEC_USER_KEYRING);
+
+	if (id < 0) {
+		printf("error=add_key: %s\n", strerror(errno));
+		return 1;
+	}
+	/* the keyutils default perms let only a possessor read it; root's
+	 * @u is possessed through its special id */
+	printf("%ld\n", id);
+	return 0;
+}
+
+static int readkey(const char *desc)
+{
+	char buf[64] = "";
+	long id = keyctl5(KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, (long)"user", (long)desc, 0);
+
+	if (id < 0 || keyctl5(KEYCTL_READ, id, (long)buf, sizeof(buf) - 1, 0) < 0) {
+		printf("key=%s\n", strerror(errno));
+		return 0;
+	}
+	printf("key=read:%s\n", buf);
+	return 0;
+}
+
+static int sessionkey(void)
+{
+	long id = keyctl5(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0, 0);
+
+	if (id < 0)
+		printf("session=%s\n", strerror(errno));
+	else
+		printf("session=%ld\n", id);
+	return 0;
+}
+
+static int userns(void)
+{
+	if (unshare(CLONE_NEWUSER) < 0) {
+		printf("unshare_user=%s\n", strerror(errno));
+		return 0;
+	}
+	printf("unshare_user=ok\n");
+	mkdir("/tmp/.userns", 0700);
+	printf("mount_in_userns=%s\n",
+	       unshare(CLONE_NEWNS) == 0 && mount("none", "/tmp/.userns", "tmpfs", 0, NULL) == 0
+	           ? "ok"
+	           : strerror(errno));
+	return 0;
+}
+
+static int abstract_addr(const char *name, struct sockaddr_un *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "%s", name);
+	return (int)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+}
+
+static int listen_abstract(const char *name)
+{
+	struct sockaddr_un a;
+	int len = abstract_addr(name, &a), fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, (socklen_t)len) < 0 || listen(fd, 4) < 0) {
+		printf("error=listen @%s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	printf("listening\n");
+	for (;;)
+		pause();
+}
+
+/* name=blocked when rc < 0 (the errno is shown), else name=OPEN. */
+static void verdict(const char *name, int rc)
+{
+	if (rc < 0)
+		printf("%s=blocked (%s)\n", name, strerror(errno));
+	else
+		printf("%s=OPEN\n", name);
+}
+
+static int open_write(const char *path)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* A writable cgroup control file of ours, in whichever layout. */
+static int cgroup_write(void)
+{
+	static const char *const files[] = {
+	    "/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/pids/pids.max",
+	    "/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max"};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (access(files[i], F_OK) == 0 && open_write(files[i]) >= 0)
+			return 0;
+	errno = EROFS;
+	return -1;
+}
+
+static int escapes(pid_t hostpid, const char *sock)
+{
+	struct rlimit rl;
+	struct sockaddr_un a;
+	int len = abstract_addr(sock, &a), fd;
+	struct {
+		unsigned int bytes;
+		int type;
+		unsigned char h[8];
+	} fh = {8, 1, {0}};
+
+	/* host pids: a pid of the host is not visible, nor reachable */
+	verdict("host_pid_visible", kill(hostpid, 0));
+	verdict("host_pid_kill", kill(hostpid, SIGKILL));
+	verdict("ptrace_host_pid", (int)ptrace(PTRACE_ATTACH, hostpid, NULL, NULL));
+	mkdir("/tmp/.m", 0700);
+	verdict("mount_tmpfs", mount("none", "/tmp/.m", "tmpfs", 0, NULL));
+	verdict("remount_root_rw", mount(NULL, "/", NULL, MS_REMOUNT, NULL));
+	verdict("proc_sys_write", open_write("/proc/sys/vm/drop_caches"));
+	verdict("proc_sysrq_write", open_write("/proc/sysrq-trigger"));
+	verdict("sys_write", open_write("/sys/kernel/uevent_helper"));
+	verdict("mknod_block", mknod("/tmp/.sda", S_IFBLK | 0600, makedev(8, 0)));
+	verdict("mknod_char_mem", mknod("/tmp/.mem", S_IFCHR | 0600, makedev(1, 1)));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	verdict("host_abstract_socket",
+	        fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, (socklen_t)len));
+	if (fd >= 0)
+		close(fd);
+	verdict("sethostname", sethostname("escaped", 7));
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_max = rl.rlim_max == RLIM_INFINITY ? RLIM_INFINITY : rl.rlim_max + 1;
+	verdict("raise_rlimit",
+	        rl.rlim_max == RLIM_INFINITY ? (errno = EPERM, -1) : setrlimit(RLIMIT_NOFILE, &rl));
+	verdict("cgroup_write", cgroup_write());
+	verdict("chroot", chroot("/tmp"));
+	verdict("pivot_root", (int)syscall(SYS_pivot_root, "/", "/tmp"));
+	verdict("proc1_root_host",
+	        access("/proc/1/root/proc/1/root/../../etc/vclab-host-marker", F_OK));
+	verdict("keyring_user",
+	        (int)keyctl5(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0, 0, 0));
+	verdict("unshare_user", unshare(CLONE_NEWUSER));
+	verdict("unshare_mount", unshare(CLONE_NEWNS));
+	verdict("open_by_handle_at", (int)syscall(SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY));
+	verdict("bpf", (int)syscall(SYS_bpf, 0, NULL, 0));
+	verdict("perf_event_open", (int)syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -277,6 +450,20 @@ int main(int argc, char **argv)
 		return cgfile(arg);
 	if (!strcmp(cmd, "escape") && arg)
 		return escape(arg);
+	if (!strcmp(cmd, "addkey") && arg)
+		return addkey(arg);
+	if (!strcmp(cmd, "unlinkkey") && arg)
+		return keyctl5(KEYCTL_UNLINK, atol(arg), KEY_SPEC_USER_KEYRING, 0, 0) < 0;
+	if (!strcmp(cmd, "key") && arg)
+		return readkey(arg);
+	if (!strcmp(cmd, "sessionkey"))
+		return sessionkey();
+	if (!strcmp(cmd, "userns"))
+		return userns();
+	if (!strcmp(cmd, "listen") && arg)
+		return listen_abstract(arg);
+	if (!strcmp(cmd, "escapes") && argc > 3)
+		return escapes((pid_t)atoi(arg), argv[3]);
 	if (!strcmp(cmd, "mountdisk") && argc > 3)
 		return mountdisk((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]));
 	fputs(usage, stderr);

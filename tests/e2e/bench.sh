@@ -343,4 +343,33 @@ test_help_defines_the_measurements() {
 	done
 }
 
+# Issue 14: these exited 0 (and --build created /nonexistent/bench).
+test_bad_build_dir_and_empty_runner_list_fail() {
+	local rc
+	for args in "--build /nonexistent" "--runner ''" "--runner ," "--build /tmp --runner process"; do
+		rc=0
+		ERR=$(eval "'$BIN/bench' run --quiet $args" 2>&1 >/dev/null) || rc=$?
+		assert_eq "$rc" 2 "exit status of bench run $args"
+		assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines of bench run $args"
+	done
+	[ ! -e /nonexistent ] || fail "bench run --build /nonexistent created it"
+	ERR=$("$BIN/bench" run --quiet --runner , 2>&1) || true
+	assert_contains "$ERR" "--runner ',': no runner named" "error"
+	ERR=$("$BIN/bench" run --quiet --build /nonexistent 2>&1) || true
+	assert_contains "$ERR" "--build /nonexistent: No such file or directory" "error"
+}
+
+# Found by fuzz_bench_json: a result with two runners of one name was a
+# regression of itself (bench diff pairs runners by name).
+test_diff_refuses_duplicate_runner_names() {
+	local d rc=0
+	d=$(mktemp -d)
+	jq '.runners += [.runners[0]]' "$VCLAB_ROOT/tests/fuzz/corpus/fuzz_bench_json/process.json" >"$d/dup.json"
+	ERR=$("$BIN/bench" diff "$d/dup.json" "$d/dup.json" 2>&1 >/dev/null) || rc=$?
+	assert_eq "$rc" 2 "exit status"
+	assert_contains "$ERR" 'runners[1]: runner "process" is also runners[0]' "error"
+	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines"
+	rm -rf "$d"
+}
+
 run_tests "$@"

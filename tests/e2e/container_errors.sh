@@ -67,6 +67,19 @@ test_huge_config() {
 	assert_contains "$ERR" "104857600 bytes, more than the 4 MiB" "error"
 }
 
+# A FIFO as config.json: refused at once, not waited on for a writer.
+test_config_fifo_is_refused_at_once() {
+	require_container
+	local rc=0
+	bundle
+	rm "$B/config.json" && mkfifo "$B/config.json"
+	ERR=$(timeout -k 2 10 "$CT" run --bundle "$B" 2>&1) || rc=$?
+	case $rc in 124 | 137) fail "container run hung on a FIFO config.json" ;; esac
+	assert_eq "$rc" 125 "exit status"
+	assert_contains "$ERR" "$B/config.json: not a regular file" "error"
+	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines"
+}
+
 test_unknown_namespace_type() {
 	require_container
 	bundle
@@ -144,6 +157,93 @@ test_unknown_fields_one_warning() {
 	assert_contains "$OUT" "foo" "warning names foo"
 	assert_contains "$OUT" "linux.bar" "warning names linux.bar"
 	assert_contains "$OUT" "process.baz" "warning names process.baz"
+}
+
+# Issue 14, each a wrong status or an unclear message:
+
+# Found by fuzz_oci_config: jansson quotes the text near a JSON error, and
+# that text may hold a newline: the error was two lines.
+test_json_error_quoting_a_newline_is_one_line() {
+	require_container
+	bundle
+	printf '{"ociVersion": "1.0.2", "hostname": "a\\\n' >"$B/config.json"
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" 'config.json: line' "error names the place"
+}
+
+test_timings_in_missing_directory_fails() {
+	require_container
+	expect_clean_failure "$CT" run --timings /nonexistent/d/t.json "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--timings /nonexistent/d/t.json: directory /nonexistent/d/: No such file or directory" "error"
+	[ ! -e /nonexistent ] || fail "/nonexistent created"
+}
+
+test_volume_onto_the_root_is_refused() {
+	require_container
+	expect_clean_failure "$CT" run --volume /:/ "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--volume '/:/': DST is the container's root" "error"
+	expect_clean_failure "$CT" run --volume /tmp://:ro "$ROOTFS" -- /bin/true
+}
+
+test_missing_workdir_is_a_setup_error() {
+	require_container
+	local before rc=0
+	before=$(debris_snapshot)
+	ERR=$("$CT" run --workdir /nonexistent "$ROOTFS" -- /bin/true 2>&1) || rc=$?
+	assert_eq "$rc" 125 "exit status (127 means CMD not found)"
+	assert_eq "$ERR" "container: process.cwd (--workdir) /nonexistent: No such file or directory" "error"
+	no_debris_after "$before"
+}
+
+test_empty_command_is_refused() {
+	require_container
+	local rc=0
+	ERR=$("$CT" run "$ROOTFS" -- "" 2>&1) || rc=$?
+	assert_eq "$rc" 125 "exit status"
+	assert_eq "$ERR" "container: process.args[0]: empty: no program to run" "error"
+	bundle
+	edit_bundle "$B" '.process.args = [""]'
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "process.args[0]: empty" "error of a bundle"
+}
+
+test_path_longer_than_path_max_keeps_the_reason() {
+	require_container
+	local long
+	long=$(head -c 6000 /dev/zero | tr '\0' a)
+	expect_clean_failure "$CT" run --volume "/$long:rel" "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "DST must be an absolute path" "the reason after a long path"
+	assert_contains "$ERR" "[...]" "the path is cut"
+	bundle
+	edit_bundle "$B" ".root.path = \"/tmp/$long\""
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "File name too long" "the reason after a long root.path"
+}
+
+test_hostname_with_control_characters_is_refused() {
+	require_container
+	expect_clean_failure "$CT" run --hostname $'x\ny' "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--hostname: control character 0x0a at byte 1" "error"
+	expect_clean_failure "$CT" run --hostname "$(head -c 65 /dev/zero | tr '\0' h)" "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "65 bytes; a hostname has 1 to 64" "error"
+	bundle
+	edit_bundle "$B" '.hostname = "a\tb"'
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "hostname: control character 0x09 at byte 1" "error of a bundle"
+}
+
+test_rootfs_resolving_to_the_host_root_is_named() {
+	require_container
+	local d
+	d=$(mktemp -d)
+	ln -s / "$d/root"
+	expect_clean_failure "$CT" run "$d/root" -- /bin/true
+	assert_contains "$ERR" "rootfs $d/root resolves to the host's root directory /" "error"
+	bundle
+	edit_bundle "$B" ".root.path = \"$d/root\""
+	expect_clean_failure "$CT" run --bundle "$B"
+	assert_contains "$ERR" "resolves to the host's root directory /" "error of a bundle"
+	rm -rf "$d"
 }
 
 run_tests "$@"

@@ -89,6 +89,37 @@ static void test_error_wrap_and_str(void **state)
 	assert_string_equal(vc_error_str(&err, buf, sizeof(buf)), "plain");
 }
 
+/* Issue 14: a path longer than the message lost the reason after it. */
+static void test_error_long_path_keeps_reason(void **state)
+{
+	static char path[6000];
+	vc_err err = {0};
+	size_t n;
+
+	(void)state;
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	assert_int_equal(vc_error(&err, 0, "root.path %s: not a directory", path), -1);
+	n = strlen(err.msg);
+	assert_true(n < sizeof(err.msg));
+	assert_true(n > sizeof(err.msg) - 8);
+	assert_string_equal(err.msg + n - strlen(": not a directory"), ": not a directory");
+	assert_memory_equal(err.msg, "root.path /aaa", 14);
+	assert_non_null(strstr(err.msg, "[...]"));
+	/* control characters are escaped: an error is one line (fuzz_oci_config) */
+	assert_int_equal(vc_error(&err, 0, "near '%s'", "a\nb\tc\x01"), -1);
+	assert_string_equal(err.msg, "near 'a\\nb\\tc\\x01'");
+	/* a short message is untouched */
+	assert_int_equal(vc_error(&err, 0, "rootfs %s: gone", "/x"), -1);
+	assert_string_equal(err.msg, "rootfs /x: gone");
+	/* wrapping a long message keeps the context and the reason */
+	assert_int_equal(vc_error(&err, 0, "mount %s: busy", path), -1);
+	assert_int_equal(vc_error_wrap(&err, "mounts[3]"), -1);
+	n = strlen(err.msg);
+	assert_memory_equal(err.msg, "mounts[3]: mount /aa", 20);
+	assert_string_equal(err.msg + n - strlen(": busy"), ": busy");
+}
+
 static void test_timeline_json(void **state)
 {
 	char path[] = "/tmp/vclab-test-timeline-XXXXXX";
@@ -157,9 +188,13 @@ static void test_accel_classify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_size_units),      cmocka_unit_test(test_size_bad),
-	    cmocka_unit_test(test_uint_and_double), cmocka_unit_test(test_error_wrap_and_str),
-	    cmocka_unit_test(test_timeline_json),   cmocka_unit_test(test_timeline_bad_path),
+	    cmocka_unit_test(test_size_units),
+	    cmocka_unit_test(test_size_bad),
+	    cmocka_unit_test(test_uint_and_double),
+	    cmocka_unit_test(test_error_wrap_and_str),
+	    cmocka_unit_test(test_error_long_path_keeps_reason),
+	    cmocka_unit_test(test_timeline_json),
+	    cmocka_unit_test(test_timeline_bad_path),
 	    cmocka_unit_test(test_accel_classify),
 	};
 

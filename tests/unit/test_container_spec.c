@@ -2,6 +2,7 @@
  * form's option mapping (container/options.c). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -324,6 +325,45 @@ static void test_quick_options(void **state)
 	spec_free(&spec);
 }
 
+/* Issue 14: the quick form gets the default seccomp profile and the
+ * device allowlist; --seccomp=unconfined drops the profile only. */
+static void test_quick_default_profile(void **state)
+{
+	struct quick_opts q = {.rootfs = "/", .cmd = cmd, .n_cmd = 3};
+	const char *const must[] = {
+	    "keyctl",     "add_key",     "request_key",     "unshare",
+	    "mount",      "bpf",         "perf_event_open", "open_by_handle_at",
+	    "kexec_load", "init_module", "clock_settime",   "userfaultfd",
+	    "setns"};
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	spec_init(&spec);
+	assert_int_equal(quick_apply(&spec, &q, &err), 0);
+	assert_non_null(spec.seccomp);
+	assert_int_equal(spec.seccomp->default_action, SCMP_ACT_ALLOW);
+	assert_true(spec.limits.default_devices);
+	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+		bool found = false;
+
+		for (size_t r = 0; r < spec.seccomp->n_rules; r++)
+			for (size_t j = 0; j < spec.seccomp->rules[r].n_names; j++)
+				if (!strcmp(spec.seccomp->rules[r].names[j], must[i]) &&
+				    spec.seccomp->rules[r].action == SCMP_ACT_ERRNO(EPERM))
+					found = true;
+		if (!found)
+			fail_msg("%s is not denied by the default profile", must[i]);
+	}
+	spec_free(&spec);
+	q.seccomp = "unconfined";
+	spec_init(&spec);
+	assert_int_equal(quick_apply(&spec, &q, &err), 0);
+	assert_null(spec.seccomp);
+	assert_true(spec.limits.default_devices);
+	spec_free(&spec);
+}
+
 static void test_quick_bad_options(void **state)
 {
 	struct quick_opts q = {.rootfs = "/", .cmd = cmd, .n_cmd = 3};
@@ -392,6 +432,7 @@ int main(void)
 	    cmocka_unit_test(test_sysctl_umask_domainname),
 	    cmocka_unit_test(test_mount_options),
 	    cmocka_unit_test(test_quick_options),
+	    cmocka_unit_test(test_quick_default_profile),
 	    cmocka_unit_test(test_quick_bad_options),
 	    cmocka_unit_test(test_bundle_too_big),
 	};

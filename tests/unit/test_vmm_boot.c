@@ -364,6 +364,49 @@ static void test_elf_rejects_bad_files(void **state)
 	assert_non_null(strstr(err.msg, "outside the file"));
 }
 
+/* Header fields chosen so that a sum wraps past 2^64: each must be refused,
+ * never read out of bounds (ASan would report it). */
+static void test_elf_header_arithmetic_does_not_wrap(void **state)
+{
+	const uint8_t code[] = {0xf4};
+	uint8_t buf[512];
+	struct elf_image elf;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	vc_err err = {0};
+	size_t len;
+
+	(void)state;
+	/* e_phoff + 1 * 56 wraps to 0 */
+	len = make_elf(buf, MiB, EM_X86_64, code, sizeof(code));
+	memcpy(&eh, buf, sizeof(eh));
+	eh.e_phoff = UINT64_MAX - sizeof(Elf64_Phdr) + 1;
+	memcpy(buf, &eh, sizeof(eh));
+	assert_int_equal(elf_parse(buf, len, len, "phoff.elf", &elf, &err), -1);
+	assert_non_null(strstr(err.msg, "program headers"));
+	/* e_phoff + e_phnum * 56 wraps to a small number */
+	eh.e_phoff = UINT64_MAX - 8;
+	eh.e_phnum = 2;
+	memcpy(buf, &eh, sizeof(eh));
+	assert_int_equal(elf_parse(buf, len, len, "phoff2.elf", &elf, &err), -1);
+	/* p_offset + p_filesz wraps */
+	len = make_elf(buf, MiB, EM_X86_64, code, sizeof(code));
+	memcpy(&ph, buf + sizeof(eh), sizeof(ph));
+	ph.p_offset = UINT64_MAX - 4;
+	ph.p_filesz = 16;
+	ph.p_memsz = 16;
+	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+	assert_int_equal(elf_parse(buf, len, len, "off.elf", &elf, &err), -1);
+	assert_non_null(strstr(err.msg, "outside the file"));
+	/* p_paddr + p_memsz wraps */
+	len = make_elf(buf, MiB, EM_X86_64, code, sizeof(code));
+	memcpy(&ph, buf + sizeof(eh), sizeof(ph));
+	ph.p_memsz = UINT64_MAX - MiB + 2;
+	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+	assert_int_equal(elf_parse(buf, len, len, "paddr.elf", &elf, &err), -1);
+	assert_non_null(strstr(err.msg, "boot tables"));
+}
+
 static void test_mem_size_checks(void **state)
 {
 	vc_err err = {0};
@@ -516,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(test_e820_splits_around_the_hole),
 	    cmocka_unit_test(test_elf_load_and_entry),
 	    cmocka_unit_test(test_elf_rejects_bad_files),
+	    cmocka_unit_test(test_elf_header_arithmetic_does_not_wrap),
 	    cmocka_unit_test(test_mem_size_checks),
 	    cmocka_unit_test(test_page_tables_identity_map_4g),
 	    cmocka_unit_test(test_gdt_and_long_mode_sregs),

@@ -1,0 +1,253 @@
+/* Claims on container ids, and removing what killed commands left
+ * (statedir.h). */
+#include "statedir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "lifecycle.h"
+
+#define TMP_PREFIX  ".new-"
+#define CLAIM_TRIES 5
+
+static int lock_fd(int fd, bool wait)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	return fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl);
+}
+
+/* The pid holding a lock on fd, or 0. */
+static pid_t lock_owner(int fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		return 0;
+	return fl.l_pid;
+}
+
+void statedir_remove(const char *dir)
+{
+	static const char *const files[] = {"exec.fifo", "state.json.tmp", "state.json", "lock"};
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	rmdir(LC_STATE_ROOT);
+}
+
+/* A state.json with a pid: a created container, not debris. */
+static bool has_state(const char *dir)
+{
+	char path[256];
+	json_t *st;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	st = json_load_file(path, 0, NULL);
+	ok = st && json_is_integer(json_object_get(st, "pid"));
+	json_decref(st);
+	return ok;
+}
+
+/* Open dir/lock and take its lock without waiting, checking the file is
+ * still the one at that path (a reaper may have removed it meanwhile).
+ * Returns the fd, or -1 with *owner set (0 when there is no lock file). */
+static int try_lock_dir(const char *dir, pid_t *owner)
+{
+	char path[256];
+	struct stat a, b;
+	int fd;
+
+	*owner = 0;
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (lock_fd(fd, false) < 0) {
+		*owner = lock_owner(fd);
+		if (!*owner)
+			*owner = -1; /* held, holder unknown */
+		close(fd);
+		return -1;
+	}
+	if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The container's cgroup, with whatever still runs in it. */
+static int remove_cgroup(const char *id, vc_err *err)
+{
+	struct cgroup *cg;
+
+	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
+		return -1;
+	return cgroup_destroy(cg, err);
+}
+
+int statedir_reap(const char *id, pid_t *owner, vc_err *err)
+{
+	char dir[128];
+	int fd;
+
+	*owner = 0;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", LC_STATE_ROOT, id) >= sizeof(dir))
+		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
+	fd = try_lock_dir(dir, owner);
+	if (fd < 0)
+		return 0;
+	if (has_state(dir)) {
+		close(fd);
+		return 0;
+	}
+	/* A temporary directory never had a cgroup: that comes after the rename. */
+	if (strncmp(id, TMP_PREFIX, strlen(TMP_PREFIX)) && remove_cgroup(id, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	statedir_remove(dir);
+	close(fd);
+	return 1;
+}
+
+/* .new-ID-PID without a lock file: its maker died between mkdir and
+ * creating the lock. Gone when that pid is. */
+static bool reap_lockless_tmp(const char *name)
+{
+	char dir[160], path[200];
+	const char *dash = strrchr(name, '-');
+	int pid;
+
+	if (strlen(name) > 100)
+		return false;
+	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) || !dash ||
+	    sscanf(dash + 1, "%d", &pid) != 1 || pid <= 0 || (kill(pid, 0) == 0 || errno != ESRCH))
+		return false;
+	snprintf(dir, sizeof(dir), "%s/%.100s", LC_STATE_ROOT, name);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	if (access(path, F_OK) == 0)
+		return false;
+	return rmdir(dir) == 0;
+}
+
+int statedir_sweep(const char *except)
+{
+	DIR *d = opendir(LC_STATE_ROOT);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		vc_err ignored;
+		pid_t owner;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (except && !strcmp(e->d_name, except)) || strlen(e->d_name) > 100)
+			continue;
+		if (statedir_reap(e->d_name, &owner, &ignored) > 0 || reap_lockless_tmp(e->d_name))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int try_claim(const char *id, struct ct_claim *c, vc_err *err)
+{
+	char tmp[128], path[160];
+	pid_t owner;
+	int fd, e;
+
+	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s-%d", LC_STATE_ROOT, id, (int)getpid());
+	if (mkdir(LC_STATE_ROOT, 0700) < 0 && errno != EEXIST)
+		return vc_error(err, errno, "creating %s", LC_STATE_ROOT);
+	if (mkdir(tmp, 0700) < 0)
+		return errno == ENOENT ? 1 : vc_error(err, errno, "creating %s", tmp);
+	snprintf(path, sizeof(path), "%s/lock", tmp);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || lock_fd(fd, false) < 0) {
+		/* a sweep took it for debris (a race we lose rarely): retry */
+		if (fd >= 0)
+			close(fd);
+		rmdir(tmp);
+		return 1;
+	}
+	if (rename(tmp, c->dir) == 0) {
+		c->lock_fd = fd;
+		return 0;
+	}
+	e = errno;
+	statedir_remove(tmp);
+	close(fd);
+	if (e != EEXIST && e != ENOTEMPTY)
+		return e == ENOENT ? 1 : vc_error(err, e, "creating %s", c->dir);
+	/* The id is taken: by debris (removed, then try again) or by a live
+	 * container. */
+	switch (statedir_reap(id, &owner, err)) {
+	case 1:
+		return 1;
+	case 0:
+		if (owner > 0)
+			return vc_error(err, 0,
+			                "container %s already exists (pid %d is setting it up or "
+			                "running it)",
+			                id, (int)owner);
+		return vc_error(err, 0, "container %s already exists (%s)", id, c->dir);
+	default:
+		return vc_error_wrap(err, "container %s: removing what a killed command left", id);
+	}
+}
+
+int statedir_claim(const char *id, struct ct_claim *c, vc_err *err)
+{
+	int rc = 1;
+
+	c->lock_fd = -1;
+	if ((size_t)snprintf(c->dir, sizeof(c->dir), "%s/%s", LC_STATE_ROOT, id) >= sizeof(c->dir))
+		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
+	for (int i = 0; i < CLAIM_TRIES && rc > 0; i++)
+		rc = try_claim(id, c, err);
+	if (rc > 0)
+		return vc_error(err, 0, "container %s: could not claim %s (busy)", id, c->dir);
+	if (rc < 0)
+		return -1;
+	/* The id is ours now: a cgroup vclab/ID can only be debris (of a
+	 * runtime that kept no state directory): it must not block us. */
+	if (remove_cgroup(id, err) < 0) {
+		vc_error_wrap(err, "container %s: removing a stale cgroup", id);
+		statedir_release(c);
+		return -1;
+	}
+	return 0;
+}
+
+void statedir_unlock(struct ct_claim *c)
+{
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
+}
+
+void statedir_release(struct ct_claim *c)
+{
+	if (c->lock_fd < 0)
+		return;
+	statedir_remove(c->dir);
+	statedir_unlock(c);
+}

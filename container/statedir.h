@@ -1,0 +1,56 @@
+/* Claiming a container id: the directory LC_STATE_ROOT/ID, made for every
+ * container (`run` too), holds a file `lock` on which the process setting
+ * up or running the container holds a POSIX write lock. The kernel drops
+ * that lock when the process dies, however it dies (SIGKILL included), so
+ * any later `container` command can tell a live owner from a dead one:
+ *
+ *   - lock held: someone is creating the container or running it;
+ *   - lock free and a valid state.json: a created (or started) container,
+ *     which `container delete` removes;
+ *   - lock free and no valid state.json: what a killed `run` or `create`
+ *     left. It is stale: its cgroup (and any process still in it) and the
+ *     directory are removed by the next `container` command.
+ *
+ * A new directory is made under a temporary name (.new-ID-PID) and renamed
+ * to ID with the lock already held, so no other process ever sees ID
+ * unlocked before its owner holds it. */
+#ifndef CT_STATEDIR_H
+#define CT_STATEDIR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct ct_claim {
+	int lock_fd; /* holds the lock; -1 when released */
+	char dir[128];
+};
+
+/* Make LC_STATE_ROOT/ID with its lock held. A stale directory of the same
+ * id is removed first; a live one is an error ("container ID already
+ * exists"). */
+int statedir_claim(const char *id, struct ct_claim *c, vc_err *err);
+
+/* Drop the lock and keep the directory (create: the container lives on). */
+void statedir_unlock(struct ct_claim *c);
+
+/* Remove the directory and its files, then drop the lock. */
+void statedir_release(struct ct_claim *c);
+
+/* Remove LC_STATE_ROOT/ID if it is stale (see above), with the cgroup
+ * vclab/ID and whatever still runs in it. *owner: the pid holding the lock
+ * when it is live, else 0. Returns 1 when it removed something, 0 when not
+ * (no such directory, a live owner, or a created container), < 0 on error. */
+int statedir_reap(const char *id, pid_t *owner, vc_err *err);
+
+/* statedir_reap every directory under LC_STATE_ROOT but except's (NULL:
+ * none; `delete ID` reaps its own, to report on it); errors are ignored
+ * (the next command tries again). Returns how many were removed. */
+int statedir_sweep(const char *except);
+
+/* Remove the files a state directory may hold, then the directory, then
+ * LC_STATE_ROOT if it is left empty. */
+void statedir_remove(const char *dir);
+
+#endif
