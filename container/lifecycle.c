@@ -243,18 +243,6 @@ static int kill_and_wait(const struct lc_container *ct, vc_err *err)
 
 /* ---- removing the cgroup ------------------------------------------------ */
 
-/* Our cgroup vclab/ID in every hierarchy. The process that made it (create)
- * is gone, so delete opens it by name; cgroup_destroy kills what is left
- * and removes the directories. */
-static int remove_cgroups(const char *id, vc_err *err)
-{
-	struct cgroup *cg;
-
-	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
-		return -1;
-	return cgroup_destroy(cg, err);
-}
-
 /* delete --force of an id without a state directory: a cgroup vclab/ID
  * left by a runtime that kept none is removed (claiming the id does it);
  * with nothing at all, the id does not exist. */
@@ -361,7 +349,7 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 	return 0;
 fail:
 	kill_and_wait(&ct, &ignored);
-	remove_cgroups(ct.id, &ignored);
+	statedir_remove_cgroup(ct.id, &ignored);
 	statedir_release(&claim);
 	lc_free(&ct);
 	return -1;
@@ -490,7 +478,7 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 		 * older vclab): --force clears it. No directory at all but a
 		 * stale cgroup vclab/ID: --force removes that. */
 		if (access(ct.dir, F_OK) == 0) {
-			if (remove_cgroups(id, err) < 0)
+			if (statedir_remove_cgroup(id, err) < 0)
 				return -1;
 			remove_state_dir(ct.dir);
 			return 0;
@@ -507,7 +495,7 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 	}
 	if (ct.status != LC_STOPPED && kill_and_wait(&ct, err) < 0)
 		goto out;
-	if (remove_cgroups(id, err) < 0)
+	if (statedir_remove_cgroup(id, err) < 0)
 		goto out;
 	remove_state_dir(ct.dir);
 	rc = 0;

@@ -91,8 +91,7 @@ static int try_lock_dir(const char *dir, pid_t *owner)
 	return fd;
 }
 
-/* The container's cgroup, with whatever still runs in it. */
-static int remove_cgroup(const char *id, vc_err *err)
+int statedir_remove_cgroup(const char *id, vc_err *err)
 {
 	struct cgroup *cg;
 
@@ -117,7 +116,7 @@ int statedir_reap(const char *id, pid_t *owner, vc_err *err)
 		return 0;
 	}
 	/* A temporary directory never had a cgroup: that comes after the rename. */
-	if (strncmp(id, TMP_PREFIX, strlen(TMP_PREFIX)) && remove_cgroup(id, err) < 0) {
+	if (strncmp(id, TMP_PREFIX, strlen(TMP_PREFIX)) && statedir_remove_cgroup(id, err) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -229,7 +228,7 @@ int statedir_claim(const char *id, struct ct_claim *c, vc_err *err)
 		return -1;
 	/* The id is ours now: a cgroup vclab/ID can only be debris (of a
 	 * runtime that kept no state directory): it must not block us. */
-	if (remove_cgroup(id, err) < 0) {
+	if (statedir_remove_cgroup(id, err) < 0) {
 		vc_error_wrap(err, "container %s: removing a stale cgroup", id);
 		statedir_release(c);
 		return -1;

@@ -44,6 +44,10 @@ void statedir_release(struct ct_claim *c);
  * (no such directory, a live owner, or a created container), < 0 on error. */
 int statedir_reap(const char *id, pid_t *owner, vc_err *err);
 
+/* Remove the cgroup vclab/ID in every hierarchy, killing whatever still runs
+ * in it (the process that made it may be gone: it is opened by name). */
+int statedir_remove_cgroup(const char *id, vc_err *err);
+
 /* statedir_reap every directory under LC_STATE_ROOT but except's (NULL:
  * none; `delete ID` reaps its own, to report on it); errors are ignored
  * (the next command tries again). Returns how many were removed. */
