@@ -16,6 +16,9 @@ int ct_seccomp_action(const char *name, int errno_ret, uint32_t *out);
 /* "SCMP_CMP_EQ" -> SCMP_CMP_EQ; -1 when unknown. */
 int ct_seccomp_op(const char *name);
 
+/* "SCMP_ARCH_X86_64" -> libseccomp's SCMP_ARCH_X86_64 token; -1 when unknown. */
+int ct_seccomp_arch(const char *name, uint32_t *out);
+
 /* System call number on this architecture; -1 when unknown. */
 int ct_seccomp_syscall_nr(const char *name);
 
