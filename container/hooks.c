@@ -179,8 +179,9 @@ static int run_one(const struct ct_hook *h, enum ct_hook_kind kind, size_t i, co
 	if (status < 0) {
 		close(ep[0]);
 		if (e == ETIMEDOUT)
-			return vc_error(err, 0, "hooks.%s[%zu] %s: still running after its timeout "
-			                        "of %d s: killed",
+			return vc_error(err, 0,
+			                "hooks.%s[%zu] %s: still running after its timeout "
+			                "of %d s: killed",
 			                name, i, h->path, h->timeout_s);
 		return vc_error(err, e, "hooks.%s[%zu] %s: waiting for it", name, i, h->path);
 	}
@@ -198,8 +199,7 @@ static int run_one(const struct ct_hook *h, enum ct_hook_kind kind, size_t i, co
 	                WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
-int hooks_run(const struct ct_spec *spec, enum ct_hook_kind kind, const char *state,
-              vc_err *err)
+int hooks_run(const struct ct_spec *spec, enum ct_hook_kind kind, const char *state, vc_err *err)
 {
 	for (size_t i = 0; i < spec->n_hooks[kind]; i++)
 		if (run_one(&spec->hooks[kind][i], kind, i, state, err) < 0)
@@ -232,8 +232,8 @@ int hooks_save(const struct ct_spec *spec, const char *state_dir, vc_err *err)
 	size_t len;
 	int fd;
 
-	if (!spec->hooks_json || (!spec->n_hooks[CT_HOOK_POSTSTART] &&
-	                          !spec->n_hooks[CT_HOOK_POSTSTOP]))
+	if (!spec->hooks_json ||
+	    (!spec->n_hooks[CT_HOOK_POSTSTART] && !spec->n_hooks[CT_HOOK_POSTSTOP]))
 		return 0;
 	if (hooks_path(path, sizeof(path), state_dir, err) < 0)
 		return -1;

@@ -30,8 +30,7 @@ char *hooks_state(const struct ct_spec *spec, const char *id, const char *status
 
 /* Run every hook of one kind in order; the first failure stops and fills
  * err: "hooks.prestart[1] /usr/bin/x: exited with status 3". */
-int hooks_run(const struct ct_spec *spec, enum ct_hook_kind kind, const char *state,
-              vc_err *err);
+int hooks_run(const struct ct_spec *spec, enum ct_hook_kind kind, const char *state, vc_err *err);
 
 /* Run them all; a failure is one warning on stderr (poststart, poststop). */
 void hooks_run_warn(const struct ct_spec *spec, enum ct_hook_kind kind, const char *state);

@@ -502,7 +502,7 @@ static int parse_mount(struct ct_spec *spec, json_t *v, const char *p, struct ct
 			continue;
 		if (k == MOUNT_OPT_UNSUPPORTED) {
 			/* one warning for all of them, with the unknown fields */
-			snprintf(op, sizeof(op), "%s.options[%zu] \"%s\"", p, i, opts[i]);
+			snprintf(op, sizeof(op), "%.100s.options[%zu] \"%.60s\"", p, i, opts[i]);
 			note_unknown(spec, op);
 			continue;
 		}
@@ -526,7 +526,8 @@ static int parse_mount(struct ct_spec *spec, json_t *v, const char *p, struct ct
 		/* a bind mount has no file system options: the kernel ignores them */
 		char op[PATH_LEN + 40];
 
-		snprintf(op, sizeof(op), "%s.options \"%s\" (not for a bind mount)", p, data);
+		snprintf(op, sizeof(op), "%.100s.options \"%.60s\" (not for a bind mount)", p,
+		         data);
 		note_unknown(spec, op);
 		len = 0;
 	}

@@ -154,7 +154,7 @@ test_failing_hook_leaves_nothing() {
 		edit_bundle "$B" '.hooks = {"'"$kind"'": [{path: "/bin/true"}, {path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]}'
 		for verb in create run; do
 			expect_clean_failure "$CT" "$verb" --bundle "$B" "$ID"
-			assert_contains "$ERR" "hooks.$kind[1] /bin/sh: exited with status 3" "$verb: error"
+			assert_contains "$ERR" "hooks.${kind}[1] /bin/sh: exited with status 3" "$verb: error"
 			[ ! -e "$STATE_ROOT/$ID" ] || fail "$verb: $STATE_ROOT/$ID left after a failing $kind hook"
 		done
 	done
@@ -328,6 +328,7 @@ test_rro_is_recursive() {
 		| .process.args = ["/bin/sh", "-c",
 			"touch /mnt/rro/sub/x 2>/dev/null && echo rro-sub-writable; touch /mnt/ro/sub/y 2>/dev/null && echo ro-sub-writable; touch /mnt/rro/z 2>/dev/null || echo rro-top-readonly"]'
 	# a submount under the source, in a mount namespace of this test only
+	# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
 	out=$(unshare -m --propagation private sh -c '
 		mount -t tmpfs i9cfg-sub "$1/top/sub" && shift && "$@"' sh "$H" "$CT" run --bundle "$B" "$ID" 2>&1) ||
 		fail "run: $out"
