@@ -64,6 +64,11 @@ int ct_seccomp_arch(const char *name, uint32_t *out)
 	return *out ? 0 : -1;
 }
 
+bool ct_seccomp_syscall_known(const char *name)
+{
+	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
 int ct_seccomp_syscall_nr(const char *name)
 {
 	int nr = seccomp_syscall_resolve_name(name);
@@ -71,8 +76,8 @@ int ct_seccomp_syscall_nr(const char *name)
 	return nr == __NR_SCMP_ERROR ? -1 : nr;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const struct ct_seccomp_rule *r, const char *name,
-                    vc_err *err)
+static int add_rule(scmp_filter_ctx ctx, const struct ct_seccomp_rule *r, size_t index,
+                    const char *name, vc_err *err)
 {
 	struct scmp_arg_cmp cmp[6];
 	int rc;
@@ -85,7 +90,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct ct_seccomp_rule *r, const 
 	/* A rule whose action equals the default one is refused (-EACCES) and
 	 * means nothing anyway. */
 	if (rc < 0 && rc != -EACCES)
-		return vc_error(err, -rc, "linux.seccomp: rule for \"%s\"", name);
+		return vc_error(err, -rc, "linux.seccomp.syscalls[%zu]: rule for \"%s\"", index,
+		                name);
 	return rc < 0 ? 0 : 1;
 }
 
@@ -108,7 +114,7 @@ int ct_seccomp_load(const struct ct_seccomp *sc, vc_err *err)
 	}
 	for (size_t i = 0; i < sc->n_rules; i++)
 		for (size_t j = 0; j < sc->rules[i].n_names; j++) {
-			rc = add_rule(ctx, &sc->rules[i], sc->rules[i].names[j], err);
+			rc = add_rule(ctx, &sc->rules[i], i, sc->rules[i].names[j], err);
 			if (rc < 0)
 				goto fail;
 			count += rc;

@@ -881,13 +881,15 @@ static int parse_seccomp_rule(struct ct_spec *spec, json_t *v, const char *p,
 		return vc_error(err, 0, "%s.names: missing or empty", p);
 	if (ct_seccomp_action(action, (int)errno_ret, &rule->action) < 0)
 		return vc_error(err, 0, "%s.action: unknown action \"%s\"", p, action);
-	/* Profiles list the calls of every architecture (chown32, ...): a name
-	 * this one does not have is left out, as runc and crun do. */
+	/* Profiles list the calls of every architecture: a name libseccomp
+	 * does not know is left out, as runc and crun do. (It knows many of
+	 * other architectures, chown32 on x86-64: those stay, for the
+	 * architectures the filter adds.) */
 	for (i = 0, n = 0; i < rule->n_names; i++) {
 		if (!rule->names[i][0])
 			return vc_error(err, 0, "%s.names[%zu]: empty system call name", p, i);
-		if (ct_seccomp_syscall_nr(rule->names[i]) < 0) {
-			ct_debug("%s.names[%zu]: system call \"%s\" unknown on this architecture: "
+		if (!ct_seccomp_syscall_known(rule->names[i])) {
+			ct_debug("%s.names[%zu]: system call \"%s\" unknown to libseccomp here: "
 			         "skipped",
 			         p, i, rule->names[i]);
 			(*skipped)++;
@@ -990,8 +992,7 @@ static int parse_seccomp(struct ct_spec *spec, json_t *linux_, vc_err *err)
 		sc->n_rules = json_array_size(arr);
 	}
 	if (sc->n_skipped)
-		ct_debug("linux.seccomp: %zu system call names unknown on this architecture "
-		         "skipped",
+		ct_debug("linux.seccomp: %zu system call names unknown to libseccomp skipped",
 		         sc->n_skipped);
 	spec->seccomp = sc;
 	return 0;

@@ -338,17 +338,21 @@ static void test_seccomp_names_and_arches(void **state)
 	          "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\","
 	          "\"SCMP_ARCH_AARCH64\"],\"syscalls\":[{\"names\":[\"chown32\",\"read\","
 	          "\"no_such_call\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":["
-	          "\"bdflush\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}",
+	          "\"mseal\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}",
 	          &err),
 	    0);
 	assert_int_equal(spec.seccomp->n_arches, 4);
 	assert_int_equal(spec.seccomp->arches[1], SCMP_ARCH_X86);
 	assert_int_equal(spec.seccomp->arches[3], SCMP_ARCH_AARCH64);
-	assert_int_equal(spec.seccomp->n_skipped, 3);
-	assert_int_equal(spec.seccomp->rules[0].n_names, 2);
-	assert_string_equal(spec.seccomp->rules[0].names[0], "read");
-	assert_string_equal(spec.seccomp->rules[0].names[1], "write");
-	assert_null(spec.seccomp->rules[0].names[2]);
+	/* chown32 is x86's: libseccomp knows it and translates it for the
+	 * architectures added; no_such_call and mseal (newer than this
+	 * libseccomp) are left out */
+	assert_int_equal(spec.seccomp->n_skipped, 2);
+	assert_int_equal(spec.seccomp->rules[0].n_names, 3);
+	assert_string_equal(spec.seccomp->rules[0].names[0], "chown32");
+	assert_string_equal(spec.seccomp->rules[0].names[1], "read");
+	assert_string_equal(spec.seccomp->rules[0].names[2], "write");
+	assert_null(spec.seccomp->rules[0].names[3]);
 	assert_int_equal(spec.seccomp->rules[1].n_names, 0);
 	spec_free(&spec);
 
