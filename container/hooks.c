@@ -164,6 +164,8 @@ static int run_one(const struct ct_hook *h, enum ct_hook_kind kind, size_t i, co
 		exec_hook(h, in[0], ep[1]);
 	}
 	e = errno;
+	if (pid > 0)
+		setpgid(pid, pid); /* also here: a timeout may come before the hook runs */
 	close(in[0]);
 	close(ep[1]);
 	if (pid < 0) {
