@@ -244,7 +244,7 @@ static int create_hooks(struct child *c, vc_err *err)
 	free(state);
 	if (rc < 0)
 		return -1;
-	vc_step(c->tl, "hooks_create_container", "ran %zu createContainer hooks in the container",
+	vc_step(c->tl, "hooks_create_ctr", "ran %zu createContainer hooks in the container",
 	        c->spec->n_hooks[CT_HOOK_CREATE_CONTAINER]);
 	return 0;
 }
@@ -266,7 +266,7 @@ static int start_hooks(struct child *c, vc_err *err)
 	free(state);
 	if (rc < 0)
 		return -1;
-	vc_step(c->tl, "hooks_start_container", "ran %zu startContainer hooks",
+	vc_step(c->tl, "hooks_start_ctr", "ran %zu startContainer hooks",
 	        c->spec->n_hooks[CT_HOOK_START_CONTAINER]);
 	return 0;
 }

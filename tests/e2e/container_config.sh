@@ -326,6 +326,7 @@ test_tmpcopyup_keeps_files() {
 test_rro_is_recursive() {
 	local out
 	cfg_bundle
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
 	mkdir -p "$H/top/sub"
 	edit_bundle "$B" '.mounts += [{destination: "/mnt/rro", type: "bind", source: "'"$H"'/top", options: ["rbind", "rro"]},
 			{destination: "/mnt/ro", type: "bind", source: "'"$H"'/top", options: ["rbind", "ro"]}]
