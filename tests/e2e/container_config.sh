@@ -199,6 +199,19 @@ test_failing_start_hook_fails_start() {
 	[ ! -e "$STATE_ROOT/$ID" ] || fail "$STATE_ROOT/$ID left behind"
 }
 
+# start waits for the process's execve: one that fails is start's error
+# (before, start said nothing and the process was gone).
+test_start_reports_a_failed_execve() {
+	cfg_bundle
+	edit_bundle "$B" '.process.args = ["/no/such/program"]'
+	"$CT" create --bundle "$B" "$ID" >"$B/log" 2>&1 || fail "create: $(cat "$B/log")"
+	assert_one_line_error "$CT" start "$ID"
+	assert_contains "$ERR" "start: process.args[0]: cannot execute /no/such/program: No such file" "start error"
+	assert_eq "$("$CT" state "$ID" | jq -r .status)" stopped "status after a failed start"
+	"$CT" delete "$ID" || fail "delete after a failed start"
+	[ ! -e "$STATE_ROOT/$ID" ] || fail "$STATE_ROOT/$ID left behind"
+}
+
 # poststart and poststop failures are warnings: the container runs, its
 # status is what run returns.
 test_failing_poststop_only_warns() {
