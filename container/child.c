@@ -214,9 +214,8 @@ static int set_identity(struct child *c, vc_err *err)
 static int create_hooks(struct child *c, vc_err *err)
 {
 	struct sync_msg msg;
-	char b, *state;
+	char b;
 	ssize_t n;
-	int rc;
 
 	if (c->a->parent_hooks) {
 		vc_step_begin(c->tl);
@@ -237,12 +236,7 @@ static int create_hooks(struct child *c, vc_err *err)
 	if (!c->spec->n_hooks[CT_HOOK_CREATE_CONTAINER])
 		return 0;
 	vc_step_begin(c->tl);
-	state = hooks_state(c->spec, c->a->id, "creating", c->host_pid);
-	if (!state)
-		return vc_error(err, ENOMEM, "hooks: state");
-	rc = hooks_run(c->spec, CT_HOOK_CREATE_CONTAINER, state, err);
-	free(state);
-	if (rc < 0)
+	if (hooks_run_for(c->spec, CT_HOOK_CREATE_CONTAINER, c->a->id, c->host_pid, err) < 0)
 		return -1;
 	vc_step(c->tl, "hooks_create_ctr", "ran %zu createContainer hooks in the container",
 	        c->spec->n_hooks[CT_HOOK_CREATE_CONTAINER]);
@@ -253,18 +247,10 @@ static int create_hooks(struct child *c, vc_err *err)
  * container, with its root, user and privileges. */
 static int start_hooks(struct child *c, vc_err *err)
 {
-	char *state;
-	int rc;
-
 	if (!c->spec->n_hooks[CT_HOOK_START_CONTAINER])
 		return 0;
 	vc_step_begin(c->tl);
-	state = hooks_state(c->spec, c->a->id, "created", c->host_pid);
-	if (!state)
-		return vc_error(err, ENOMEM, "hooks: state");
-	rc = hooks_run(c->spec, CT_HOOK_START_CONTAINER, state, err);
-	free(state);
-	if (rc < 0)
+	if (hooks_run_for(c->spec, CT_HOOK_START_CONTAINER, c->a->id, c->host_pid, err) < 0)
 		return -1;
 	vc_step(c->tl, "hooks_start_ctr", "ran %zu startContainer hooks",
 	        c->spec->n_hooks[CT_HOOK_START_CONTAINER]);

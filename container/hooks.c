@@ -221,6 +221,50 @@ void hooks_run_warn(const struct ct_spec *spec, enum ct_hook_kind kind, const ch
 	}
 }
 
+/* The status a hook of this kind sees (runtime-spec, "State"). */
+static const char *kind_status(enum ct_hook_kind kind)
+{
+	switch (kind) {
+	case CT_HOOK_START_CONTAINER:
+		return "created";
+	case CT_HOOK_POSTSTART:
+		return "running";
+	case CT_HOOK_POSTSTOP:
+		return "stopped";
+	default:
+		return "creating";
+	}
+}
+
+int hooks_run_for(const struct ct_spec *spec, enum ct_hook_kind kind, const char *id, pid_t pid,
+                  vc_err *err)
+{
+	char *state;
+	int rc;
+
+	if (!spec->n_hooks[kind])
+		return 0;
+	state = hooks_state(spec, id, kind_status(kind), pid);
+	if (!state)
+		return vc_error(err, ENOMEM, "hooks.%s: state", spec_hook_name(kind));
+	rc = hooks_run(spec, kind, state, err);
+	free(state);
+	return rc;
+}
+
+void hooks_run_for_warn(const struct ct_spec *spec, enum ct_hook_kind kind, const char *id,
+                        pid_t pid)
+{
+	char *state;
+
+	if (!spec->n_hooks[kind])
+		return;
+	state = hooks_state(spec, id, kind_status(kind), pid);
+	if (state)
+		hooks_run_warn(spec, kind, state);
+	free(state);
+}
+
 static int hooks_path(char *buf, size_t len, const char *dir, vc_err *err)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s", dir, HOOKS_FILE) >= len)

@@ -35,6 +35,14 @@ int hooks_run(const struct ct_spec *spec, enum ct_hook_kind kind, const char *st
 /* Run them all; a failure is one warning on stderr (poststart, poststop). */
 void hooks_run_warn(const struct ct_spec *spec, enum ct_hook_kind kind, const char *state);
 
+/* The same, with the state of container id (process pid, status the one
+ * of the kind: creating, created, running or stopped). Nothing to do, no
+ * cost, without hooks of that kind. */
+int hooks_run_for(const struct ct_spec *spec, enum ct_hook_kind kind, const char *id, pid_t pid,
+                  vc_err *err);
+void hooks_run_for_warn(const struct ct_spec *spec, enum ct_hook_kind kind, const char *id,
+                        pid_t pid);
+
 /* `create` keeps config.json's hooks in STATE_DIR/hooks.json for `start`
  * (poststart) and `delete` (poststop). Nothing is written without hooks. */
 #define HOOKS_FILE "hooks.json"

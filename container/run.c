@@ -322,8 +322,6 @@ static int run_parent_hooks(struct parent *p, vc_err *err)
 {
 	const struct ct_spec *spec = p->spec;
 	struct sync_msg msg;
-	char *state;
-	int rc;
 
 	if (!p->parent_hooks)
 		return 0;
@@ -346,14 +344,8 @@ static int run_parent_hooks(struct parent *p, vc_err *err)
 		return -1;
 	}
 	vc_step_begin(p->tl);
-	state = hooks_state(spec, p->opts->id, "creating", p->pid);
-	if (!state)
-		return vc_error(err, ENOMEM, "hooks: state");
-	rc = hooks_run(spec, CT_HOOK_PRESTART, state, err);
-	if (rc == 0)
-		rc = hooks_run(spec, CT_HOOK_CREATE_RUNTIME, state, err);
-	free(state);
-	if (rc < 0)
+	if (hooks_run_for(spec, CT_HOOK_PRESTART, p->opts->id, p->pid, err) < 0 ||
+	    hooks_run_for(spec, CT_HOOK_CREATE_RUNTIME, p->opts->id, p->pid, err) < 0)
 		return -1;
 	vc_step(p->tl, "hooks_prestart", "ran %zu prestart and %zu createRuntime hooks",
 	        spec->n_hooks[CT_HOOK_PRESTART], spec->n_hooks[CT_HOOK_CREATE_RUNTIME]);
@@ -367,29 +359,18 @@ static int run_parent_hooks(struct parent *p, vc_err *err)
  * pipe), poststop once it is gone. Failures are warnings. */
 static int run_poststart(struct parent *p, struct run_result *res, vc_err *err)
 {
-	char *state;
-
 	if (!p->spec->n_hooks[CT_HOOK_POSTSTART])
 		return 0;
 	if (collect_child_status(p, res, err) < 0)
 		return -1;
-	state = hooks_state(p->spec, p->opts->id, "running", p->pid);
-	if (state)
-		hooks_run_warn(p->spec, CT_HOOK_POSTSTART, state);
-	free(state);
+	hooks_run_for_warn(p->spec, CT_HOOK_POSTSTART, p->opts->id, p->pid);
 	return 0;
 }
 
 static void run_poststop(struct parent *p)
 {
-	char *state;
-
-	if (!p->spawned || !p->spec->n_hooks[CT_HOOK_POSTSTOP])
-		return;
-	state = hooks_state(p->spec, p->opts->id, "stopped", 0);
-	if (state)
-		hooks_run_warn(p->spec, CT_HOOK_POSTSTOP, state);
-	free(state);
+	if (p->spawned)
+		hooks_run_for_warn(p->spec, CT_HOOK_POSTSTOP, p->opts->id, 0);
 }
 
 /* create: read the child's messages until it waits before execve (READY),

@@ -147,20 +147,21 @@ test_hooks_lifecycle() {
 # (kind, index, path) and its status; nothing is left: no cgroup, no state
 # directory, no process.
 test_failing_hook_leaves_nothing() {
-	local kind verb
+	local kind verb kind_verb
 	cfg_bundle
 	edit_bundle "$B" '.process.args = ["/bin/true"]'
-	for kind in prestart createRuntime createContainer; do
+	# each kind with create; run with the parent's and the child's kinds
+	for kind_verb in prestart:create createRuntime:create createContainer:create \
+		createRuntime:run createContainer:run; do
+		kind=${kind_verb%:*} verb=${kind_verb#*:}
 		edit_bundle "$B" '.hooks = {"'"$kind"'": [{path: "/bin/true"}, {path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]}'
-		for verb in create run; do
-			expect_clean_failure "$CT" "$verb" --bundle "$B" "$ID"
-			assert_contains "$ERR" "hooks.${kind}[1] /bin/sh: exited with status 3" "$verb: error"
-			[ ! -e "$STATE_ROOT/$ID" ] || fail "$verb: $STATE_ROOT/$ID left after a failing $kind hook"
-		done
+		expect_clean_failure "$CT" "$verb" --bundle "$B" "$ID"
+		assert_contains "$ERR" "hooks.${kind}[1] /bin/sh: exited with status 3" "$verb: error"
+		[ ! -e "$STATE_ROOT/$ID" ] || fail "$verb: $STATE_ROOT/$ID left after a failing $kind hook"
 	done
 	# a hook that cannot run at all
 	edit_bundle "$B" '.hooks = {"prestart": [{path: "/nonexistent/hook"}]}'
-	expect_clean_failure "$CT" create --bundle "$B" "$ID"
+	expect_clean_failure "$CT" run --bundle "$B" "$ID"
 	assert_contains "$ERR" "hooks.prestart[0] /nonexistent/hook: cannot run it: No such file" "error"
 }
 
