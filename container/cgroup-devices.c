@@ -70,6 +70,11 @@ static unsigned assemble(struct prog *p, const struct cg_dev_rule *r, unsigned n
 		}
 		emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, d->allow ? 1 : 0);
 		emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		/* a rule for every access of every device answers all: the
+		 * verifier refuses the unreachable code the rules before it
+		 * would be */
+		if (d->type == 'a' && d->major < 0 && d->minor < 0 && !check_access)
+			return p->n;
 	}
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0); /* deny the rest */
 	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
@@ -96,8 +101,25 @@ int cg_v2_attach_devices(struct cgroup *cg, const struct cg_limits *lim, vc_err 
 	attr.insn_cnt = p.n;
 	attr.license = (uint64_t)(uintptr_t) "GPL";
 	prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (prog_fd < 0)
-		return vc_error(err, errno, "cgroup: loading the device filter (a BPF program)");
+	if (prog_fd < 0) {
+		/* again with the verifier's log, for its last words */
+		static char log[65536];
+		int e = errno;
+		char *last;
+
+		attr.log_buf = (uint64_t)(uintptr_t)log;
+		attr.log_size = sizeof(log);
+		attr.log_level = 1;
+		log[0] = '\0';
+		if (syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)) >= 0)
+			log[0] = '\0';
+		/* its first line names the fault */
+		last = strchr(log, '\n');
+		if (last)
+			*last = '\0';
+		return vc_error(err, e, "cgroup: loading the device filter (a BPF program%s%s)",
+		                log[0] ? "; verifier: " : "", log);
+	}
 	memset(&attr, 0, sizeof(attr));
 	attr.target_fd = (uint32_t)cg->dirfd;
 	attr.attach_bpf_fd = (uint32_t)prog_fd;

@@ -231,6 +231,8 @@ static int v2_kill_all(struct cgroup *cg, vc_err *err)
 {
 	const char *dir = cgroup_path(cg);
 
+	if (!dir[0]) /* nothing was made or found */
+		return 0;
 	/* cgroup.kill (Linux 5.14) kills the whole tree at once, forks in
 	 * flight included; then wait for cgroup.procs to empty. */
 	if (cg_file_exists(dir, "cgroup.kill") && cg_write(cg, dir, "cgroup.kill", "1", err) < 0)

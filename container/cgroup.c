@@ -361,7 +361,7 @@ static int own_cgroup(const char *controller, char *out, size_t len, vc_err *err
 		if (!path)
 			continue;
 		*path++ = '\0';
-		ctrls++;
+		*ctrls++ = '\0';
 		path[strcspn(path, "\n")] = '\0';
 		if (!controller[0]) {
 			found = line[0] == '0' && line[1] == '\0' && !ctrls[0];
