@@ -40,7 +40,7 @@ static unsigned assemble(struct prog *p, const struct cg_dev_rule *r, unsigned n
 	p->n = 0;
 	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0); /* r2 = access_type */
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_5, BPF_REG_2, 0, 0);
-	emit(p, BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_5, 0, 0, 16);     /* r5 = access */
+	emit(p, BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_5, 0, 0, 16);      /* r5 = access */
 	emit(p, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);  /* r2 = type */
 	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1, 4, 0); /* r3 = major */
 	emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 8, 0); /* r4 = minor */

@@ -43,7 +43,7 @@ struct cgroup {
 	enum cg_mode mode;
 	char root[PATH_MAX];
 	char id[128];
-	char path[PATH_MAX]; /* linux.cgroupsPath, or "/vclab/<id>" */
+	char path[PATH_MAX];    /* linux.cgroupsPath, or "/vclab/<id>" */
 	struct vc_timeline *tl; /* NULL: no tracing */
 	int dirfd;              /* v2: the cgroup directory, else -1 */
 	/* Directories this container created, in creation order; the first
@@ -75,8 +75,7 @@ int cg_leaf(struct cgroup *cg, const char *hier, const char *controller, char *l
  * such when made here), calling each(cg, dir, parent_dir) after each one
  * (made or not) when not NULL, then leaf itself, which must be new. */
 int cg_mkdir_chain(struct cgroup *cg, const char *hier, const char *leaf, const char *controller,
-                   int (*each)(struct cgroup *cg, const char *dir, const char *parent,
-                               vc_err *err),
+                   int (*each)(struct cgroup *cg, const char *dir, const char *parent, vc_err *err),
                    vc_err *err);
 
 /* buf = dir/file, or an error when it does not fit in len. */

@@ -24,7 +24,6 @@ static bool need_pids(const struct cg_limits *lim)
 	return lim->pids_max >= 0;
 }
 
-
 static const struct v1_controller v1_controllers[] = {
     {"memory", true, cg_limits_need_memory},
     {"cpu", true, cg_limits_need_cpu},

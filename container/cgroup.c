@@ -338,9 +338,9 @@ int cgroup_check_path(const char *path, vc_err *err)
 		p += n;
 	}
 	if (!any)
-		return vc_error(err, 0,
-		                "linux.cgroupsPath \"%s\": names the root cgroup, not one of its own",
-		                path);
+		return vc_error(
+		    err, 0, "linux.cgroupsPath \"%s\": names the root cgroup, not one of its own",
+		    path);
 	return 0;
 }
 
@@ -459,8 +459,7 @@ int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool p
 }
 
 int cg_mkdir_chain(struct cgroup *cg, const char *hier, const char *leaf, const char *controller,
-                   int (*each)(struct cgroup *cg, const char *dir, const char *parent,
-                               vc_err *err),
+                   int (*each)(struct cgroup *cg, const char *dir, const char *parent, vc_err *err),
                    vc_err *err)
 {
 	char dir[PATH_MAX], parent[PATH_MAX];
@@ -775,7 +774,7 @@ int cgroup_record(const struct cgroup *cg, char *buf, size_t len)
 /* The controller names a record may hold: static strings for cg_dir. */
 static const char *known_controller(const char *name)
 {
-	static const char *const names[] = {"memory", "cpu",     "pids", "cpuset",
+	static const char *const names[] = {"memory", "cpu",     "pids",   "cpuset",
 	                                    "blkio",  "devices", "freezer"};
 
 	if (!strcmp(name, "-"))

@@ -106,8 +106,8 @@ int cgroup_create_at(const char *root, const char *path, const char *id,
                      const struct cg_limits *lim, struct vc_timeline *tl, struct cgroup **out,
                      vc_err *err);
 
-/* cgroup_create_at with the default path vclab/<id>. On v1 and hybrid the cgroup exists in the memory, cpu and pids
- * hierarchies (for accounting even without limits) and in cpuset and blkio
+/* cgroup_create_at with the default path vclab/<id>. On v1 and hybrid the cgroup exists in the
+ * memory, cpu and pids hierarchies (for accounting even without limits) and in cpuset and blkio
  * when a limit needs them; on v2 it is one directory, with the controllers
  * enabled in the parents' cgroup.subtree_control. Each mkdir and file write
  * is a traced step on tl (may be NULL; add_pid and destroy trace on it

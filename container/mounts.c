@@ -376,8 +376,8 @@ static int make_device(struct mount_env *env, const struct ct_device *d, vc_err 
 	}
 	/* an empty file to mount on, unless something is there already */
 	if (faccessat(dirfd, base, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
-		fd = openat(dirfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-		            0600);
+		fd =
+		    openat(dirfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			goto fail;
 		close(fd);

@@ -775,8 +775,7 @@ static int parse_device_rules(struct ct_spec *spec, json_t *arr, vc_err *err)
 			return vc_error(err, 0, "%s.type: \"%s\" is not a, b or c", p, type);
 		acc = access ? cg_dev_access(access) : CG_DEV_RWM;
 		if (acc < 0)
-			return vc_error(err, 0,
-			                "%s.access: \"%s\": expected letters r, w and m", p,
+			return vc_error(err, 0, "%s.access: \"%s\": expected letters r, w and m", p,
 			                access);
 		r->type = type ? type[0] : 'a';
 		r->major = maj;
@@ -1065,8 +1064,8 @@ static int parse_sysctl(struct ct_spec *spec, json_t *linux_, vc_err *err)
  * runc gives them. */
 static int parse_devices(struct ct_spec *spec, json_t *linux_, vc_err *err)
 {
-	static const char *const known[] = {"path", "type",     "major", "minor",
-	                                    "fileMode", "uid", "gid", NULL};
+	static const char *const known[] = {"path",     "type", "major", "minor",
+	                                    "fileMode", "uid",  "gid",   NULL};
 	json_t *arr, *v;
 	size_t i;
 
@@ -1101,9 +1100,8 @@ static int parse_devices(struct ct_spec *spec, json_t *linux_, vc_err *err)
 			return -1;
 		if (d->path[0] != '/' || strstr(d->path, "/../") ||
 		    !strcmp(d->path + strlen(d->path) - 3, "/.."))
-			return vc_error(err, 0,
-			                "%s.path: \"%s\" must be absolute, without \"..\"", p,
-			                d->path);
+			return vc_error(err, 0, "%s.path: \"%s\" must be absolute, without \"..\"",
+			                p, d->path);
 		if (strlen(type) != 1 || !strchr("cbup", type[0]))
 			return vc_error(err, 0, "%s.type: \"%s\" is not c, b, u or p", p, type);
 		d->type = type[0] == 'u' ? 'c' : type[0];
@@ -1141,8 +1139,7 @@ static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 	    parse_idmaps(spec, linux_, "uidMappings", spec->uid_maps, &spec->n_uid_maps, err) < 0 ||
 	    parse_idmaps(spec, linux_, "gidMappings", spec->gid_maps, &spec->n_gid_maps, err) < 0 ||
 	    parse_resources(spec, linux_, err) < 0 || parse_devices(spec, linux_, err) < 0 ||
-	    parse_seccomp(spec, linux_, err) < 0 ||
-	    parse_sysctl(spec, linux_, err) < 0)
+	    parse_seccomp(spec, linux_, err) < 0 || parse_sysctl(spec, linux_, err) < 0)
 		return -1;
 	if (get_string_array(spec, linux_, "maskedPaths", "linux", &spec->masked_paths,
 	                     &spec->n_masked_paths, err) < 0 ||

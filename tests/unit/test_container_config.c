@@ -16,8 +16,8 @@
 #include "../../container/cgroup.h"
 #include "../../container/spec.h"
 
-#define CONFIG_HEAD "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},"
-#define PROCESS_OK  "\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}"
+#define CONFIG_HEAD   "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},"
+#define PROCESS_OK    "\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}"
 #define WITH_LINUX(x) CONFIG_HEAD PROCESS_OK ",\"linux\":{" x "}}"
 
 static int parse(struct ct_spec *spec, const char *json, vc_err *err)
@@ -178,8 +178,9 @@ static void test_linux_devices(void **state)
 	             "linux.devices[0]: a \"b\" device needs major and minor");
 	expect_error(WITH_LINUX("\"devices\":[{\"type\":\"c\"}]"),
 	             "linux.devices[0].path: missing (required)");
-	expect_error(WITH_LINUX("\"devices\":[{\"path\":\"/d\",\"type\":\"p\",\"fileMode\":65536}]"),
-	             "linux.devices[0].fileMode: 65536 is out of range [0, 4095]");
+	expect_error(
+	    WITH_LINUX("\"devices\":[{\"path\":\"/d\",\"type\":\"p\",\"fileMode\":65536}]"),
+	    "linux.devices[0].fileMode: 65536 is out of range [0, 4095]");
 }
 
 static void validate_ok(const char *json)
@@ -202,13 +203,12 @@ static void test_namespaces_joined_or_left_out(void **state)
 	/* no mount namespace: the caller's */
 	validate_ok(WITH_LINUX("\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"uts\"}]"));
 	/* every kind joined by path, mount included */
-	validate_ok(CONFIG_HEAD PROCESS_OK
-	            ",\"hostname\":\"h\",\"linux\":{\"namespaces\":["
-	            "{\"type\":\"mount\",\"path\":\"/run/ns/mnt\"},"
-	            "{\"type\":\"uts\",\"path\":\"/run/ns/uts\"},"
-	            "{\"type\":\"network\",\"path\":\"/run/ns/net\"},"
-	            "{\"type\":\"ipc\",\"path\":\"/run/ns/ipc\"},"
-	            "{\"type\":\"cgroup\",\"path\":\"/run/ns/cgroup\"}]}}");
+	validate_ok(CONFIG_HEAD PROCESS_OK ",\"hostname\":\"h\",\"linux\":{\"namespaces\":["
+	                                   "{\"type\":\"mount\",\"path\":\"/run/ns/mnt\"},"
+	                                   "{\"type\":\"uts\",\"path\":\"/run/ns/uts\"},"
+	                                   "{\"type\":\"network\",\"path\":\"/run/ns/net\"},"
+	                                   "{\"type\":\"ipc\",\"path\":\"/run/ns/ipc\"},"
+	                                   "{\"type\":\"cgroup\",\"path\":\"/run/ns/cgroup\"}]}}");
 	assert_int_equal(parse(&spec,
 	                       CONFIG_HEAD PROCESS_OK
 	                       ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/m\"},"
