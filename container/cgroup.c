@@ -90,6 +90,11 @@ struct cg_dev_rule *cg_dev_rules(const struct cg_limits *lim, unsigned *n)
 	if (!r)
 		return NULL;
 	r[k++] = (struct cg_dev_rule){false, 'a', -1, -1, CG_DEV_RWM};
+	/* runc's config starts with that same rule: once is enough */
+	if (lim->n_dev_rules && !lim->dev_rules[0].allow && lim->dev_rules[0].type == 'a' &&
+	    lim->dev_rules[0].major < 0 && lim->dev_rules[0].minor < 0 &&
+	    lim->dev_rules[0].access == CG_DEV_RWM)
+		k--;
 	for (unsigned i = 0; i < lim->n_dev_rules; i++)
 		r[k++] = lim->dev_rules[i];
 	for (unsigned i = 0; i < cg_n_default_devices; i++)
