@@ -1059,6 +1059,15 @@ static int parse_sysctl(struct ct_spec *spec, json_t *linux_, vc_err *err)
 	return 0;
 }
 
+/* Does path have a ".." component? */
+static bool has_dotdot(const char *path)
+{
+	for (const char *c = path; (c = strstr(c, "..")); c += 2)
+		if ((c == path || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+			return true;
+	return false;
+}
+
 /* linux.devices: {path, type, major, minor, fileMode, uid, gid}. With a
  * device cgroup (linux.resources.devices), each gets an allow rule, as
  * runc gives them. */
@@ -1098,8 +1107,7 @@ static int parse_devices(struct ct_spec *spec, json_t *linux_, vc_err *err)
 		    get_int(v, "uid", p, 0, UINT32_MAX - 1, &uid, NULL, err) < 0 ||
 		    get_int(v, "gid", p, 0, UINT32_MAX - 1, &gid, NULL, err) < 0)
 			return -1;
-		if (d->path[0] != '/' || strstr(d->path, "/../") ||
-		    !strcmp(d->path + strlen(d->path) - 3, "/.."))
+		if (d->path[0] != '/' || has_dotdot(d->path))
 			return vc_error(err, 0, "%s.path: \"%s\" must be absolute, without \"..\"",
 			                p, d->path);
 		if (strlen(type) != 1 || !strchr("cbup", type[0]))

@@ -172,6 +172,11 @@ static void test_linux_devices(void **state)
 	expect_error(WITH_LINUX("\"devices\":[{\"path\":\"/dev/../x\",\"type\":\"c\",\"major\":1,"
 	                        "\"minor\":3}]"),
 	             "linux.devices[0].path: \"/dev/../x\" must be absolute, without \"..\"");
+	expect_error(WITH_LINUX("\"devices\":[{\"path\":\"/..\",\"type\":\"p\"}]"),
+	             "linux.devices[0].path: \"/..\" must be absolute, without \"..\"");
+	expect_error(WITH_LINUX("\"devices\":[{\"path\":\"/\",\"type\":\"p\"},"
+	                        "{\"path\":\"/a/..\",\"type\":\"p\"}]"),
+	             "linux.devices[1].path: \"/a/..\" must be absolute, without \"..\"");
 	expect_error(WITH_LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"q\"}]"),
 	             "linux.devices[0].type: \"q\" is not c, b, u or p");
 	expect_error(WITH_LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"b\",\"major\":8}]"),
