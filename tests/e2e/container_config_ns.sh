@@ -66,7 +66,7 @@ test_cgroups_path_absolute() {
 	local top=/i9ns-abs-$$ dir
 	dir=$(pids_dir "$top/$ID")
 	CLEAN="$(pids_dir "$top") /sys/fs/cgroup/*$top"
-	edit_bundle "$B" ".linux.cgroupsPath = \"$top/$ID\""
+	edit_bundle "$B" ".linux.cgroupsPath = \"$top/$ID\" | .process.args = [\"/probe\", \"spin\", \"30\"]"
 	! have_pids || edit_bundle "$B" ".linux.resources.pids = {limit: 37}"
 	cfg_create
 	assert_eq "$(pids_cgroup_of "$CPID")" "$top/$ID" "the process's cgroup"
