@@ -9,8 +9,8 @@
 #include "cgroup.h"
 
 /* Every directory one container may create: up to six v1 hierarchies,
- * each with the vclab parent and the container's own directory. */
-#define CG_MAX_DIRS 14
+ * each with the parents of its path and the container's own directory. */
+#define CG_MAX_DIRS 64
 
 struct cg_dir {
 	char path[PATH_MAX];
@@ -43,6 +43,7 @@ struct cgroup {
 	enum cg_mode mode;
 	char root[PATH_MAX];
 	char id[128];
+	char path[PATH_MAX];    /* linux.cgroupsPath, or "/vclab/<id>" */
 	struct vc_timeline *tl; /* NULL: no tracing */
 	int dirfd;              /* v2: the cgroup directory, else -1 */
 	/* Directories this container created, in creation order; the first
@@ -63,6 +64,19 @@ int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool p
 /* Record an existing container directory (not a parent) in cg->dirs, if
  * path is a directory; a missing one is not an error. */
 int cg_record_existing(struct cgroup *cg, const char *path, const char *controller, vc_err *err);
+
+/* The container's directory in the hierarchy at hier (v1: ROOT/memory...,
+ * v2: ROOT), controller "" on v2: hier + path, or for a relative path hier
+ * + the caller's own cgroup (v2: its parent) + path. */
+int cg_leaf(struct cgroup *cg, const char *hier, const char *controller, char *leaf, size_t len,
+            vc_err *err);
+
+/* Make every missing directory between hier and leaf (parents, recorded as
+ * such when made here), calling each(cg, dir, parent_dir) after each one
+ * (made or not) when not NULL, then leaf itself, which must be new. */
+int cg_mkdir_chain(struct cgroup *cg, const char *hier, const char *leaf, const char *controller,
+                   int (*each)(struct cgroup *cg, const char *dir, const char *parent, vc_err *err),
+                   vc_err *err);
 
 /* buf = dir/file, or an error when it does not fit in len. */
 int cg_join(char *buf, size_t len, const char *dir, const char *file, vc_err *err);
@@ -91,10 +105,17 @@ int cg_kill_procs(const char *dir, vc_err *err);
 /* The directory of cg created for controller (v1) or the cgroup (v2, ""). */
 const char *cg_dir_of(const struct cgroup *cg, const char *controller);
 
-/* v2: attach a BPF_PROG_TYPE_CGROUP_DEVICE program allowing only dev[]
- * to cg->dirfd (cgroup-devices.c). */
-int cg_v2_attach_devices(struct cgroup *cg, const struct cg_device *dev, unsigned ndev,
-                         vc_err *err);
+/* Does the device cgroup apply (the quick form's default, or rules)? */
+bool cg_limits_need_devices(const struct cg_limits *lim);
+
+/* The rules the device cgroup enforces, in order: deny everything, then
+ * lim->dev_rules, then cg_default_devices allowed. *n is the count;
+ * returns a malloc'd array (NULL with *n = 0 on ENOMEM). */
+struct cg_dev_rule *cg_dev_rules(const struct cg_limits *lim, unsigned *n);
+
+/* v2: attach a BPF_PROG_TYPE_CGROUP_DEVICE program that answers as the
+ * rules (cg_dev_rules) do to cg->dirfd (cgroup-devices.c). */
+int cg_v2_attach_devices(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
 
 /* OCI cpu.shares [2, 262144] to cgroup v2 cpu.weight [1, 10000]. */
 uint64_t cg_shares_to_weight(uint64_t shares);

@@ -1,11 +1,13 @@
 /* cgroup v1 backend (also used on hybrid hosts, whose cgroup2 tree owns no
  * resource controllers): one hierarchy per controller, each mounted at
- * ROOT/<controller>, so the container gets ROOT/<controller>/vclab/<id> in
- * every hierarchy it needs and the limits go to v1 file names. */
+ * ROOT/<controller>, so the container gets ROOT/<controller>/vclab/<id> (or
+ * its linux.cgroupsPath) in every hierarchy it needs and the limits go to v1
+ * file names. */
 #include "cgroup-internal.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -22,18 +24,13 @@ static bool need_pids(const struct cg_limits *lim)
 	return lim->pids_max >= 0;
 }
 
-static bool need_devices(const struct cg_limits *lim)
-{
-	return lim->default_devices;
-}
-
 static const struct v1_controller v1_controllers[] = {
     {"memory", true, cg_limits_need_memory},
     {"cpu", true, cg_limits_need_cpu},
     {"pids", true, need_pids},
     {"cpuset", false, cg_limits_need_cpuset},
     {"blkio", false, cg_limits_need_io},
-    {"devices", false, need_devices},
+    {"devices", false, cg_limits_need_devices},
 };
 
 static bool is_dir(const char *path)
@@ -45,6 +42,19 @@ static bool is_dir(const char *path)
 
 /* A new v1 cpuset starts with empty cpus and mems, and no task may join it
  * until both are set: copy them from the parent where empty. */
+static int cpuset_inherit(struct cgroup *cg, const char *dir, const char *parent, vc_err *err);
+
+static int v1_make_dirs(struct cgroup *cg, const struct v1_controller *c, vc_err *err)
+{
+	char hier[PATH_MAX], leaf[PATH_MAX];
+	bool cpuset = strcmp(c->name, "cpuset") == 0;
+
+	if (cg_join(hier, sizeof(hier), cg->root, c->name, err) < 0 ||
+	    cg_leaf(cg, hier, c->name, leaf, sizeof(leaf), err) < 0)
+		return -1;
+	return cg_mkdir_chain(cg, hier, leaf, c->name, cpuset ? cpuset_inherit : NULL, err);
+}
+
 static int cpuset_inherit(struct cgroup *cg, const char *dir, const char *parent, vc_err *err)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
@@ -63,25 +73,6 @@ static int cpuset_inherit(struct cgroup *cg, const char *dir, const char *parent
 	return 0;
 }
 
-static int v1_make_dirs(struct cgroup *cg, const struct v1_controller *c, vc_err *err)
-{
-	char hier[PATH_MAX], parent[PATH_MAX], leaf[PATH_MAX];
-
-	if (cg_join(hier, sizeof(hier), cg->root, c->name, err) < 0 ||
-	    cg_join(parent, sizeof(parent), hier, "vclab", err) < 0 ||
-	    cg_join(leaf, sizeof(leaf), parent, cg->id, err) < 0)
-		return -1;
-	if (cg_mkdir(cg, parent, c->name, true, err) < 0)
-		return -1;
-	if (strcmp(c->name, "cpuset") == 0 && cpuset_inherit(cg, parent, hier, err) < 0)
-		return -1;
-	if (cg_mkdir(cg, leaf, c->name, false, err) < 0)
-		return -1;
-	if (strcmp(c->name, "cpuset") == 0 && cpuset_inherit(cg, leaf, parent, err) < 0)
-		return -1;
-	return 0;
-}
-
 static int v1_open(struct cgroup *cg, vc_err *err)
 {
 	char leaf[PATH_MAX];
@@ -90,11 +81,11 @@ static int v1_open(struct cgroup *cg, vc_err *err)
 	for (i = 0; i < sizeof(v1_controllers) / sizeof(v1_controllers[0]); i++) {
 		const char *name = v1_controllers[i].name;
 
-		if (snprintf(leaf, sizeof(leaf), "%s/%s/vclab/%s", cg->root, name, cg->id) >=
+		if (snprintf(leaf, sizeof(leaf), "%s/%s%s", cg->root, name, cg->path) >=
 		        (int)sizeof(leaf) ||
 		    cg_record_existing(cg, leaf, name, err) < 0)
-			return vc_error(err, ENAMETOOLONG, "cgroup: %s/%s/vclab/%s", cg->root, name,
-			                cg->id);
+			return vc_error(err, ENAMETOOLONG, "cgroup: %s/%s%s", cg->root, name,
+			                cg->path);
 	}
 	return 0;
 }
@@ -181,24 +172,41 @@ static int v1_blkio(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 	return 0;
 }
 
-/* Deny everything, then allow the list: before any task joins. */
-static int v1_devices(struct cgroup *cg, vc_err *err)
+/* Deny everything, then each rule in order (the kernel's list ends up
+ * answering as the last matching rule): before any task joins. */
+static int v1_devices(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
 	const char *dir = cg_dir_of(cg, "devices");
-	char major[16], minor[16];
+	char major[24], minor[24], access[4];
+	unsigned n;
+	struct cg_dev_rule *r = cg_dev_rules(lim, &n);
+	int rc = 0;
 
-	if (cg_write(cg, dir, "devices.deny", "a", err) < 0)
-		return -1;
-	for (unsigned i = 0; i < cg_n_default_devices; i++) {
-		const struct cg_device *d = &cg_default_devices[i];
+	if (!r)
+		return vc_error(err, ENOMEM, "cgroup: device rules");
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		const char *file = r[i].allow ? "devices.allow" : "devices.deny";
+		size_t k = 0;
 
-		snprintf(major, sizeof(major), "%d", d->major);
-		snprintf(minor, sizeof(minor), "%d", d->minor);
-		if (cg_writef(cg, dir, "devices.allow", err, "%c %s:%s rwm", d->type,
-		              d->major < 0 ? "*" : major, d->minor < 0 ? "*" : minor) < 0)
-			return -1;
+		if (r[i].type == 'a') {
+			/* the kernel reads "a" alone: every device, every access */
+			rc = cg_write(cg, dir, file, "a", err);
+			continue;
+		}
+		snprintf(major, sizeof(major), "%lld", (long long)r[i].major);
+		snprintf(minor, sizeof(minor), "%lld", (long long)r[i].minor);
+		if (r[i].access & CG_DEV_READ)
+			access[k++] = 'r';
+		if (r[i].access & CG_DEV_WRITE)
+			access[k++] = 'w';
+		if (r[i].access & CG_DEV_MKNOD)
+			access[k++] = 'm';
+		access[k] = '\0';
+		rc = cg_writef(cg, dir, file, err, "%c %s:%s %s", r[i].type,
+		               r[i].major < 0 ? "*" : major, r[i].minor < 0 ? "*" : minor, access);
 	}
-	return 0;
+	free(r);
+	return rc;
 }
 
 static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
@@ -239,7 +247,7 @@ static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 		return -1;
 	if (cg_limits_need_io(lim) && v1_blkio(cg, lim, err) < 0)
 		return -1;
-	if (lim->default_devices && v1_devices(cg, err) < 0)
+	if (cg_limits_need_devices(lim) && v1_devices(cg, lim, err) < 0)
 		return -1;
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* cgroup v2 backend: one unified tree, so the container is one directory
- * ROOT/vclab/<id>. A controller works in a cgroup only when every ancestor
- * lists it in cgroup.subtree_control, so the root and vclab/ enable the
- * ones the limits need; vclab/ itself never holds a process (v2's "no
- * internal processes" rule). */
+ * ROOT/vclab/<id> (or its linux.cgroupsPath). A controller works in a
+ * cgroup only when every ancestor lists it in cgroup.subtree_control, so
+ * the root and every parent down to the container's enable the ones the
+ * limits need; vclab/ itself never holds a process (v2's "no internal
+ * processes" rule). */
 #include "cgroup-internal.h"
 
 #include <errno.h>
@@ -153,21 +154,34 @@ static int v2_io(struct cgroup *cg, const char *dir, const struct cg_limits *lim
 	return 0;
 }
 
+/* Enable the chosen controllers in dir (an ancestor of the container). */
+static int enable_all(struct cgroup *cg, const char *dir, const bool use[V2_NCONTROLLERS],
+                      vc_err *err)
+{
+	for (size_t i = 0; i < V2_NCONTROLLERS; i++)
+		if (use[i] && enable_controller(cg, dir, v2_controllers[i].name, err) < 0)
+			return -1;
+	return 0;
+}
+
 static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
-	char parent[PATH_MAX], leaf[PATH_MAX];
+	char leaf[PATH_MAX], dir[PATH_MAX];
 	bool use[V2_NCONTROLLERS];
-	size_t i;
+	size_t rl = strlen(cg->root);
+	char *p;
 
-	if (cg_join(parent, sizeof(parent), cg->root, "vclab", err) < 0 ||
-	    cg_join(leaf, sizeof(leaf), parent, cg->id, err) < 0)
+	if (cg_leaf(cg, cg->root, "", leaf, sizeof(leaf), err) < 0 ||
+	    choose_controllers(cg, lim, use, err) < 0 || enable_all(cg, cg->root, use, err) < 0)
 		return -1;
-	if (choose_controllers(cg, lim, use, err) < 0 || cg_mkdir(cg, parent, "", true, err) < 0)
-		return -1;
-	for (i = 0; i < V2_NCONTROLLERS; i++)
-		if (use[i] && (enable_controller(cg, cg->root, v2_controllers[i].name, err) < 0 ||
-		               enable_controller(cg, parent, v2_controllers[i].name, err) < 0))
+	/* each parent: made if missing, then its controllers enabled */
+	snprintf(dir, sizeof(dir), "%s", leaf);
+	for (p = dir + rl + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (cg_mkdir(cg, dir, "", true, err) < 0 || enable_all(cg, dir, use, err) < 0)
 			return -1;
+		*p = '/';
+	}
 	if (cg_mkdir(cg, leaf, "", false, err) < 0)
 		return -1;
 	cg->dirfd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -184,8 +198,7 @@ static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 		return -1;
 	if (cg_limits_need_io(lim) && v2_io(cg, leaf, lim, err) < 0)
 		return -1;
-	if (lim->default_devices &&
-	    cg_v2_attach_devices(cg, cg_default_devices, cg_n_default_devices, err) < 0)
+	if (cg_limits_need_devices(lim) && cg_v2_attach_devices(cg, lim, err) < 0)
 		return -1;
 	return 0;
 }
@@ -209,8 +222,8 @@ static int v2_open(struct cgroup *cg, vc_err *err)
 {
 	char leaf[PATH_MAX];
 
-	if (snprintf(leaf, sizeof(leaf), "%s/vclab/%s", cg->root, cg->id) >= (int)sizeof(leaf))
-		return vc_error(err, ENAMETOOLONG, "cgroup: %s/vclab/%s", cg->root, cg->id);
+	if (snprintf(leaf, sizeof(leaf), "%s%s", cg->root, cg->path) >= (int)sizeof(leaf))
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s%s", cg->root, cg->path);
 	return cg_record_existing(cg, leaf, "", err);
 }
 
@@ -218,6 +231,8 @@ static int v2_kill_all(struct cgroup *cg, vc_err *err)
 {
 	const char *dir = cgroup_path(cg);
 
+	if (!dir[0]) /* nothing was made or found */
+		return 0;
 	/* cgroup.kill (Linux 5.14) kills the whole tree at once, forks in
 	 * flight included; then wait for cgroup.procs to empty. */
 	if (cg_file_exists(dir, "cgroup.kill") && cg_write(cg, dir, "cgroup.kill", "1", err) < 0)

@@ -57,6 +57,81 @@ bool cg_limits_need_cpuset(const struct cg_limits *lim)
 	return lim->cpuset_cpus[0] || lim->cpuset_mems[0];
 }
 
+bool cg_limits_need_devices(const struct cg_limits *lim)
+{
+	return lim->default_devices || lim->n_dev_rules;
+}
+
+int cg_dev_access(const char *s)
+{
+	int bits = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s == 'r')
+			bits |= CG_DEV_READ;
+		else if (*s == 'w')
+			bits |= CG_DEV_WRITE;
+		else if (*s == 'm')
+			bits |= CG_DEV_MKNOD;
+		else
+			return -1;
+	}
+	return bits;
+}
+
+struct cg_dev_rule *cg_dev_rules(const struct cg_limits *lim, unsigned *n)
+{
+	unsigned total = 1 + lim->n_dev_rules + cg_n_default_devices, k = 0;
+	struct cg_dev_rule *r = calloc(total, sizeof(*r));
+
+	*n = 0;
+	if (!r)
+		return NULL;
+	r[k++] = (struct cg_dev_rule){false, 'a', -1, -1, CG_DEV_RWM};
+	/* runc's config starts with that same rule: once is enough */
+	if (lim->n_dev_rules && !lim->dev_rules[0].allow && lim->dev_rules[0].type == 'a' &&
+	    lim->dev_rules[0].major < 0 && lim->dev_rules[0].minor < 0 &&
+	    lim->dev_rules[0].access == CG_DEV_RWM)
+		k--;
+	for (unsigned i = 0; i < lim->n_dev_rules; i++)
+		r[k++] = lim->dev_rules[i];
+	for (unsigned i = 0; i < cg_n_default_devices; i++)
+		r[k++] = (struct cg_dev_rule){true, cg_default_devices[i].type,
+		                              cg_default_devices[i].major,
+		                              cg_default_devices[i].minor, CG_DEV_RWM};
+	*n = k;
+	return r;
+}
+
+static bool rule_matches(const struct cg_dev_rule *r, char type, int64_t major, int64_t minor,
+                         unsigned access)
+{
+	if ((r->type != 'a' && r->type != type) || (r->major >= 0 && r->major != major) ||
+	    (r->minor >= 0 && r->minor != minor))
+		return false;
+	/* allow: covers the whole access; deny: touches it */
+	return r->allow ? (access & ~r->access) == 0 : (access & r->access) != 0;
+}
+
+bool cg_dev_allowed(const struct cg_limits *lim, char type, int64_t major, int64_t minor,
+                    unsigned access)
+{
+	unsigned n;
+	struct cg_dev_rule *r = cg_dev_rules(lim, &n);
+	bool allowed = false;
+
+	/* the last rule that matches decides; none: denied */
+	for (unsigned i = n; i-- > 0;)
+		if (rule_matches(&r[i], type, major, minor, access)) {
+			allowed = r[i].allow;
+			break;
+		}
+	free(r);
+	return allowed;
+}
+
 bool cg_limits_need_io(const struct cg_limits *lim)
 {
 	return lim->blkio_weight || lim->n_read_bps || lim->n_write_bps || lim->n_read_iops ||
@@ -87,6 +162,8 @@ int cg_limits_check(const struct cg_limits *lim, vc_err *err)
 		                "cgroup: memory.swap (%lld) is below the memory limit (%lld); it "
 		                "counts memory plus swap",
 		                (long long)lim->memory_swap, (long long)lim->memory_max);
+	if (lim->n_dev_rules > CG_MAX_DEV_RULES)
+		return vc_error(err, 0, "cgroup: more than %d device rules", CG_MAX_DEV_RULES);
 	if (lim->n_read_bps > CG_MAX_THROTTLES || lim->n_write_bps > CG_MAX_THROTTLES ||
 	    lim->n_read_iops > CG_MAX_THROTTLES || lim->n_write_iops > CG_MAX_THROTTLES)
 		return vc_error(err, 0, "cgroup: more than %d throttled devices", CG_MAX_THROTTLES);
@@ -238,6 +315,113 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *val, vc_err *err)
 	return 0;
 }
 
+int cgroup_check_path(const char *path, vc_err *err)
+{
+	const char *p = path;
+	bool any = false;
+
+	if (!*path)
+		return vc_error(err, 0, "linux.cgroupsPath: empty");
+	if (strlen(path) >= PATH_MAX / 4)
+		return vc_error(err, ENAMETOOLONG, "linux.cgroupsPath \"%.40s...\"", path);
+	for (const char *c = path; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return vc_error(err, 0,
+			                "linux.cgroupsPath: control character 0x%02x at byte %zu",
+			                (unsigned char)*c, (size_t)(c - path));
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return vc_error(err, 0,
+			                "linux.cgroupsPath \"%s\": a \"%.*s\" component is not "
+			                "allowed (the cgroup must stay below the hierarchy's root)",
+			                path, (int)n, p);
+		any |= n > 0;
+		p += n;
+	}
+	if (!any)
+		return vc_error(
+		    err, 0, "linux.cgroupsPath \"%s\": names the root cgroup, not one of its own",
+		    path);
+	return 0;
+}
+
+/* The caller's cgroup in the hierarchy of controller ("" : v2) from
+ * /proc/self/cgroup, e.g. "/user.slice/session-1.scope". */
+static int own_cgroup(const char *controller, char *out, size_t len, vc_err *err)
+{
+	char line[PATH_MAX + 128];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	bool found = false;
+
+	if (!f)
+		return vc_error(err, errno, "cgroup: reading /proc/self/cgroup");
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *ctrls = strchr(line, ':'), *path;
+
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		*ctrls++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		if (!controller[0]) {
+			found = line[0] == '0' && line[1] == '\0' && !ctrls[0];
+		} else {
+			char *save = NULL;
+
+			for (char *w = strtok_r(ctrls, ",", &save); w && !found;
+			     w = strtok_r(NULL, ",", &save))
+				found = !strcmp(w, controller);
+		}
+		if (found && (size_t)snprintf(out, len, "%s", path) >= len) {
+			fclose(f);
+			return vc_error(err, ENAMETOOLONG, "cgroup: own cgroup %s", path);
+		}
+	}
+	fclose(f);
+	if (!found)
+		return vc_error(err, 0, "cgroup: /proc/self/cgroup has no %s%s line", controller,
+		                controller[0] ? "" : "cgroup v2 (0::)");
+	return 0;
+}
+
+int cg_leaf(struct cgroup *cg, const char *hier, const char *controller, char *leaf, size_t len,
+            vc_err *err)
+{
+	char own[PATH_MAX] = "";
+	int n;
+
+	if (cg->path[0] != '/') {
+		if (own_cgroup(controller, own, sizeof(own), err) < 0)
+			return -1;
+		if (!controller[0]) {
+			/* v2: the parent of our own cgroup, which holds processes */
+			char *slash = strrchr(own, '/');
+
+			if (slash)
+				*slash = '\0';
+		}
+		if (!strcmp(own, "/"))
+			own[0] = '\0';
+	}
+	n = snprintf(leaf, len, "%s%s%s%s", hier, own, cg->path[0] == '/' ? "" : "/", cg->path);
+	if (n < 0 || (size_t)n >= len)
+		return vc_error(err, ENAMETOOLONG, "cgroup: %s%s/%s", hier, own, cg->path);
+	/* "a//b" and a trailing "/" of the path */
+	for (char *r = leaf, *w = leaf;; r++) {
+		if (*r == '/' && (r[1] == '/' || r[1] == '\0') && r != leaf)
+			continue;
+		*w++ = *r;
+		if (!*r)
+			break;
+	}
+	return 0;
+}
+
 static struct cg_dir *record_dir(struct cgroup *cg, const char *path, const char *controller,
                                  bool parent)
 {
@@ -269,13 +453,37 @@ int cg_mkdir(struct cgroup *cg, const char *path, const char *controller, bool p
 		if (errno == EEXIST)
 			return vc_error(err, 0,
 			                "cgroup: %s already exists (is a container with id '%s' "
-			                "running?)",
+			                "running? a linux.cgroupsPath must name a new cgroup)",
 			                path, cg->id);
 		return vc_error(err, errno, "cgroup: creating %s", path);
 	}
 	record_dir(cg, path, controller, parent);
 	if (cg->tl)
 		vc_step(cg->tl, "cgroup", "mkdir %s", path);
+	return 0;
+}
+
+int cg_mkdir_chain(struct cgroup *cg, const char *hier, const char *leaf, const char *controller,
+                   int (*each)(struct cgroup *cg, const char *dir, const char *parent, vc_err *err),
+                   vc_err *err)
+{
+	char dir[PATH_MAX], parent[PATH_MAX];
+	size_t hl = strlen(hier);
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", leaf);
+	snprintf(parent, sizeof(parent), "%s", hier);
+	for (p = dir + hl + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (cg_mkdir(cg, dir, controller, true, err) < 0 ||
+		    (each && each(cg, dir, parent, err) < 0))
+			return -1;
+		snprintf(parent, sizeof(parent), "%s", dir);
+		*p = '/';
+	}
+	if (cg_mkdir(cg, leaf, controller, false, err) < 0 ||
+	    (each && each(cg, leaf, parent, err) < 0))
+		return -1;
 	return 0;
 }
 
@@ -468,13 +676,15 @@ bad:
 
 /* A cgroup handle for root/.../vclab/<id>, with the backend of the host's
  * layout; no directory is touched yet. */
-static int cgroup_new(const char *root, const char *id, struct vc_timeline *tl, struct cgroup **out,
-                      vc_err *err)
+static int cgroup_new(const char *root, const char *path, const char *id, struct vc_timeline *tl,
+                      struct cgroup **out, vc_err *err)
 {
 	struct cgroup *cg;
 	enum cg_mode mode;
 
 	if (check_id(id, sizeof(cg->id), err) < 0)
+		return -1;
+	if (path && cgroup_check_path(path, err) < 0)
 		return -1;
 	if (strlen(root) >= sizeof(cg->root))
 		return vc_error(err, ENAMETOOLONG, "cgroup: %s", root);
@@ -489,6 +699,10 @@ static int cgroup_new(const char *root, const char *id, struct vc_timeline *tl, 
 	cg->tl = tl;
 	snprintf(cg->root, sizeof(cg->root), "%s", root);
 	snprintf(cg->id, sizeof(cg->id), "%s", id);
+	if (path)
+		snprintf(cg->path, sizeof(cg->path), "%s", path);
+	else
+		snprintf(cg->path, sizeof(cg->path), "/vclab/%s", id);
 	*out = cg;
 	return 0;
 }
@@ -496,12 +710,19 @@ static int cgroup_new(const char *root, const char *id, struct vc_timeline *tl, 
 int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
                   struct vc_timeline *tl, struct cgroup **out, vc_err *err)
 {
+	return cgroup_create_at(root, NULL, id, lim, tl, out, err);
+}
+
+int cgroup_create_at(const char *root, const char *path, const char *id,
+                     const struct cg_limits *lim, struct vc_timeline *tl, struct cgroup **out,
+                     vc_err *err)
+{
 	struct cgroup *cg;
 
 	*out = NULL;
 	if (tl)
 		vc_step_begin(tl);
-	if (cg_limits_check(lim, err) < 0 || cgroup_new(root, id, tl, &cg, err) < 0)
+	if (cg_limits_check(lim, err) < 0 || cgroup_new(root, path, id, tl, &cg, err) < 0)
 		return -1;
 	if (tl)
 		vc_step(tl, "cgroup", "%s layout at %s (statfs), using the %s backend",
@@ -525,7 +746,7 @@ int cgroup_open(const char *root, const char *id, struct vc_timeline *tl, struct
 	struct cgroup *cg;
 
 	*out = NULL;
-	if (cgroup_new(root, id, tl, &cg, err) < 0)
+	if (cgroup_new(root, NULL, id, tl, &cg, err) < 0)
 		return -1;
 	if (cg->ops->open(cg, err) < 0) {
 		cgroup_free(cg);
@@ -533,6 +754,146 @@ int cgroup_open(const char *root, const char *id, struct vc_timeline *tl, struct
 	}
 	*out = cg;
 	return 0;
+}
+
+int cgroup_record(const struct cgroup *cg, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < cg->ndirs; i++) {
+		const struct cg_dir *d = &cg->dirs[i];
+		int n;
+
+		if (d->parent)
+			continue;
+		n = snprintf(buf + used, len - used, "%s %s\n",
+		             d->controller[0] ? d->controller : "-", d->path);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
+	return (int)used;
+}
+
+/* The controller names a record may hold: static strings for cg_dir. */
+static const char *known_controller(const char *name)
+{
+	static const char *const names[] = {"memory", "cpu",     "pids",   "cpuset",
+	                                    "blkio",  "devices", "freezer"};
+
+	if (!strcmp(name, "-"))
+		return "";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i], name))
+			return names[i];
+	return NULL;
+}
+
+/* A recorded directory: root/CONTROLLER/x (v1) or root/x (v2), x a path
+ * cgroup_check_path accepts. */
+static int check_recorded(const char *root, const char *controller, const char *dir, vc_err *err)
+{
+	size_t rl = strlen(root);
+	const char *rest = dir + rl;
+
+	if (strncmp(dir, root, rl) || rest[0] != '/')
+		goto bad;
+	if (controller[0]) {
+		size_t cl = strlen(controller);
+
+		if (strncmp(rest + 1, controller, cl) || rest[1 + cl] != '/')
+			goto bad;
+		rest += 1 + cl;
+	}
+	if (cgroup_check_path(rest, NULL) < 0)
+		goto bad;
+	return 0;
+bad:
+	return vc_error(err, 0, "cgroup: recorded directory %s is not a cgroup below %s", dir,
+	                root);
+}
+
+int cgroup_open_recorded(const char *root, const char *id, const char *record,
+                         struct vc_timeline *tl, struct cgroup **out, vc_err *err)
+{
+	struct cgroup *cg;
+	const char *line = record;
+
+	*out = NULL;
+	if (cgroup_new(root, NULL, id, tl, &cg, err) < 0)
+		return -1;
+	while (*line) {
+		char name[32], dir[PATH_MAX];
+		const char *controller;
+		size_t n = strcspn(line, "\n");
+
+		if (n >= sizeof(dir) || sscanf(line, "%31s %4095[^\n]", name, dir) != 2 ||
+		    !(controller = known_controller(name)) ||
+		    (cg->mode == CG_MODE_V2) != !controller[0]) {
+			vc_error(err, 0, "cgroup: bad record line \"%.*s\"", (int)(n > 80 ? 80 : n),
+			         line);
+			goto fail;
+		}
+		if (check_recorded(root, controller, dir, err) < 0 ||
+		    cg_record_existing(cg, dir, controller, err) < 0)
+			goto fail;
+		line += n;
+		line += *line == '\n';
+	}
+	*out = cg;
+	return 0;
+fail:
+	cgroup_free(cg);
+	return -1;
+}
+
+bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t pid)
+{
+	char path[64], line[PATH_MAX + 64], want[8][PATH_MAX];
+	size_t nwant = 0, rl = strlen(root);
+	bool found = false;
+	FILE *f;
+
+	if (!record) {
+		snprintf(want[nwant++], sizeof(want[0]), "/vclab/%s", id);
+	} else {
+		for (const char *l = record; *l && nwant < 8;) {
+			char name[32], dir[PATH_MAX];
+			const char *controller, *rest;
+			size_t n = strcspn(l, "\n");
+
+			if (n < sizeof(dir) && sscanf(l, "%31s %4095[^\n]", name, dir) == 2 &&
+			    (controller = known_controller(name)) &&
+			    check_recorded(root, controller, dir, NULL) == 0) {
+				rest = dir + rl + (controller[0] ? 1 + strlen(controller) : 0);
+				snprintf(want[nwant++], sizeof(want[0]), "%s", rest);
+			}
+			l += n;
+			l += *l == '\n';
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "N:controllers:/path": the path follows the second ':' */
+		char *p = strchr(line, ':');
+
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (!p)
+			continue;
+		p++;
+		p[strcspn(p, "\n")] = '\0';
+		for (size_t i = 0; i < nwant && !found; i++) {
+			size_t wl = strlen(want[i]);
+
+			found = !strncmp(p, want[i], wl) && (p[wl] == '\0' || p[wl] == '/');
+		}
+	}
+	fclose(f);
+	return found;
 }
 
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)

@@ -1,5 +1,6 @@
 /* cgroups for the container runtime: one cgroup per container, named
- * vclab/<id>, holding the OCI linux.resources limits.
+ * vclab/<id> or what the bundle's linux.cgroupsPath says, holding the OCI
+ * linux.resources limits.
  *
  * Three host layouts exist (common/cgmode.h):
  *   v2      /sys/fs/cgroup is one cgroup2 tree: one directory per container,
@@ -41,9 +42,12 @@ struct cg_limits {
 	struct cg_throttle read_bps[CG_MAX_THROTTLES], write_bps[CG_MAX_THROTTLES];
 	struct cg_throttle read_iops[CG_MAX_THROTTLES], write_iops[CG_MAX_THROTTLES];
 	unsigned n_read_bps, n_write_bps, n_read_iops, n_write_iops;
-	/* The default device allowlist (the quick form): every device denied
-	 * but the CG_DEFAULT_DEVICES ones, for every access, mknod included. */
+	/* The device cgroup: every device denied, then dev_rules in order
+	 * (the last rule that matches an access decides), then the
+	 * cg_default_devices allowed (as runc appends its default list). */
 	bool default_devices;
+	const struct cg_dev_rule *dev_rules; /* linux.resources.devices (+ linux.devices) */
+	unsigned n_dev_rules;
 };
 
 /* One allowed device: 'c' or 'b', major, minor (-1: any), "rwm". */
@@ -51,6 +55,29 @@ struct cg_device {
 	char type;
 	int major, minor;
 };
+
+/* Access bits of a device rule, as the kernel's BPF_DEVCG_ACC_*. */
+enum { CG_DEV_MKNOD = 1, CG_DEV_READ = 2, CG_DEV_WRITE = 4, CG_DEV_RWM = 7 };
+
+#define CG_MAX_DEV_RULES 256
+
+/* One rule of linux.resources.devices: allow or deny, type 'a' (any), 'c'
+ * or 'b', major and minor (-1: any), access CG_DEV_* bits. An allow rule
+ * matches an access it covers entirely, a deny rule one it touches. */
+struct cg_dev_rule {
+	bool allow;
+	char type;
+	int64_t major, minor;
+	unsigned access;
+};
+
+/* "rwm" -> CG_DEV_* bits; < 0 for another letter or an empty string. */
+int cg_dev_access(const char *s);
+
+/* The answer of the rules (plus the default list) for one access, as the
+ * device cgroup gives it: true = allowed. For tests and --trace. */
+bool cg_dev_allowed(const struct cg_limits *lim, char type, int64_t major, int64_t minor,
+                    unsigned access);
 
 /* runc's default allowlist (libcontainer's AllowedDevices) without its
  * "c *:* m" and "b *:* m": mknod of any other device is refused by the
@@ -63,9 +90,24 @@ void cg_limits_init(struct cg_limits *l);
 
 struct cgroup;
 
-/* Create the container's cgroup vclab/<id> and write every limit that is
- * set. On v1 and hybrid the cgroup exists in the memory, cpu and pids
- * hierarchies (for accounting even without limits) and in cpuset and blkio
+/* A linux.cgroupsPath: not empty, no control character, no "." or ".."
+ * component (it could leave the hierarchy), not the root itself. */
+int cgroup_check_path(const char *path, vc_err *err);
+
+/* Create the container's cgroup and write every limit that is set. path
+ * (NULL: "/vclab/<id>") is absolute, relative to each hierarchy's root, or
+ * relative, under the caller's own cgroup (v1: in each hierarchy; v2: its
+ * parent, as runc does, since a v2 cgroup holding processes cannot enable
+ * controllers for its children). Missing parents are made (and stay, as
+ * with runc, unless creating fails); the container's own directory must be
+ * new: one that exists is refused, so that destroy never removes a cgroup
+ * this runtime did not make. */
+int cgroup_create_at(const char *root, const char *path, const char *id,
+                     const struct cg_limits *lim, struct vc_timeline *tl, struct cgroup **out,
+                     vc_err *err);
+
+/* cgroup_create_at with the default path vclab/<id>. On v1 and hybrid the cgroup exists in the
+ * memory, cpu and pids hierarchies (for accounting even without limits) and in cpuset and blkio
  * when a limit needs them; on v2 it is one directory, with the controllers
  * enabled in the parents' cgroup.subtree_control. Each mkdir and file write
  * is a traced step on tl (may be NULL; add_pid and destroy trace on it
@@ -81,6 +123,22 @@ int cgroup_create(const char *root, const char *id, const struct cg_limits *lim,
  * for cgroup_destroy. None existing is not an error. */
 int cgroup_open(const char *root, const char *id, struct vc_timeline *tl, struct cgroup **out,
                 vc_err *err);
+
+/* The container's directories, one line each, "CONTROLLER DIR" ("-" on
+ * v2): what cgroup_open_recorded takes back. Returns the length, or < 0
+ * when it does not fit in len. */
+int cgroup_record(const struct cgroup *cg, char *buf, size_t len);
+
+/* A handle on the directories of a record (cgroup_record's text). Each must
+ * lie under root, without "." or ".." components, and not be a hierarchy's
+ * root: a forged record cannot make destroy empty another cgroup of the
+ * host's tree's top. Missing directories are skipped. */
+int cgroup_open_recorded(const char *root, const char *id, const char *record,
+                         struct vc_timeline *tl, struct cgroup **out, vc_err *err);
+
+/* Is one of /proc/PID/cgroup's paths the cgroup of the record (or below
+ * it)? record NULL: vclab/<id>. */
+bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t pid);
 
 /* Move pid into the cgroup (cgroup.procs of each hierarchy). On v1 each
  * such write waits for an RCU grace period (~7 ms on the dev host): prefer

@@ -281,14 +281,21 @@ static int build_filesystem(struct child *c, vc_err *err)
 	};
 
 	memcpy(env.cgroups, c->cgroups, sizeof(env.cgroups));
+	if (!spec->ns[CT_NS_MOUNT].enabled) {
+		/* the caller's mount namespace: sysctls while its /proc is
+		 * there, then only a chroot (run.c warned about the rest) */
+		if (spec->n_sysctls && ns_apply_sysctls(spec, err) < 0)
+			return -1;
+		return mounts_chroot(spec->root_path, c->tl, err);
+	}
 	if (mounts_prepare_root(&env, spec->rootfs_propagation, err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		if (mounts_mount_one(&env, &spec->mounts[i], err) < 0)
 			return -1;
 	}
-	if (mounts_make_dev(&env, err) < 0 || create_hooks(c, err) < 0 ||
-	    mounts_pivot(&env, err) < 0)
+	if (mounts_make_dev(&env, err) < 0 || mounts_make_devices(&env, spec, err) < 0 ||
+	    create_hooks(c, err) < 0 || mounts_pivot(&env, err) < 0)
 		return -1;
 	if (spec->n_sysctls) {
 		/* before readonlyPaths makes /proc/sys read-only */

@@ -79,34 +79,11 @@ static int read_proc_stat(pid_t pid, char *state, unsigned long long *start)
 	return 0;
 }
 
-/* Is pid in the cgroup vclab/ID (or below it) of some hierarchy? Read
- * from /proc/PID/cgroup, as the host sees it. */
+/* Is pid in the container's cgroup (or below it) of some hierarchy? Read
+ * from /proc/PID/cgroup, as the host sees it (statedir.c). */
 static bool in_container_cgroup(pid_t pid, const char *id)
 {
-	char path[64], line[1024], want[100];
-	size_t wl;
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	wl = (size_t)snprintf(want, sizeof(want), "/vclab/%s", id);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		/* "N:controllers:/path": the path follows the second ':' */
-		char *p = strchr(line, ':');
-
-		p = p ? strchr(p + 1, ':') : NULL;
-		if (!p)
-			continue;
-		p++;
-		p[strcspn(p, "\n")] = '\0';
-		if (!strncmp(p, want, wl) && (p[wl] == '\0' || p[wl] == '/'))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	return statedir_pid_in_cgroup(id, pid);
 }
 
 /* Alive: the same process (same start time), in the container's cgroup
@@ -253,7 +230,7 @@ static int remove_stale_cgroup(const char *id, vc_err *err)
 	struct ct_claim claim;
 	bool any;
 
-	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
+	if (statedir_open_cgroup(id, &cg, err) < 0)
 		return -1;
 	any = cgroup_path(cg)[0] != '\0';
 	if (!any) {

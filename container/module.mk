@@ -13,6 +13,7 @@ $(BIN)/container: $(call objs,container/main.c $(CONTAINER_SRCS) $(COMMON_SRCS))
 BINS += $(BIN)/container
 
 $(eval $(call unit_test,test_container_spec,tests/unit/test_container_spec.c $(CONTAINER_SRCS) $(COMMON_SRCS),$(CONTAINER_LIBS)))
+$(eval $(call unit_test,test_container_config,tests/unit/test_container_config.c $(CONTAINER_SRCS) $(COMMON_SRCS),$(CONTAINER_LIBS)))
 
 # The probe answers questions from inside a container (tests/container/probe.c).
 # Static: the test rootfs has no libc.

@@ -689,6 +689,92 @@ fail : {
 }
 }
 
+/* One linux.devices entry: mknod with its mode and owner (an existing
+ * node is replaced), or in a user namespace, where mknod is refused, a
+ * bind mount of the host's node at the same path (as runc does). */
+static int make_device(struct mount_env *env, const struct ct_device *d, vc_err *err)
+{
+	char dir[PATH_MAX], target[64];
+	const char *base = strrchr(d->path, '/') + 1;
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+	int dirfd, fd, e;
+
+	if (!*base)
+		return vc_error(err, 0, "linux.devices: %s: no file name", d->path);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - d->path), d->path);
+	dirfd = open_in_root(env, dir, false, err);
+	if (dirfd < 0)
+		return vc_error_wrap(err, "linux.devices: %s", d->path);
+	if (!env->userns) {
+		struct stat st;
+
+		if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+			unlinkat(dirfd, base, 0);
+		if (mknodat(dirfd, base, type | (d->mode & 07777),
+		            makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ||
+		    fchownat(dirfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dirfd, base, d->mode & 07777, 0) < 0)
+			goto fail;
+		close(dirfd);
+		return 0;
+	}
+	/* an empty file to mount on, unless something is there already */
+	if (faccessat(dirfd, base, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		fd =
+		    openat(dirfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			goto fail;
+		close(fd);
+	}
+	fd = openat(dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	fd_path(target, sizeof(target), fd);
+	if (mount(d->path, target, NULL, MS_BIND, NULL) < 0) {
+		e = errno;
+		close(fd);
+		close(dirfd);
+		return vc_error(err, e,
+		                "linux.devices: bind-mounting the host's %s (no mknod in a user "
+		                "namespace)",
+		                d->path);
+	}
+	close(fd);
+	close(dirfd);
+	return 0;
+fail:
+	e = errno;
+	close(dirfd);
+	return vc_error(err, e, "linux.devices: %s: mknod %c %lld:%lld", d->path, d->type,
+	                (long long)d->major, (long long)d->minor);
+}
+
+int mounts_make_devices(struct mount_env *env, const struct ct_spec *spec, vc_err *err)
+{
+	if (!spec->n_devices)
+		return 0;
+	vc_step_begin(env->tl);
+	for (size_t i = 0; i < spec->n_devices; i++)
+		if (make_device(env, &spec->devices[i], err) < 0)
+			return -1;
+	vc_step(env->tl, "devices", "%s %zu linux.devices (first: %s)",
+	        env->userns ? "bind-mounted the host's" : "made", spec->n_devices,
+	        spec->devices[0].path);
+	return 0;
+}
+
+int mounts_chroot(const char *rootfs, struct vc_timeline *tl, vc_err *err)
+{
+	vc_step_begin(tl);
+	if (chdir(rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return vc_error(err, errno, "chroot into %s (no mount namespace)", rootfs);
+	vc_step(tl, "chroot",
+	        "chroot into %s: no mount namespace, so no pivot_root and no mounts (the "
+	        "caller's mounts are shared)",
+	        rootfs);
+	return 0;
+}
+
 int mounts_pivot(struct mount_env *env, vc_err *err)
 {
 	vc_step_begin(env->tl);

@@ -43,6 +43,14 @@ int mounts_mount_one(struct mount_env *env, const struct ct_mount *m, vc_err *er
 /* /dev/{null,zero,full,random,urandom,tty}, the std* and fd links, ptmx. */
 int mounts_make_dev(struct mount_env *env, vc_err *err);
 
+/* linux.devices: mknod each (a bind mount of the host's node in a user
+ * namespace), with its mode and owner. */
+int mounts_make_devices(struct mount_env *env, const struct ct_spec *spec, vc_err *err);
+
+/* Without a mount namespace: chroot into rootfs (as runc and crun do), no
+ * mounts at all: they would land in the caller's namespace. */
+int mounts_chroot(const char *rootfs, struct vc_timeline *tl, vc_err *err);
+
 /* pivot_root into the rootfs and detach the old root. */
 int mounts_pivot(struct mount_env *env, vc_err *err);
 

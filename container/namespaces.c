@@ -82,13 +82,15 @@ int ns_join_for_children(int fds[CT_NS_COUNT], vc_err *err)
 
 int ns_join_in_child(int fds[CT_NS_COUNT], vc_err *err)
 {
+	/* user first (it owns the others), mount last: it changes our root
+	 * and working directory, and the file system setup follows in it */
 	for (int k = 0; k < CT_NS_COUNT; k++) {
-		if (k == CT_NS_PID || k == CT_NS_TIME)
+		if (k == CT_NS_PID || k == CT_NS_TIME || k == CT_NS_MOUNT)
 			continue;
 		if (join(fds, k, err) < 0)
 			return -1;
 	}
-	return 0;
+	return join(fds, CT_NS_MOUNT, err);
 }
 
 static int write_map(pid_t pid, const char *file, const struct ct_idmap *maps, size_t n,

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -144,11 +145,14 @@ static int claim_id(struct parent *p, vc_err *err)
 static int make_cgroup(struct parent *p, vc_err *err)
 {
 	vc_step_begin(p->tl);
-	/* cgroup_create detects the layout (v1, v2, hybrid) and traces it */
-	if (cgroup_create(p->opts->cgroup_root, p->opts->id, &p->spec->limits, p->tl, &p->cg, err) <
-	    0)
+	/* cgroup_create_at detects the layout (v1, v2, hybrid) and traces it */
+	if (cgroup_create_at(p->opts->cgroup_root, p->spec->cgroups_path, p->opts->id,
+	                     &p->spec->limits, p->tl, &p->cg, err) < 0)
 		return -1;
 	p->cg_mode = cgroup_mode(p->cg);
+	/* not vclab/ID: the state directory says where, for later commands */
+	if (p->spec->cgroups_path && statedir_save_cgroup(p->opts->id, p->cg, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -513,6 +517,23 @@ static int release(struct parent *p, vc_err *err)
 	return rc;
 }
 
+/* Without a mount namespace the container shares the caller's mounts: what
+ * would change them is left out, with one warning (as the issue's rule for
+ * options that cannot be applied). */
+static void warn_no_mount_ns(const struct ct_spec *spec)
+{
+	if (spec->ns[CT_NS_MOUNT].enabled ||
+	    !(spec->n_mounts || spec->n_masked_paths || spec->n_readonly_paths || spec->n_devices ||
+	      spec->root_readonly))
+		return;
+	fprintf(stderr,
+	        "container: warning: no \"mount\" namespace: %zu mounts, %zu masked and %zu "
+	        "read-only paths, %zu linux.devices%s not applied (they would change the "
+	        "caller's mounts); the process only gets a chroot into %s\n",
+	        spec->n_mounts, spec->n_masked_paths, spec->n_readonly_paths, spec->n_devices,
+	        spec->root_readonly ? " and root.readonly" : "", spec->root_path);
+}
+
 int run_container(const struct ct_spec *spec, const struct run_opts *opts, struct run_result *res,
                   vc_err *err)
 {
@@ -534,6 +555,7 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	for (int k = 0; k < CT_NS_COUNT; k++)
 		p.ns_fds[k] = -1;
 	p.parent_hooks = spec->n_hooks[CT_HOOK_PRESTART] || spec->n_hooks[CT_HOOK_CREATE_RUNTIME];
+	warn_no_mount_ns(spec);
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
 	    block_signals(&p, err) < 0 || claim_id(&p, err) < 0 || make_cgroup(&p, err) < 0 ||

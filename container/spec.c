@@ -725,6 +725,60 @@ static int parse_throttles(struct ct_spec *spec, json_t *blkio, const char *key,
 	return 0;
 }
 
+/* linux.resources.devices: {allow, type, major, minor, access}. */
+static int parse_device_rules(struct ct_spec *spec, json_t *arr, vc_err *err)
+{
+	static const char *const known[] = {"allow", "type", "major", "minor", "access", NULL};
+	struct cg_limits *l = &spec->limits;
+	struct cg_dev_rule *rules;
+	json_t *v;
+	size_t i;
+
+	if (json_array_size(arr) > CG_MAX_DEV_RULES)
+		return vc_error(err, 0, "linux.resources.devices: more than %d rules",
+		                CG_MAX_DEV_RULES);
+	/* room for linux.devices' own allow rules, added after */
+	rules = spec_alloc(spec, (json_array_size(arr) + CT_MAX_DEVICES) * sizeof(*rules));
+	if (!rules)
+		return oom(err);
+	json_array_foreach(arr, i, v)
+	{
+		char p[PATH_LEN];
+		struct cg_dev_rule *r = &rules[i];
+		const char *type = NULL, *access = NULL;
+		long long maj = -1, min = -1;
+		bool has_allow = json_is_boolean(json_object_get(v, "allow"));
+		int acc;
+
+		index_path(p, "linux.resources.devices", i);
+		if (!json_is_object(v))
+			return type_error(err, p, "object");
+		check_keys(spec, v, p, known);
+		if (get_bool(v, "allow", p, &r->allow, err) < 0 ||
+		    get_string(spec, v, "type", p, false, &type, err) < 0 ||
+		    get_int(v, "major", p, -1, UINT32_MAX, &maj, NULL, err) < 0 ||
+		    get_int(v, "minor", p, -1, UINT32_MAX, &min, NULL, err) < 0 ||
+		    get_string(spec, v, "access", p, false, &access, err) < 0)
+			return -1;
+		if (!has_allow)
+			return vc_error(err, 0, "%s.allow: missing (required)", p);
+		if (type && (strlen(type) != 1 || !strchr("abc", type[0])))
+			return vc_error(err, 0, "%s.type: \"%s\" is not a, b or c", p, type);
+		acc = access ? cg_dev_access(access) : CG_DEV_RWM;
+		if (acc < 0)
+			return vc_error(err, 0, "%s.access: \"%s\": expected letters r, w and m", p,
+			                access);
+		r->type = type ? type[0] : 'a';
+		r->major = maj;
+		r->minor = min;
+		r->access = (unsigned)acc;
+	}
+	l->dev_rules = rules;
+	l->n_dev_rules = (unsigned)json_array_size(arr);
+	l->default_devices = true;
+	return 0;
+}
+
 static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 {
 	static const char *const known[] = {"devices", "memory", "cpu", "pids", "blockIO", NULL};
@@ -760,9 +814,9 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 	if (!res)
 		return 0;
 	check_keys(spec, res, "linux.resources", known);
-	/* Device rules are checked for type only: the container's /dev holds
-	 * just the minimal nodes and CAP_MKNOD is not in the default sets. */
-	if (get_member(res, "devices", JSON_ARRAY, "array", "linux.resources", &devices, err) < 0)
+	/* The device cgroup: deny all, these rules, then the default list. */
+	if (get_member(res, "devices", JSON_ARRAY, "array", "linux.resources", &devices, err) < 0 ||
+	    (devices && parse_device_rules(spec, devices, err) < 0))
 		return -1;
 
 	if (get_member(res, "memory", JSON_OBJECT, "object", "linux.resources", &mem, err) < 0)
@@ -1053,12 +1107,82 @@ static int parse_sysctl(struct ct_spec *spec, json_t *linux_, vc_err *err)
 	return 0;
 }
 
+/* Does path have a ".." component? */
+static bool has_dotdot(const char *path)
+{
+	for (const char *c = path; (c = strstr(c, "..")); c += 2)
+		if ((c == path || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+			return true;
+	return false;
+}
+
+/* linux.devices: {path, type, major, minor, fileMode, uid, gid}. With a
+ * device cgroup (linux.resources.devices), each gets an allow rule, as
+ * runc gives them. */
+static int parse_devices(struct ct_spec *spec, json_t *linux_, vc_err *err)
+{
+	static const char *const known[] = {"path",     "type", "major", "minor",
+	                                    "fileMode", "uid",  "gid",   NULL};
+	json_t *arr, *v;
+	size_t i;
+
+	if (get_member(linux_, "devices", JSON_ARRAY, "array", "linux", &arr, err) < 0)
+		return -1;
+	if (!arr || !json_array_size(arr))
+		return 0;
+	if (json_array_size(arr) > CT_MAX_DEVICES)
+		return vc_error(err, 0, "linux.devices: more than %d devices", CT_MAX_DEVICES);
+	spec->devices = spec_alloc(spec, json_array_size(arr) * sizeof(*spec->devices));
+	if (!spec->devices)
+		return oom(err);
+	json_array_foreach(arr, i, v)
+	{
+		char p[PATH_LEN];
+		struct ct_device *d = &spec->devices[i];
+		const char *type = NULL;
+		long long maj = 0, min = 0, mode = 0666, uid = 0, gid = 0;
+		bool has_maj, has_min;
+
+		index_path(p, "linux.devices", i);
+		if (!json_is_object(v))
+			return type_error(err, p, "object");
+		check_keys(spec, v, p, known);
+		if (get_string(spec, v, "path", p, true, &d->path, err) < 0 ||
+		    get_string(spec, v, "type", p, true, &type, err) < 0 ||
+		    get_int(v, "major", p, 0, UINT32_MAX, &maj, &has_maj, err) < 0 ||
+		    get_int(v, "minor", p, 0, UINT32_MAX, &min, &has_min, err) < 0 ||
+		    get_int(v, "fileMode", p, 0, 07777, &mode, NULL, err) < 0 ||
+		    get_int(v, "uid", p, 0, UINT32_MAX - 1, &uid, NULL, err) < 0 ||
+		    get_int(v, "gid", p, 0, UINT32_MAX - 1, &gid, NULL, err) < 0)
+			return -1;
+		if (d->path[0] != '/' || has_dotdot(d->path))
+			return vc_error(err, 0, "%s.path: \"%s\" must be absolute, without \"..\"",
+			                p, d->path);
+		if (strlen(type) != 1 || !strchr("cbup", type[0]))
+			return vc_error(err, 0, "%s.type: \"%s\" is not c, b, u or p", p, type);
+		d->type = type[0] == 'u' ? 'c' : type[0];
+		if (d->type != 'p' && (!has_maj || !has_min))
+			return vc_error(err, 0, "%s: a \"%s\" device needs major and minor", p,
+			                type);
+		d->major = maj;
+		d->minor = min;
+		d->mode = (unsigned)mode;
+		d->uid = (uid_t)uid;
+		d->gid = (gid_t)gid;
+		if (spec->limits.default_devices && d->type != 'p')
+			((struct cg_dev_rule *)spec->limits.dev_rules)[spec->limits.n_dev_rules++] =
+			    (struct cg_dev_rule){true, d->type, maj, min, CG_DEV_RWM};
+	}
+	spec->n_devices = json_array_size(arr);
+	return 0;
+}
+
 static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 {
 	static const char *const known[] = {"namespaces",    "uidMappings", "gidMappings",
 	                                    "resources",     "cgroupsPath", "maskedPaths",
 	                                    "readonlyPaths", "seccomp",     "rootfsPropagation",
-	                                    "sysctl",        NULL};
+	                                    "sysctl",        "devices",     NULL};
 	json_t *linux_;
 	const char *prop = NULL, *cgpath = NULL;
 
@@ -1070,17 +1194,22 @@ static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 	if (parse_namespaces(spec, linux_, err) < 0 ||
 	    parse_idmaps(spec, linux_, "uidMappings", spec->uid_maps, &spec->n_uid_maps, err) < 0 ||
 	    parse_idmaps(spec, linux_, "gidMappings", spec->gid_maps, &spec->n_gid_maps, err) < 0 ||
-	    parse_resources(spec, linux_, err) < 0 || parse_seccomp(spec, linux_, err) < 0 ||
-	    parse_sysctl(spec, linux_, err) < 0)
+	    parse_resources(spec, linux_, err) < 0 || parse_devices(spec, linux_, err) < 0 ||
+	    parse_seccomp(spec, linux_, err) < 0 || parse_sysctl(spec, linux_, err) < 0)
 		return -1;
 	if (get_string_array(spec, linux_, "maskedPaths", "linux", &spec->masked_paths,
 	                     &spec->n_masked_paths, err) < 0 ||
 	    get_string_array(spec, linux_, "readonlyPaths", "linux", &spec->readonly_paths,
 	                     &spec->n_readonly_paths, err) < 0)
 		return -1;
-	/* The cgroup is always vclab/<id>; cgroupsPath is read for its type only. */
+	/* "" is unset, as for runc: vclab/<id> */
 	if (get_string(spec, linux_, "cgroupsPath", "linux", false, &cgpath, err) < 0)
 		return -1;
+	if (cgpath && cgpath[0]) {
+		if (cgroup_check_path(cgpath, err) < 0)
+			return -1;
+		spec->cgroups_path = cgpath;
+	}
 	if (get_string(spec, linux_, "rootfsPropagation", "linux", false, &prop, err) < 0)
 		return -1;
 	if (prop) {
@@ -1344,18 +1473,11 @@ int spec_validate(const struct ct_spec *spec, vc_err *err)
 	if (!userns && (spec->n_uid_maps || spec->n_gid_maps))
 		return vc_error(err, 0,
 		                "linux.uidMappings: given without a new \"user\" namespace");
-	if (spec->hostname && (!spec->ns[CT_NS_UTS].enabled || spec->ns[CT_NS_UTS].path))
-		return vc_error(err, 0, "hostname: needs a new \"uts\" namespace");
-	if (spec->domainname && (!spec->ns[CT_NS_UTS].enabled || spec->ns[CT_NS_UTS].path))
-		return vc_error(err, 0, "domainname: needs a new \"uts\" namespace");
-	if (!spec->ns[CT_NS_MOUNT].enabled)
-		return vc_error(err, 0,
-		                "linux.namespaces: a \"mount\" namespace is required "
-		                "(the container gets its own root)");
-	if (spec->ns[CT_NS_MOUNT].path)
-		return vc_error(err, 0,
-		                "linux.namespaces: joining a mount namespace is not "
-		                "supported (the container gets its own root)");
+	/* a new or a joined one: never the caller's */
+	if (spec->hostname && !spec->ns[CT_NS_UTS].enabled)
+		return vc_error(err, 0, "hostname: needs a \"uts\" namespace (new or joined)");
+	if (spec->domainname && !spec->ns[CT_NS_UTS].enabled)
+		return vc_error(err, 0, "domainname: needs a \"uts\" namespace (new or joined)");
 	return 0;
 }
 

@@ -71,6 +71,19 @@ struct ct_mount {
 	bool tmpcopyup; /* copy the directory's content into the new tmpfs */
 };
 
+/* One entry of linux.devices: a node made in the container (mknod; a bind
+ * mount of the host's node at the same path in a user namespace). */
+struct ct_device {
+	const char *path; /* absolute, inside the container */
+	char type;        /* 'c', 'b', 'p' ('u' is read as 'c') */
+	int64_t major, minor;
+	unsigned mode; /* permission bits of fileMode, default 0666 */
+	uid_t uid;
+	gid_t gid;
+};
+
+#define CT_MAX_DEVICES 128
+
 struct ct_seccomp_arg {
 	unsigned index;
 	uint64_t value, value_two;
@@ -160,6 +173,12 @@ struct ct_spec {
 
 	const char **sysctl_keys, **sysctl_values; /* linux.sysctl, namespaced ones only */
 	size_t n_sysctls;
+
+	struct ct_device *devices; /* linux.devices */
+	size_t n_devices;
+
+	/* linux.cgroupsPath, checked by cgroup_check_path; NULL: vclab/<id> */
+	const char *cgroups_path;
 
 	struct cg_limits limits;
 	struct ct_seccomp *seccomp; /* NULL: no filter */

@@ -37,8 +37,9 @@ static pid_t lock_owner(int fd)
 
 void statedir_remove(const char *dir)
 {
-	static const char *const files[] = {"exec.fifo", "state.json.tmp", "state.json",
-	                                    "hooks.json", "lock"};
+	static const char *const files[] = {"exec.fifo",  "state.json.tmp", "state.json",
+	                                    "hooks.json", "cgroup.tmp",     "cgroup",
+	                                    "lock"};
 	char path[256];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -92,11 +93,84 @@ static int try_lock_dir(const char *dir, pid_t *owner)
 	return fd;
 }
 
+/* The record of LC_STATE_ROOT/ID/cgroup into buf: 1 when there is one,
+ * 0 when not (the cgroup is vclab/ID), < 0 on error. */
+static int read_cgroup_record(const char *id, char *buf, size_t len, vc_err *err)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/cgroup", LC_STATE_ROOT, id) >= sizeof(path))
+		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : vc_error(err, errno, "reading %s", path);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0 || (size_t)n >= len - 1)
+		return vc_error(err, n < 0 ? errno : EFBIG, "reading %s", path);
+	buf[n] = '\0';
+	return 1;
+}
+
+int statedir_save_cgroup(const char *id, const struct cgroup *cg, vc_err *err)
+{
+	char text[8192], tmp[256], path[256];
+	int len = cgroup_record(cg, text, sizeof(text)), fd;
+
+	if (len < 0)
+		return vc_error(err, E2BIG, "container %s: recording its cgroup", id);
+	snprintf(tmp, sizeof(tmp), "%s/%s/cgroup.tmp", LC_STATE_ROOT, id);
+	snprintf(path, sizeof(path), "%s/%s/cgroup", LC_STATE_ROOT, id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return vc_error(err, errno, "creating %s", tmp);
+	if (write(fd, text, (size_t)len) != len) {
+		int e = errno;
+
+		close(fd);
+		unlink(tmp);
+		return vc_error(err, e, "writing %s", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return vc_error(err, e, "renaming %s", tmp);
+	}
+	return 0;
+}
+
+int statedir_open_cgroup(const char *id, struct cgroup **cg, vc_err *err)
+{
+	char record[8192];
+	int has = read_cgroup_record(id, record, sizeof(record), err);
+
+	if (has < 0)
+		return -1;
+	if (has)
+		return cgroup_open_recorded(LC_CGROUP_ROOT, id, record, NULL, cg, err);
+	return cgroup_open(LC_CGROUP_ROOT, id, NULL, cg, err);
+}
+
+bool statedir_pid_in_cgroup(const char *id, pid_t pid)
+{
+	char record[8192];
+	vc_err ignored;
+	int has = read_cgroup_record(id, record, sizeof(record), &ignored);
+
+	if (has < 0)
+		return false;
+	return cgroup_pid_in(LC_CGROUP_ROOT, id, has ? record : NULL, pid);
+}
+
 int statedir_remove_cgroup(const char *id, vc_err *err)
 {
 	struct cgroup *cg;
 
-	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
+	if (statedir_open_cgroup(id, &cg, err) < 0)
 		return -1;
 	return cgroup_destroy(cg, err);
 }

@@ -44,8 +44,22 @@ void statedir_release(struct ct_claim *c);
  * (no such directory, a live owner, or a created container), < 0 on error. */
 int statedir_reap(const char *id, pid_t *owner, vc_err *err);
 
-/* Remove the cgroup vclab/ID in every hierarchy, killing whatever still runs
- * in it (the process that made it may be gone: it is opened by name). */
+/* A container whose cgroup is not vclab/ID (linux.cgroupsPath) records its
+ * directories in LC_STATE_ROOT/ID/cgroup (cgroup_record's text) as soon as
+ * they are made: delete, kill, state and the removal of what a killed
+ * command left use it. No such file: vclab/ID. */
+struct cgroup;
+int statedir_save_cgroup(const char *id, const struct cgroup *cg, vc_err *err);
+
+/* A handle on the container's cgroup, from the record or vclab/ID. */
+int statedir_open_cgroup(const char *id, struct cgroup **cg, vc_err *err);
+
+/* Is pid in the container's cgroup (or below it), per /proc/PID/cgroup? */
+bool statedir_pid_in_cgroup(const char *id, pid_t pid);
+
+/* Remove the container's cgroup (recorded, or vclab/ID) in every hierarchy,
+ * killing whatever still runs in it (the process that made it may be gone:
+ * it is opened by name). */
 int statedir_remove_cgroup(const char *id, vc_err *err);
 
 /* statedir_reap every directory under LC_STATE_ROOT but except's (NULL:

@@ -764,6 +764,92 @@ static void test_bad_limits_and_ids(void **state)
 	assert_int_equal(cgroup_destroy(NULL, &err), 0);
 }
 
+/* linux.cgroupsPath, absolute: parents made with the controllers enabled
+ * in each, the record names the leaf, destroy removes only the leaf. */
+static void test_v2_cgroups_path(void **state)
+{
+	struct cg_limits lim;
+	struct cgroup *cg, *again;
+	char want[PATH_MAX + 64], rec[PATH_MAX + 64];
+	vc_err err;
+
+	(void)state;
+	cg_limits_init(&lim);
+	lim.pids_max = 7;
+	assert_int_equal(cgroup_create_at(fake.root, "/a/b/c1", "c1", &lim, NULL, &cg, &err), 0);
+	snprintf(want, sizeof(want), "%s/a/b/c1", fake.root);
+	assert_string_equal(cgroup_path(cg), want);
+	assert_string_equal(content("a/b/c1/pids.max"), "7\n");
+	assert_string_equal(content("a/cgroup.subtree_control"), "+memory\n+cpu\n+pids\n");
+	assert_string_equal(content("a/b/cgroup.subtree_control"), "+memory\n+cpu\n+pids\n");
+	assert_false(exists("vclab"));
+	snprintf(want, sizeof(want), "- %s/a/b/c1\n", fake.root);
+	assert_true(cgroup_record(cg, rec, sizeof(rec)) > 0);
+	assert_string_equal(rec, want);
+	/* the record opens the same directory in another process */
+	assert_int_equal(cgroup_open_recorded(fake.root, "c1", rec, NULL, &again, &err), 0);
+	assert_string_equal(cgroup_path(again), cgroup_path(cg));
+	assert_int_equal(cgroup_destroy(again, &err), 0);
+	assert_false(exists("a/b/c1"));
+	assert_true(exists("a/b")); /* parents stay, as with runc */
+	assert_int_equal(cgroup_destroy(cg, &err), 0);
+
+	/* an existing leaf is refused and kept */
+	assert_int_equal(cgroup_create_at(fake.root, "/a/b", "c2", &lim, NULL, &cg, &err), -1);
+	assert_null(cg);
+	assert_true(exists("a/b"));
+	/* a failure removes the parents this create made, not the others */
+	fake.reject = "pids.max";
+	assert_int_equal(cgroup_create_at(fake.root, "/a/n1/n2/c3", "c3", &lim, NULL, &cg, &err),
+	                 -1);
+	assert_false(exists("a/n1"));
+	assert_true(exists("a/b"));
+	/* refused paths touch nothing */
+	assert_int_equal(cgroup_create_at(fake.root, "/a/../x", "c4", &lim, NULL, &cg, &err), -1);
+	assert_false(exists("x"));
+}
+
+/* A record naming a directory outside the hierarchies, or with "..", is
+ * refused: destroy never empties what it names. */
+static void test_v2_bad_record_refused(void **state)
+{
+	struct cgroup *cg;
+	char rec[PATH_MAX + 64];
+	vc_err err;
+
+	(void)state;
+	assert_int_equal(cgroup_open_recorded(fake.root, "c", "- /etc\n", NULL, &cg, &err), -1);
+	snprintf(rec, sizeof(rec), "- %s/a/../..\n", fake.root);
+	assert_int_equal(cgroup_open_recorded(fake.root, "c", rec, NULL, &cg, &err), -1);
+	snprintf(rec, sizeof(rec), "- %s\n", fake.root);
+	assert_int_equal(cgroup_open_recorded(fake.root, "c", rec, NULL, &cg, &err), -1);
+	snprintf(rec, sizeof(rec), "memory %s/memory/x\n", fake.root);
+	assert_int_equal(cgroup_open_recorded(fake.root, "c", rec, NULL, &cg, &err), -1);
+}
+
+/* v1: the path in every hierarchy; cpuset inherits cpus and mems down the
+ * whole chain. */
+static void test_v1_cgroups_path(void **state)
+{
+	struct cg_limits lim;
+	struct cgroup *cg;
+	char rec[4096];
+	vc_err err;
+
+	(void)state;
+	cg_limits_init(&lim);
+	snprintf(lim.cpuset_cpus, sizeof(lim.cpuset_cpus), "0");
+	assert_int_equal(cgroup_create_at(fake.root, "/docker/c5", "c5", &lim, NULL, &cg, &err), 0);
+	assert_true(exists("memory/docker/c5") && exists("pids/docker/c5") &&
+	            exists("cpuset/docker/c5"));
+	assert_false(exists("memory/vclab"));
+	assert_int_equal(cgroup_record(cg, rec, sizeof(rec)) > 0, 1);
+	assert_non_null(strstr(rec, "cpuset "));
+	assert_int_equal(cgroup_destroy(cg, &err), 0);
+	assert_false(exists("memory/docker/c5") || exists("cpuset/docker/c5"));
+	assert_true(exists("memory/docker"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -785,6 +871,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_v1_missing_hierarchy, setup_v1, teardown),
 	    cmocka_unit_test_setup_teardown(test_v1_no_hierarchy_at_all, setup_v1, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_limits_and_ids, setup_hybrid, teardown),
+	    cmocka_unit_test_setup_teardown(test_v2_cgroups_path, setup_v2, teardown),
+	    cmocka_unit_test_setup_teardown(test_v2_bad_record_refused, setup_v2, teardown),
+	    cmocka_unit_test_setup_teardown(test_v1_cgroups_path, setup_v1, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,7 +212,7 @@ static void test_validate(void **state)
 	spec_free(&spec);
 	assert_int_equal(parse(&spec, CONFIG_HEAD PROCESS_OK ",\"hostname\":\"h\"}", &err), 0);
 	assert_int_equal(spec_validate(&spec, &err), -1);
-	assert_string_equal(err.msg, "hostname: needs a new \"uts\" namespace");
+	assert_string_equal(err.msg, "hostname: needs a \"uts\" namespace (new or joined)");
 	spec_free(&spec);
 }
 
