@@ -10,6 +10,9 @@ image, app:1, in one of these modes:
            changed (its digest no longer matches the manifest)
   short    the layer blob is cut short (fewer bytes than the manifest says)
   refuse   every request gets 403 DENIED
+  bearer   token auth: /v2/ answers 401 "Bearer realm=.../token"; /token
+           gives a token to alice:s3cret (Basic) only, for the scope
+           repository:app:pull; every other request needs that token
   index    app:1 is an OCI image index with linux/arm64 and linux/amd64
            entries; the amd64 one (Docker schema 2 media types) is served
            right, the arm64 one's manifest is missing
@@ -18,6 +21,7 @@ import gzip
 import hashlib
 import http.server
 import io
+import base64
 import json
 import os
 import sys
@@ -103,6 +107,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if MODE == "refuse":
             return self.error(403, "DENIED", "requested access to the resource is denied")
         p = self.path
+        if MODE == "bearer":
+            auth = self.headers.get("Authorization", "")
+            if p.startswith("/token?"):
+                want = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+                if auth != want or "scope=repository%3Aapp%3Apull" not in p \
+                        or "service=fake" not in p:
+                    return self.error(401, "UNAUTHORIZED", "bad credentials or scope")
+                return self.send(200, b'{"token": "t0ken"}', head=head)
+            if auth != "Bearer t0ken":
+                self.send_response(401)
+                realm = "http://127.0.0.1:%d/token" % self.server.server_address[1]
+                self.send_header("WWW-Authenticate",
+                                 'Bearer realm="%s",service="fake"' % realm)
+                body = b'{"errors":[{"code":"UNAUTHORIZED","message":"token needed"}]}'
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return None
         if p == "/v2/":
             return self.send(200, b"{}", head=head)
         if p == "/v2/app/manifests/1":

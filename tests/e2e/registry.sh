@@ -250,6 +250,16 @@ test_basic_auth() {
 	assert_contains "$OUT" "pulled" "pull with a credentials file"
 }
 
+test_bearer_token_auth() {
+	need_tools python3
+	setup
+	start_fake bearer
+	assert_one_line_error "$CT" pull "$FAKE_REG/app:1"
+	assert_contains "$ERR" "401 Unauthorized" "pull without credentials from a token registry"
+	assert_status 0 "$CT" pull --creds alice:s3cret "$FAKE_REG/app:1"
+	assert_contains "$OUT" "pulled 2 new blobs" "pull with a bearer token"
+}
+
 # bad_pull REF NEEDLE: one line naming NEEDLE, exit 1, the store as it was.
 bad_pull() {
 	local before after
