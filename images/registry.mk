@@ -11,11 +11,11 @@ REGISTRY_STORE_LIBS := -larchive -lz
 ifneq ($(wildcard images/store.c),)
 $(call objs,$(REGISTRY_SRCS) images/registry/main.c) $(call asan_objs,$(REGISTRY_SRCS) tests/unit/test_registry.c): CPPFLAGS += -Iimages -Iimages/registry
 
-$(BUILD)/images/libstore.a: $(call objs,$(wildcard images/*.c))
+$(BUILD)/images/libstore.a: $(call objs,$(IMAGES_SRCS))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/images/libstore-asan.a: $(call asan_objs,$(wildcard images/*.c))
+$(BUILD)/images/libstore-asan.a: $(call asan_objs,$(IMAGES_SRCS))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
