@@ -25,5 +25,6 @@ $(BIN)/container-registry: $(call objs,images/registry/main.c $(REGISTRY_SRCS) $
 
 BINS += $(BIN)/container-registry
 
+$(BUILD)/tests/test_registry: $(BUILD)/images/libstore-asan.a
 $(eval $(call unit_test,test_registry,tests/unit/test_registry.c $(REGISTRY_SRCS) $(COMMON_SRCS),$(BUILD)/images/libstore-asan.a $(REGISTRY_LIBS) $(REGISTRY_STORE_LIBS)))
 endif
