@@ -30,7 +30,7 @@ static const char usage_text[] =
     "       container kill ID [SIGNAL]\n"
     "       container delete [--force] ID\n"
     "       container pull [--creds USER:PASS] HOST[:PORT]/NAME[:TAG]\n"
-    "       container push [--creds USER:PASS] NAME HOST[:PORT]/NAME[:TAG]\n"
+    "       container push [--creds USER:PASS] [NAME] HOST[:PORT]/NAME[:TAG]\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
     "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"

@@ -248,9 +248,16 @@ static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
 }
 
 /* The reason of a transport failure, short: "connection refused". */
-static const char *short_reason(CURL *h, CURLcode rc, const char *errbuf)
+static const char *short_reason(struct http_client *c, CURLcode rc, const char *errbuf, char *buf,
+                                size_t len)
 {
+	CURL *h = c->curl;
 	long oserr = 0;
+
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(buf, len, "timed out (nothing received for %ld s)", c->timeout_s);
+		return buf;
+	}
 
 	if (rc == CURLE_COULDNT_CONNECT &&
 	    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr) {
@@ -268,7 +275,7 @@ int http_do(struct http_client *c, const struct http_req *q, struct http_resp *r
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = NULL, *t;
 	struct xfer x = {.req = q, .resp = r, .err = err};
-	char errbuf[CURL_ERROR_SIZE] = "";
+	char errbuf[CURL_ERROR_SIZE] = "", why[64];
 	bool upload = q->body_fd >= 0 || q->body_len > 0 || !strcmp(q->method, "PUT") ||
 	              !strcmp(q->method, "PATCH");
 	CURLcode rc;
@@ -329,7 +336,7 @@ int http_do(struct http_client *c, const struct http_req *q, struct http_resp *r
 			ret = vc_error_wrap(err, "%s %s", q->method, q->url);
 		else
 			ret = vc_error(err, 0, "%s %s: %s", q->method, q->url,
-			               short_reason(h, rc, errbuf));
+			               short_reason(c, rc, errbuf, why, sizeof(why)));
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	}

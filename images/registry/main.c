@@ -13,15 +13,16 @@
 
 static const char usage_text[] =
     "usage: container pull [options] HOST[:PORT]/NAME[:TAG|@DIGEST]\n"
-    "       container push [options] [--chunk-size SIZE] NAME HOST[:PORT]/NAME[:TAG]\n"
+    "       container push [options] [--chunk-size SIZE] [NAME] HOST[:PORT]/NAME[:TAG]\n"
     "\n"
     "pull fetches an image from a registry (OCI distribution API) into the image\n"
     "store ($VCLAB_STORE, default /var/lib/vclab), tagged with the reference: an\n"
     "image index is resolved to its linux/amd64 manifest, every blob is checked\n"
     "(size and SHA-256) as it streams in, and nothing enters the store unless all\n"
     "of them are good. Blobs already in the store are not fetched again.\n"
-    "push sends a stored image NAME to a registry: blobs the registry has are\n"
-    "skipped (HEAD), the others uploaded, then the manifest.\n"
+    "push sends a stored image NAME (default: the reference itself, as with\n"
+    "docker push) to a registry: blobs the registry has are skipped (HEAD), the\n"
+    "others uploaded, then the manifest.\n"
     "Plain HTTP for localhost, 127.0.0.1 and [::1]; HTTPS everywhere else.\n"
     "Progress: on a terminal one line per blob, updated in place; otherwise one\n"
     "line per blob when it is done and a summary line.\n"
@@ -97,12 +98,12 @@ int main(int argc, char **argv)
 		}
 		rc = image_pull(argv[optind], &xo, &err);
 	} else {
-		if (argc - optind != 2) {
+		if (argc - optind != 1 && argc - optind != 2) {
 			vc_error(&err, 0,
-			         "push: expected NAME and a reference HOST[:PORT]/NAME[:TAG]");
+			         "push: expected [NAME] and a reference HOST[:PORT]/NAME[:TAG]");
 			goto fail;
 		}
-		rc = image_push(argv[optind], argv[optind + 1], &xo, &err);
+		rc = image_push(argv[optind], argv[argc - 1], &xo, &err);
 	}
 	if (rc == 0)
 		return 0;

@@ -346,6 +346,13 @@ int image_push(const char *name, const char *refstr, const struct xfer_opts *o, 
 	progress_init(&p, stdout, o->tty);
 	if (img_ref_parse(refstr, &ref, err) < 0)
 		goto out;
+	if (!ref.registry[0]) {
+		vc_error(err, 0,
+		         "%s: no registry in the reference (vclab has no default registry: write "
+		         "HOST[:PORT]/NAME[:TAG])",
+		         ref.full);
+		goto out;
+	}
 	if (img_store_open(&s, o->root, err) < 0)
 		goto out;
 	if (img_resolve(s, name, &mdesc, err) < 0)

@@ -15,7 +15,10 @@ image, app:1, in one of these modes:
            repository:app:pull; every other request needs that token
   index    app:1 is an OCI image index with linux/arm64 and linux/amd64
            entries; the amd64 one (Docker schema 2 media types) is served
-           right, the arm64 one's manifest is missing
+           right, the arm64 one's manifest is missing; blob GETs are
+           redirected (307) to /storage/DIGEST, as registries that keep
+           blobs elsewhere do
+  stall    accepts connections and never answers
 """
 import gzip
 import hashlib
@@ -26,6 +29,7 @@ import json
 import os
 import sys
 import tarfile
+import time
 
 
 def digest(b):
@@ -107,6 +111,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if MODE == "refuse":
             return self.error(403, "DENIED", "requested access to the resource is denied")
         p = self.path
+        if MODE == "stall":
+            time.sleep(120)
+            return None
+        if MODE == "index" and p.startswith("/v2/app/blobs/"):
+            self.send_response(307)
+            self.send_header("Location", "/storage/" + p[len("/v2/app/blobs/"):])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if p.startswith("/storage/"):
+            p = "/v2/app/blobs/" + p[len("/storage/"):]
         if MODE == "bearer":
             auth = self.headers.get("Authorization", "")
             if p.startswith("/token?"):

@@ -307,6 +307,27 @@ test_pull_missing_tag() {
 	bad_pull "$REG/vclab/none:nope" "404 Not Found (MANIFEST_UNKNOWN"
 }
 
+test_pull_stalled_registry_times_out() {
+	need_tools python3
+	setup
+	start_fake stall
+	local start=$SECONDS
+	bad_pull "$FAKE_REG/app:1" "timed out (nothing received for 5 s)"
+	[ $((SECONDS - start)) -lt 30 ] || fail "--timeout 5 took $((SECONDS - start)) s"
+}
+
+test_progress_on_a_terminal() {
+	need_tools python3 script
+	setup
+	start_fake index
+	local out
+	out=$(script -qec "$CT pull $FAKE_REG/app:1" /dev/null) || fail "pull on a terminal: $out"
+	assert_contains "$out" $'\033[' "progress redrawn in place on a terminal"
+	assert_contains "$out" "Pull complete" "each blob's final state"
+	assert_contains "$out" "pulled 2 new blobs" "the summary"
+}
+
+# the blobs come through a 307 redirect (see fake-registry.py)
 test_pull_index_resolves_linux_amd64() {
 	need_tools python3
 	setup
@@ -328,8 +349,12 @@ test_bad_arguments() {
 	assert_contains "$ERR" "no registry" "a reference without a registry"
 	assert_one_line_error "$CT" pull "127.0.0.1:1/UPPER:1"
 	assert_contains "$ERR" "UPPER" "a bad reference"
-	assert_one_line_error "$CT" push onlyone
-	assert_contains "$ERR" "push: expected" "push with one argument"
+	assert_one_line_error "$CT" push
+	assert_contains "$ERR" "push: expected" "push without arguments"
+	assert_one_line_error "$CT" push a b c
+	assert_contains "$ERR" "push: expected" "push with three arguments"
+	assert_one_line_error "$CT" push i10reg-none:1
+	assert_contains "$ERR" "no registry" "push REF without a registry"
 	assert_one_line_error "$CT" push --creds nocolon a "127.0.0.1:1/a:1"
 	assert_one_line_error "$CT" push i10reg-none:1 "127.0.0.1:1/a:1"
 	assert_contains "$ERR" "i10reg-none" "push of an image not in the store"
