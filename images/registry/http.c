@@ -223,6 +223,8 @@ static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
 	if (q->body_fd < 0) {
 		if (want > x->mem_left)
 			want = x->mem_left;
+		if (!want)
+			return 0;
 		memcpy(buf, x->mem, want);
 		x->mem += want;
 		x->mem_left -= want;

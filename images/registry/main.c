@@ -3,6 +3,7 @@
  * dozen static libraries Debian does not ship), which build/bin/container
  * (static, for a fast `run`) executes for these two commands. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
 		fputs(usage_text, argc < 2 ? stderr : stdout);
 		return argc < 2 || strcmp(argv[1], "-h") ? 1 : 0;
 	}
+	/* a registry closing the connection is an error, not a SIGPIPE death */
+	signal(SIGPIPE, SIG_IGN);
 	cmd = argv[1];
 	argc--;
 	argv++;
