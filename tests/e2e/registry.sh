@@ -360,4 +360,13 @@ test_bad_arguments() {
 	assert_contains "$ERR" "i10reg-none" "push of an image not in the store"
 }
 
+test_pull_without_the_registry_binary() {
+	need_tools python3
+	setup
+	mkdir "$T/bin"
+	cp "$CT" "$T/bin/container"
+	assert_one_line_error "$T/bin/container" pull 127.0.0.1:1/a:1
+	assert_contains "$ERR" "cannot run $T/bin/container-registry" "container without container-registry"
+}
+
 run_tests "$@"
