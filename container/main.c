@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "image.h"
+#include "imgrun.h"
 #include "lifecycle.h"
 #include "options.h"
 #include "run.h"
@@ -20,12 +22,15 @@
 
 static const char usage_text[] =
     "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
+    "       container run [options] IMAGE [CMD [ARG...]]   (images: below)\n"
     "       container run [--trace] [--timings FILE] [--no-new-keyring] --bundle DIR [ID]\n"
     "       container spec [--bundle DIR]\n"
     "       container create [--trace] [--no-new-keyring] --bundle DIR ID\n"
     "       container start|state ID\n"
     "       container kill ID [SIGNAL]\n"
     "       container delete [--force] ID\n"
+    "       container pull [--creds USER:PASS] HOST[:PORT]/NAME[:TAG]\n"
+    "       container push [--creds USER:PASS] [NAME] HOST[:PORT]/NAME[:TAG]\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
     "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"
@@ -47,6 +52,11 @@ static const char usage_text[] =
     "               --force kills a running one first\n"
     "  A created container's output goes where create's went: redirect it.\n"
     "  Lifecycle commands exit 1 on error.\n"
+    "\n"
+    "Registry (run by build/bin/container-registry, next to this binary; its\n"
+    "options: container pull --help):\n"
+    "  pull         fetch an image from a registry into the image store\n"
+    "  push         send a stored image to a registry\n"
     "\n"
     "Options of run:\n"
     "  --bundle DIR       run the OCI bundle DIR (DIR/config.json, runtime-spec 1.0)\n"
@@ -227,7 +237,7 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 		optind++;
 	q->cmd = argv + optind;
 	q->n_cmd = (size_t)(argc - optind);
-	if (!q->n_cmd)
+	if (!q->n_cmd && !img_run_wanted(q->rootfs))
 		return usage_error(err, "run: no command given after ROOTFS --");
 	return 0;
 }
@@ -284,6 +294,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	struct vc_timeline *tl = malloc(sizeof(*tl));
 	struct run_result res = {.exit_code = RUN_EXIT_SETUP};
 	struct run_opts ro;
+	struct img_run *ir = NULL;
 	char idbuf[32];
 	vc_err err = {0};
 	int rc = -1;
@@ -306,6 +317,10 @@ static int cmd_run(int argc, char **argv, bool create)
 		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
 			goto out;
 		warn_unknown(&spec);
+	} else if (img_run_wanted(c.q.rootfs)) { /* IMAGE [CMD...]: images/imgrun.h */
+		if (img_run_prepare(&ir, &c.q, tl, &err) < 0 ||
+		    quick_apply(&spec, &c.q, &err) < 0 || img_run_apply(ir, &spec, &c.q, &err) < 0)
+			goto out;
 	} else if (quick_apply(&spec, &c.q, &err) < 0) {
 		goto out;
 	}
@@ -341,6 +356,7 @@ static int cmd_run(int argc, char **argv, bool create)
 out:
 	if (rc < 0)
 		vc_error_print("container", &err);
+	img_run_end(ir);
 	spec_free(&spec);
 	free(tl);
 	return res.exit_code;
@@ -380,6 +396,29 @@ static int cmd_spec(int argc, char **argv)
 	return 0;
 }
 
+/* pull and push live in container-registry, next to this binary: it links
+ * libcurl dynamically, and this binary stays static (a fast `run`). */
+static int exec_registry(char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0) {
+		fprintf(stderr, "container: %s: /proc/self/exe: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/container-registry", self);
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "container: %s: cannot run %s: %s\n", argv[1], path, strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -388,8 +427,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
+		fputs(img_usage_text, stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "pull") || !strcmp(argv[1], "push"))
+		return exec_registry(argv);
+	if (img_is_verb(argv[1]))
+		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a
 	 * process still in it, its state directory) goes first: see statedir.h. */
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create") || lifecycle_is_verb(argv[1]))
