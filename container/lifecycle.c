@@ -504,6 +504,36 @@ out:
 	return rc;
 }
 
+/* ---- exec --------------------------------------------------------------- */
+
+int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle, size_t len,
+                           vc_err *err)
+{
+	struct lc_container ct;
+	const char *b = NULL;
+	int rc = -1;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status == LC_STOPPED) {
+		vc_error(err, 0, "container %s is stopped: nothing to exec into", id);
+		goto out;
+	}
+	if (json_unpack(ct.state, "{s:s}", "bundle", &b) < 0 || !*b ||
+	    (size_t)snprintf(bundle, len, "%s", b) >= len) {
+		vc_error(err, 0, "container %s: %s/state.json: no usable bundle", id, ct.dir);
+		goto out;
+	}
+	*pidfd = open_pidfd(&ct, err);
+	if (*pidfd < 0)
+		goto out;
+	*pid = ct.pid;
+	rc = 0;
+out:
+	lc_free(&ct);
+	return rc;
+}
+
 /* ---- command line ------------------------------------------------------- */
 
 bool lifecycle_is_verb(const char *verb)
