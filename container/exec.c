@@ -564,8 +564,6 @@ static _Noreturn void exec_child(struct exec_ctx *x)
 	close_fd(&x->status[0]);
 	if (child_join_cgroups(x, &err) < 0 || child_enter(x, &err) < 0)
 		child_fail(x, SYNC_ERROR, &err);
-	if (getenv(EXEC_TEST_STOP_ENV))
-		raise(SIGSTOP);
 	if (child_close_fds(x, &err) < 0)
 		child_fail(x, SYNC_ERROR, &err);
 	if (!x->spec.no_new_keyring &&
@@ -576,6 +574,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
 	if (child_drop_privileges(&x->spec, x->tl, &err) < 0 || child_cwd(x, &err) < 0)
 		child_fail(x, SYNC_ERROR, &err);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (getenv(EXEC_TEST_STOP_ENV))
+		raise(SIGSTOP);
 	umask(x->spec.has_umask ? x->spec.umask : 022);
 	vc_step(x->tl, "exec", "execve(\"%s\") in container %s", x->spec.args[0], x->cli.id);
 	child_reset_signals();

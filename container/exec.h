@@ -15,8 +15,10 @@
 #define CT_EXEC_H
 
 /* The environment variable that makes the joining process stop itself
- * (SIGSTOP) once it is in the container's namespaces and still holds the
- * host's file descriptors: for tests that look at it from inside. */
+ * (SIGSTOP) just before its execve, when it has the container's user,
+ * capabilities and seccomp filter (so only its being non-dumpable keeps a
+ * process inside with the same credentials away from it) and is still our
+ * binary: for the test that looks at it from inside. */
 #define EXEC_TEST_STOP_ENV "VCLAB_TEST_EXEC_STOP"
 
 /* `container exec [options] ID [--] CMD [ARG...]` (argv[0] is "exec"):
