@@ -345,7 +345,8 @@ static bool all_words_in(const char *want, const char *have)
 		bool found = false;
 
 		snprintf(h, sizeof(h), "%s", have);
-		for (char *t = strtok_r(h, ",", &hsave); t && !found; t = strtok_r(NULL, ",", &hsave))
+		for (char *t = strtok_r(h, ",", &hsave); t && !found;
+		     t = strtok_r(NULL, ",", &hsave))
 			found = !strcmp(t, tok);
 		if (!found)
 			return false;
@@ -537,8 +538,9 @@ static int child_close_fds(struct exec_ctx *x, vc_err *err)
 	}
 	if (close_range(4, ~0u, 0) < 0)
 		return vc_error(err, errno, "close_range(4, ~0)");
-	vc_step(x->tl, "exec_close_fds", "closed every descriptor above 3 (3: status pipe, "
-	                                 "close-on-exec)");
+	vc_step(x->tl, "exec_close_fds",
+	        "closed every descriptor above 3 (3: status pipe, "
+	        "close-on-exec)");
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # single-quoted $... is for the shell inside the container
 # `container exec`: a new process in a running container, in its
 # namespaces, cgroups and root, with its capabilities, seccomp filter,
 # no_new_privs and rlimits; --env/--cwd/--user, --detach/--pid-file,
