@@ -515,8 +515,9 @@ int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle,
 
 	if (lc_load(&ct, id, err) < 0)
 		return -1;
-	if (ct.status == LC_STOPPED) {
-		vc_error(err, 0, "container %s is stopped: nothing to exec into", id);
+	if (ct.status != LC_CREATED && ct.status != LC_RUNNING) {
+		vc_error(err, 0, "container %s is %s: exec needs a created or running container",
+		         id, status_names[ct.status]);
 		goto out;
 	}
 	if (json_unpack(ct.state, "{s:s}", "bundle", &b) < 0 || !*b ||

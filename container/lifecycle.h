@@ -36,7 +36,7 @@ int lifecycle_main(int argc, char **argv);
 /* `container exec`: the process of the created or running container id, as
  * a pidfd opened after checking it is that container's process (start time
  * and cgroup), its pid, and the bundle directory state.json records. A
- * stopped or unknown container is an error. */
+ * container in any other state (stopped, unknown) is an error. */
 int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle, size_t len,
                            vc_err *err);
 

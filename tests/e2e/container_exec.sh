@@ -96,6 +96,19 @@ test_exec_joins_cgroups() {
 	no_debris_after "$before"
 }
 
+# A created container (its process waits before execve) takes exec too.
+test_exec_created_container() {
+	require_container
+	B=$(mktemp -d /tmp/vclab-exec.XXXXXX) ID=ex-$$-$RANDOM
+	# shellcheck disable=SC2064
+	trap "'$CT' delete --force '$ID' >/dev/null 2>&1 || true; rm -rf '$B'" EXIT
+	new_bundle "$B"
+	edit_bundle "$B" '.hostname = "created-host"'
+	"$CT" create --bundle "$B" "$ID" >"$B/create.log" 2>&1 || fail "create: $(cat "$B/create.log")"
+	assert_eq "$("$CT" exec "$ID" hostname)" created-host "hostname in a created container"
+	assert_eq "$("$CT" state "$ID" | jq -r .status)" created "still created after exec"
+}
+
 test_exec_caps_seccomp_rlimits() {
 	require_container
 	ex_start '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 123, hard: 456}]'
