@@ -230,9 +230,8 @@ test_exec_cwd_through_host_fd() {
 # container's processes, yet nothing inside can open its /proc/PID/exe (our
 # binary), its descriptors, root or cwd: it is non-dumpable. The container's
 # own pid 1 can be opened (the control).
-test_exec_not_reachable_while_joining() {
-	require_container
-	ex_start
+# not_reachable: the check below on the container $ID.
+not_reachable() {
 	local p c nspid out
 	VCLAB_TEST_EXEC_STOP=1 "$CT" exec --detach --pid-file "$B/pid" "$ID" true &
 	p=$!
@@ -260,6 +259,33 @@ test_exec_not_reachable_while_joining() {
 	wait_exit "$p" 10
 	assert_eq "$RC" 0 "exec after SIGCONT"
 	assert_eq "$out" control "what a process inside reached of the joining process"
+}
+
+test_exec_not_reachable_while_joining() {
+	require_container
+	ex_start
+	not_reachable
+}
+
+# The same in a user namespace, where the container's root holds
+# CAP_SYS_PTRACE (of that namespace): only non-dumpable stops it there.
+test_exec_not_reachable_in_user_namespace() {
+	require_container
+	local rootfs
+	rootfs=$(rootfs_for_userns) || fail "no rootfs for a user namespace"
+	ex_start ".root.path = \"$rootfs\" | .linux.namespaces += [{type: \"user\"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .process.capabilities |= with_entries(if .key == \"inheritable\" then . else .value += [\"CAP_SYS_PTRACE\"] end)"
+	# shellcheck disable=SC2064
+	trap "'$CT' delete --force '$ID' >/dev/null 2>&1 || true; rm -rf '$B'; release_rootfs_for_userns '$rootfs'" EXIT
+	assert_eq "$("$CT" exec "$ID" readlink /proc/self/ns/user)" "$(readlink "/proc/$PID/ns/user")" "user namespace"
+	assert_eq "$("$CT" exec "$ID" id -u)" 0 "uid inside"
+	"$CT" exec -d --pid-file "$B/pid" -u 1000 "$ID" sleep 30 >"$B/out" 2>&1 || fail "exec -d: $(cat "$B/out")"
+	assert_eq "$(status_field "$(cat "$B/pid")" Uid | awk '{ print $1 }')" 101000 "uid 1000 inside, seen from the host"
+	kill -KILL "$(cat "$B/pid")"
+	assert_contains "$("$CT" exec "$ID" grep CapEff /proc/self/status)" 0000000020080420 "CAP_SYS_PTRACE inside"
+	not_reachable
 }
 
 test_exec_trace() {
