@@ -1144,67 +1144,21 @@ fail:
 int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
 {
 	char path[PATH_MAX];
-	char *text;
-	size_t len;
-	int rc = 0;
+	char *text = NULL;
+	size_t got = 0;
+	int rc = -1;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
 		return vc_error(err, 0, "%s: bundle path too long", dir);
-	if (read_json_file(path, &text, &len, err) < 0)
+	if (read_json_file(path, &text, &got, err) < 0)
 		return -1;
-	if (spec_parse_json(spec, text, len, dir, err) < 0) {
-		vc_error_wrap(err, "%s", path);
-		rc = -1;
-	}
-	free(text);
-	return rc;
-}
-
-int spec_load_process(struct ct_spec *spec, const char *path, vc_err *err)
-{
-	json_error_t jerr;
-	json_t *proc, *doc = NULL;
-	char *text;
-	size_t len;
-	int rc = -1;
-
-	if (read_json_file(path, &text, &len, err) < 0)
-		return -1;
-	proc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(text);
-	if (!proc)
-		return vc_error(err, 0, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
-		                jerr.text);
-	if (!json_is_object(proc)) {
-		vc_error(err, 0, "%s: expected a JSON object (an OCI \"process\")", path);
-		goto out;
-	}
-	doc = json_pack("{s:O}", "process", proc);
-	if (!doc) {
-		oom(err);
-		goto out;
-	}
-	/* the file's process replaces config.json's, defaults first */
-	spec->args = spec->env = NULL;
-	spec->n_args = spec->n_env = 0;
-	spec->cwd = "/";
-	spec->uid = 0;
-	spec->gid = 0;
-	spec->additional_gids = NULL;
-	spec->n_additional_gids = 0;
-	spec->has_umask = spec->no_new_privileges = spec->has_oom_score_adj = false;
-	memset(spec->caps, 0, sizeof(spec->caps));
-	spec->n_rlimits = 0;
-	spec->unknown[0] = '\0';
-	spec->n_unknown = 0;
-	if (parse_process(spec, doc, err) < 0) {
+	if (spec_parse_json(spec, text, (size_t)got, dir, err) < 0) {
 		vc_error_wrap(err, "%s", path);
 		goto out;
 	}
 	rc = 0;
 out:
-	json_decref(doc);
-	json_decref(proc);
+	free(text);
 	return rc;
 }
 
@@ -1291,4 +1245,50 @@ int spec_setenv(struct ct_spec *spec, const char *kv, vc_err *err)
 	spec->env = env;
 	spec->n_env++;
 	return 0;
+}
+
+int spec_load_process(struct ct_spec *spec, const char *path, vc_err *err)
+{
+	json_error_t jerr;
+	json_t *proc, *doc = NULL;
+	char *text;
+	size_t len;
+	int rc = -1;
+
+	if (read_json_file(path, &text, &len, err) < 0)
+		return -1;
+	proc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (!proc)
+		return vc_error(err, 0, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
+		                jerr.text);
+	if (!json_is_object(proc)) {
+		vc_error(err, 0, "%s: expected a JSON object (an OCI \"process\")", path);
+		goto out;
+	}
+	doc = json_pack("{s:O}", "process", proc);
+	if (!doc) {
+		oom(err);
+		goto out;
+	}
+	/* the file's process replaces config.json's, defaults first */
+	spec->args = spec->env = NULL;
+	spec->n_args = spec->n_env = 0;
+	spec->cwd = "/";
+	spec->uid = 0;
+	spec->gid = 0;
+	spec->additional_gids = NULL;
+	spec->n_additional_gids = 0;
+	spec->has_umask = spec->no_new_privileges = spec->has_oom_score_adj = false;
+	memset(spec->caps, 0, sizeof(spec->caps));
+	spec->n_rlimits = 0;
+	spec->unknown[0] = '\0';
+	spec->n_unknown = 0;
+	rc = parse_process(spec, doc, err);
+	if (rc < 0)
+		vc_error_wrap(err, "%s", path);
+out:
+	json_decref(doc);
+	json_decref(proc);
+	return rc;
 }
