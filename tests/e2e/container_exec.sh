@@ -230,14 +230,31 @@ test_exec_cwd_through_host_fd() {
 # container's processes, yet nothing inside can open its /proc/PID/exe (our
 # binary), its descriptors, root or cwd: it is non-dumpable. The container's
 # own pid 1 can be opened (the control).
+# child_of PID: a child process of PID (/proc/PID/task/PID/children needs
+# CONFIG_PROC_CHILDREN: look at every PPid instead).
+child_of() {
+	local f k v
+	for f in /proc/[0-9]*/status; do
+		# bash builtins only: a fork per process is slow under TCG
+		while read -r k v; do
+			[ "$k" = PPid: ] || continue
+			if [ "$v" = "$1" ]; then
+				f=${f#/proc/}
+				echo "${f%/status}"
+				return 0
+			fi
+			break
+		done <"$f" 2>/dev/null || true
+	done
+}
+
 # not_reachable: the check below on the container $ID.
 not_reachable() {
 	local p c nspid out
 	VCLAB_TEST_EXEC_STOP=1 "$CT" exec --detach --pid-file "$B/pid" "$ID" true &
 	p=$!
 	for _ in $(seq 100); do
-		c=$(cat "/proc/$p/task/$p/children" 2>/dev/null) || c=""
-		c=${c%% *}
+		c=$(child_of "$p")
 		[ -n "$c" ] && [ "$(status_field "$c" State | cut -c1)" = T ] && break
 		sleep 0.05
 	done
