@@ -244,7 +244,7 @@ child_of() {
 				return 0
 			fi
 			break
-		done <"$f" 2>/dev/null || true
+		done 2>/dev/null <"$f" || true
 	done
 }
 
