@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "hooks.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -29,6 +30,8 @@ struct child {
 	struct vc_timeline *tl;
 	size_t first_event; /* tl->ev[] from here on are the child's */
 	bool went;          /* the parent said go */
+	bool started;       /* create: `container start` let us go; errors go to it */
+	pid_t host_pid;     /* our pid as the runtime sees it, for the hooks */
 	char cgroups[1024]; /* our /proc/self/cgroup outside the cgroup namespace */
 };
 
@@ -85,6 +88,17 @@ static _Noreturn void child_fail(struct child *c, int type, const vc_err *err)
 	memset(&msg, 0, sizeof(msg));
 	msg.type = type;
 	msg.u.err = *err;
+	if (c->started) {
+		/* `container start` reads it from the exec FIFO (lifecycle.c) */
+		char line[sizeof(err->msg) + 64];
+		int n = snprintf(line, sizeof(line), "%s%s%s", err->msg, err->errnum ? ": " : "",
+		                 err->errnum ? strerror(err->errnum) : "");
+
+		if (write(c->a->exec_fifo_fd, line, (size_t)n) < 0) {
+			/* start is gone; nobody to tell */
+		}
+		_exit(1);
+	}
 	if (write(c->a->status_fd, &msg, sizeof(msg)) < 0) {
 		/* the parent is gone; nobody to tell */
 	}
@@ -132,7 +146,8 @@ static int wait_for_parent(struct child *c, vc_err *err)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return vc_error(err, 0, "the parent went away during setup");
-	close(c->a->go_fd);
+	if (!c->a->parent_hooks)
+		close(c->a->go_fd);
 	c->went = true;
 	vc_step(c->tl, "child_go", "child: the parent is done (id maps, oom_score_adj)");
 	if (c->spec->ns[CT_NS_USER].enabled && !c->spec->ns[CT_NS_USER].path) {
@@ -193,6 +208,67 @@ static int set_identity(struct child *c, vc_err *err)
 	return 0;
 }
 
+/* Mounts made, before pivot_root: the parent runs prestart and
+ * createRuntime (runtime namespace), then createContainer runs here, in
+ * the container's namespaces, where the host's paths still resolve. */
+static int create_hooks(struct child *c, vc_err *err)
+{
+	struct sync_msg msg;
+	char b;
+	ssize_t n;
+
+	if (c->a->parent_hooks) {
+		vc_step_begin(c->tl);
+		if (c->a->need_go && wait_for_parent(c, err) < 0)
+			return -1;
+		memset(&msg, 0, sizeof(msg));
+		msg.type = SYNC_HOOKS;
+		if (write(c->a->status_fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+			return vc_error(err, errno, "asking for the prestart hooks");
+		do
+			n = read(c->a->go_fd, &b, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			return vc_error(err, 0, "the parent went away during the prestart hooks");
+		close(c->a->go_fd);
+		vc_step(c->tl, "hooks_wait", "child: the parent ran prestart/createRuntime hooks");
+	}
+	if (!c->spec->n_hooks[CT_HOOK_CREATE_CONTAINER])
+		return 0;
+	vc_step_begin(c->tl);
+	if (hooks_run_for(c->spec, CT_HOOK_CREATE_CONTAINER, c->a->id, c->host_pid, err) < 0)
+		return -1;
+	vc_step(c->tl, "hooks_create_ctr", "ran %zu createContainer hooks in the container",
+	        c->spec->n_hooks[CT_HOOK_CREATE_CONTAINER]);
+	return 0;
+}
+
+/* After `start` (or at once for `run`), just before execve: in the
+ * container, with its root, user and privileges. */
+static int start_hooks(struct child *c, vc_err *err)
+{
+	if (!c->spec->n_hooks[CT_HOOK_START_CONTAINER])
+		return 0;
+	vc_step_begin(c->tl);
+	if (hooks_run_for(c->spec, CT_HOOK_START_CONTAINER, c->a->id, c->host_pid, err) < 0)
+		return -1;
+	vc_step(c->tl, "hooks_start_ctr", "ran %zu startContainer hooks",
+	        c->spec->n_hooks[CT_HOOK_START_CONTAINER]);
+	return 0;
+}
+
+/* Our pid in the runtime's pid namespace: /proc is still the host's. */
+static pid_t read_host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	return (pid_t)atoi(buf);
+}
+
 static int build_filesystem(struct child *c, vc_err *err)
 {
 	const struct ct_spec *spec = c->spec;
@@ -211,7 +287,8 @@ static int build_filesystem(struct child *c, vc_err *err)
 		if (mounts_mount_one(&env, &spec->mounts[i], err) < 0)
 			return -1;
 	}
-	if (mounts_make_dev(&env, err) < 0 || mounts_pivot(&env, err) < 0)
+	if (mounts_make_dev(&env, err) < 0 || create_hooks(c, err) < 0 ||
+	    mounts_pivot(&env, err) < 0)
 		return -1;
 	if (spec->n_sysctls) {
 		/* before readonlyPaths makes /proc/sys read-only */
@@ -327,7 +404,9 @@ static int wait_for_start(struct child *c, vc_err *err)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return vc_error(err, n < 0 ? errno : 0, "waiting on the exec FIFO");
-	close(c->a->exec_fifo_fd);
+	/* kept open (close-on-exec) until execve: `container start` waits for
+	 * it to close, and reads here why we failed if we do */
+	c->started = true;
 	return 0;
 }
 
@@ -344,6 +423,8 @@ _Noreturn void child_main(const struct child_args *a)
 	if (a->exec_fifo_fd >= 0)
 		setsid();
 	umask(0);
+	if (spec->n_hooks[CT_HOOK_CREATE_CONTAINER] || spec->n_hooks[CT_HOOK_START_CONTAINER])
+		c.host_pid = read_host_pid();
 	vc_step(c.tl, "child_start", "child: running in its new namespaces as pid %d",
 	        (int)getpid());
 	if (join_cgroup(&c, &err) < 0 ||
@@ -352,7 +433,7 @@ _Noreturn void child_main(const struct child_args *a)
 	    ns_join_in_child(a->ns_fds, &err) < 0 || set_identity(&c, &err) < 0 ||
 	    build_filesystem(&c, &err) < 0 || (a->need_go && wait_for_parent(&c, &err) < 0) ||
 	    child_drop_privileges(spec, c.tl, &err) < 0 || process_enter_cwd(spec, &err) < 0 ||
-	    (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0))
+	    (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0) || start_hooks(&c, &err) < 0)
 		child_fail(&c, SYNC_ERROR, &err);
 	umask(spec->has_umask ? spec->umask : 022);
 	if (a->exec_fifo_fd < 0) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "hooks.h"
 #include "statedir.h"
 
 #define OCI_VERSION "1.0.2"
@@ -341,7 +342,7 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 		vc_error(err, ENOMEM, "container %s: state", ct.id);
 		goto fail;
 	}
-	if (save_state(&ct, err) < 0)
+	if (save_state(&ct, err) < 0 || hooks_save(spec, ct.dir, err) < 0)
 		goto fail;
 	vc_step(ro.tl, "state", "wrote %s/state.json: created, pid %d", ct.dir, (int)ct.pid);
 	statedir_unlock(&claim);
@@ -357,12 +358,36 @@ fail:
 
 /* ---- start, state, kill, delete ----------------------------------------- */
 
+/* start: wait until the process closed the exec FIFO (execve, or its end);
+ * what it wrote there before is why it failed (child.c: child_fail). */
+static int wait_exec(const struct lc_container *ct, int rfd, vc_err *err)
+{
+	struct pollfd pfd = {.fd = rfd, .events = 0};
+	char msg[sizeof(err->msg)];
+	ssize_t n;
+
+	while (poll(&pfd, 1, -1) < 0)
+		if (errno != EINTR)
+			return vc_error(err, errno, "container %s: waiting for its start", ct->id);
+	n = read(rfd, msg, sizeof(msg) - 1);
+	if (n <= 0)
+		return 0;
+	msg[n] = '\0';
+	if (!strcmp(msg, "s"))
+		return vc_error(err, 0, "container %s: its process ended before it started",
+		                ct->id);
+	return vc_error(err, 0, "container %s: start: %s", ct->id, msg);
+}
+
 static int lc_start(const char *id, vc_err *err)
 {
 	struct lc_container ct;
+	struct ct_spec hooks;
 	char fifo[PATH_MAX];
-	int fd, rc = -1;
+	int fd, rfd = -1, rc = -1;
+	vc_err ignored;
 
+	spec_init(&hooks);
 	if (lc_load(&ct, id, err) < 0)
 		return -1;
 	if (ct.status != LC_CREATED) {
@@ -371,6 +396,9 @@ static int lc_start(const char *id, vc_err *err)
 		goto out;
 	}
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct.dir);
+	/* Our reader first: it sees the end (POLLHUP) once the process closed
+	 * the FIFO, at its execve, and reads why it failed if it did. */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* no reader (ENXIO): the process stopped waiting */
 	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -384,9 +412,20 @@ static int lc_start(const char *id, vc_err *err)
 	}
 	close(fd);
 	unlink(fifo);
+	if (rfd >= 0 && wait_exec(&ct, rfd, err) < 0) {
+		/* startContainer hook, execve: nothing runs; delete removes it */
+		set_status(&ct, LC_STOPPED);
+		save_state(&ct, &ignored);
+		goto out;
+	}
 	set_status(&ct, LC_RUNNING);
 	rc = save_state(&ct, err);
+	if (rc == 0 && hooks_load(&hooks, ct.dir, &ignored) > 0)
+		hooks_run_saved(&hooks, CT_HOOK_POSTSTART, ct.state, "running");
 out:
+	if (rfd >= 0)
+		close(rfd);
+	spec_free(&hooks);
 	lc_free(&ct);
 	return rc;
 }
@@ -452,7 +491,11 @@ static int lc_kill(const char *id, const char *signame, vc_err *err)
 static int lc_delete(const char *id, bool force, vc_err *err)
 {
 	struct lc_container ct;
+	struct ct_spec hooks;
+	vc_err herr = {0};
 	int rc = -1;
+
+	spec_init(&hooks);
 
 	if (lc_load(&ct, id, err) < 0) {
 		vc_err lerr = *err;
@@ -497,9 +540,15 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 		goto out;
 	if (statedir_remove_cgroup(id, err) < 0)
 		goto out;
+	if (hooks_load(&hooks, ct.dir, &herr) < 0) {
+		vc_error_wrap(&herr, "warning: poststop hooks not run");
+		vc_error_print("container", &herr);
+	}
 	remove_state_dir(ct.dir);
+	hooks_run_saved(&hooks, CT_HOOK_POSTSTOP, ct.state, "stopped");
 	rc = 0;
 out:
+	spec_free(&hooks);
 	lc_free(&ct);
 	return rc;
 }

@@ -77,6 +77,10 @@ static const char usage_text[] =
     "\n"
     "Exit status on our own failures: 125 setup failed, 126 CMD not executable,\n"
     "127 CMD not found. Errors are one line on stderr.\n"
+    "config.json's hooks run (all six kinds, the OCI state on stdin; a failing one\n"
+    "fails create/start, poststart/poststop only warn); seccomp names libseccomp\n"
+    "does not know are skipped (VCLAB_DEBUG=1 lists them); mount options tmpcopyup,\n"
+    "rro and the other recursive ones apply; see container/README.md.\n"
     "Example: container run --memory 64M --pids 32 build/rootfs/test -- /bin/sh -c 'echo hi'\n";
 
 enum {

@@ -1,5 +1,6 @@
 #include "mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +13,124 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "debug.h"
+
+/* ---- mount options ------------------------------------------------------ */
+
+enum mount_opt_kind mounts_option(const char *opt, struct ct_mount *m)
+{
+	/* mount(2) flags: set, or cleared by their negation */
+	static const struct {
+		const char *name;
+		unsigned long set, clear;
+	} fl[] = {
+	    {"ro", MS_RDONLY, 0},
+	    {"rw", 0, MS_RDONLY},
+	    {"nosuid", MS_NOSUID, 0},
+	    {"suid", 0, MS_NOSUID},
+	    {"nodev", MS_NODEV, 0},
+	    {"dev", 0, MS_NODEV},
+	    {"noexec", MS_NOEXEC, 0},
+	    {"exec", 0, MS_NOEXEC},
+	    {"sync", MS_SYNCHRONOUS, 0},
+	    {"async", 0, MS_SYNCHRONOUS},
+	    {"dirsync", MS_DIRSYNC, 0},
+	    {"remount", MS_REMOUNT, 0},
+	    {"mand", MS_MANDLOCK, 0},
+	    {"nomand", 0, MS_MANDLOCK},
+	    {"atime", 0, MS_NOATIME},
+	    {"noatime", MS_NOATIME, 0},
+	    {"diratime", 0, MS_NODIRATIME},
+	    {"nodiratime", MS_NODIRATIME, 0},
+	    {"relatime", MS_RELATIME, 0},
+	    {"norelatime", 0, MS_RELATIME},
+	    {"strictatime", MS_STRICTATIME, 0},
+	    {"nostrictatime", 0, MS_STRICTATIME},
+	    {"lazytime", MS_LAZYTIME, 0},
+	    {"nolazytime", 0, MS_LAZYTIME},
+	    {"silent", MS_SILENT, 0},
+	    {"loud", 0, MS_SILENT},
+	    {"defaults", 0, 0},
+	    {"bind", MS_BIND, 0},
+	    {"rbind", MS_BIND | MS_REC, 0},
+	};
+	static const struct {
+		const char *name;
+		unsigned long prop;
+	} pr[] = {
+	    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+	    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+	    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+	    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+	};
+	/* Recursive attributes (runc's names): mount_setattr(AT_RECURSIVE)
+	 * after the mount. The access-time modes replace each other. */
+	static const struct {
+		const char *name;
+		unsigned set, clear;
+	} rec[] = {
+	    {"rro", MOUNT_ATTR_RDONLY, 0},
+	    {"rrw", 0, MOUNT_ATTR_RDONLY},
+	    {"rnosuid", MOUNT_ATTR_NOSUID, 0},
+	    {"rsuid", 0, MOUNT_ATTR_NOSUID},
+	    {"rnodev", MOUNT_ATTR_NODEV, 0},
+	    {"rdev", 0, MOUNT_ATTR_NODEV},
+	    {"rnoexec", MOUNT_ATTR_NOEXEC, 0},
+	    {"rexec", 0, MOUNT_ATTR_NOEXEC},
+	    {"rnodiratime", MOUNT_ATTR_NODIRATIME, 0},
+	    {"rdiratime", 0, MOUNT_ATTR_NODIRATIME},
+	    {"rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+	    {"ratime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+	    {"rnostrictatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+	    {"rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+	    {"rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+	    {"rnorelatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+	};
+	/* What engines send that this runtime does not do: idmapped mounts
+	 * (podman's :idmap) need a user namespace fd per mount. */
+	static const char *const unsupported[] = {"idmap", "ridmap"};
+
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		if (!strcmp(opt, fl[i].name)) {
+			m->flags = (m->flags & ~fl[i].clear) | fl[i].set;
+			return MOUNT_OPT_APPLIED;
+		}
+	for (size_t i = 0; i < sizeof(pr) / sizeof(pr[0]); i++)
+		if (!strcmp(opt, pr[i].name)) {
+			m->propagation = pr[i].prop;
+			return MOUNT_OPT_APPLIED;
+		}
+	for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++)
+		if (!strcmp(opt, rec[i].name)) {
+			unsigned bits = rec[i].set | rec[i].clear;
+
+			m->attr_set = (m->attr_set & ~bits) | rec[i].set;
+			m->attr_clr = (m->attr_clr & ~bits) | rec[i].clear;
+			return MOUNT_OPT_APPLIED;
+		}
+	if (!strcmp(opt, "tmpcopyup") || !strcmp(opt, "notmpcopyup")) {
+		m->tmpcopyup = opt[0] == 't';
+		return MOUNT_OPT_APPLIED;
+	}
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (!strcmp(opt, unsupported[i]) ||
+		    (!strncmp(opt, unsupported[i], strlen(unsupported[i])) &&
+		     opt[strlen(unsupported[i])] == '='))
+			return MOUNT_OPT_UNSUPPORTED;
+	return MOUNT_OPT_DATA;
+}
+
+int spec_mount_option(const char *opt, unsigned long *flags, unsigned long *propagation)
+{
+	struct ct_mount m = {.flags = *flags, .propagation = *propagation};
+
+	if (mounts_option(opt, &m) != MOUNT_OPT_APPLIED || m.attr_set || m.attr_clr || m.tmpcopyup)
+		return 0;
+	*flags = m.flags;
+	*propagation = m.propagation;
+	return 1;
+}
 
 const char *mount_flags_describe(unsigned long flags, char *buf, size_t len)
 {
@@ -234,12 +353,224 @@ static int mount_cgroup(struct mount_env *env, const struct ct_mount *m, const c
 	return 0;
 }
 
+/* ---- tmpcopyup: the directory's content into the new tmpfs ---------------- */
+
+#define COPYUP_MAX_DEPTH 32
+
+static int copy_file(int src_dir, int dst_dir, const char *name, const struct stat *st)
+{
+	char buf[65536];
+	int in, out, rc = -1;
+	ssize_t n;
+
+	in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	             st->st_mode & 07777);
+	if (out < 0)
+		goto out;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w < 0)
+				goto out;
+			off += w;
+		}
+	rc = n < 0 ? -1 : 0;
+out : {
+	int e = errno;
+
+	if (out >= 0)
+		close(out);
+	close(in);
+	errno = e;
+}
+	return rc;
+}
+
+/* Owner, mode (after chown, which clears set-id bits) and times of one entry.
+ * An owner the user namespace does not map stays the namespace's root. */
+static int copy_attrs(int dst_dir, const char *name, const struct stat *st)
+{
+	struct timespec t[2] = {st->st_atim, st->st_mtim};
+
+	if (fchownat(dst_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno != EINVAL)
+		return -1;
+	if (!S_ISLNK(st->st_mode) && fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0)
+		return -1;
+	return utimensat(dst_dir, name, t, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Copy everything under src into dst: directories, files, symlinks, device
+ * nodes and FIFOs, with owners, modes and times; never following a link. */
+static int copy_tree(int src, int dst, int depth, char *failed, size_t failed_len)
+{
+	struct dirent *e;
+	DIR *d;
+	int rc = 0, fd = dup(src);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (rc == 0 && (errno = 0, e = readdir(d))) {
+		struct stat st;
+		char link[PATH_MAX];
+		ssize_t n;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(failed, failed_len, "%s", e->d_name);
+		if (fstatat(src, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int s2, d2;
+
+			if (depth >= COPYUP_MAX_DEPTH) {
+				errno = ELOOP;
+				rc = -1;
+				break;
+			}
+			if (mkdirat(dst, e->d_name, 0700) < 0)
+				rc = -1;
+			s2 = rc ? -1
+			        : openat(src, e->d_name,
+			                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			d2 = s2 < 0 ? -1
+			            : openat(dst, e->d_name,
+			                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (d2 < 0)
+				rc = -1;
+			else
+				rc = copy_tree(s2, d2, depth + 1, failed, failed_len);
+			if (s2 >= 0)
+				close(s2);
+			if (d2 >= 0)
+				close(d2);
+		} else if (S_ISREG(st.st_mode)) {
+			rc = copy_file(src, dst, e->d_name, &st);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(src, e->d_name, link, sizeof(link) - 1);
+			if (n < 0)
+				rc = -1;
+			else {
+				link[n] = '\0';
+				rc = symlinkat(link, dst, e->d_name);
+			}
+		} else if (S_ISSOCK(st.st_mode)) {
+			continue; /* a socket means nothing without its server */
+		} else {
+			rc = mknodat(dst, e->d_name, st.st_mode, st.st_rdev);
+		}
+		if (rc == 0)
+			rc = copy_attrs(dst, e->d_name, &st);
+	}
+	if (rc == 0 && errno) /* readdir failed */
+		rc = -1;
+	{
+		int saved = errno;
+
+		closedir(d);
+		errno = saved;
+	}
+	return rc;
+}
+
+/* After the tmpfs went on top: copy what was under it (src, opened
+ * before), and give the tmpfs root the directory's owner (and its mode
+ * unless the options set one). */
+static int tmpcopyup(int src, const struct ct_mount *m, const char *real, vc_err *err)
+{
+	char failed[NAME_MAX + 1] = "";
+	struct stat st;
+	int dst, rc;
+
+	dst = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dst < 0)
+		return vc_error(err, errno, "mounts: tmpcopyup on %s: opening the new tmpfs",
+		                m->destination);
+	rc = copy_tree(src, dst, 0, failed, sizeof(failed));
+	if (rc < 0) {
+		int e = errno;
+
+		close(dst);
+		return vc_error(err, e, "mounts: tmpcopyup on %s: copying %s", m->destination,
+		                failed);
+	}
+	if (fstat(src, &st) == 0) {
+		if (fchown(dst, st.st_uid, st.st_gid) < 0 && errno != EINVAL)
+			rc = -1;
+		if (!(m->data && strstr(m->data, "mode=")) && fchmod(dst, st.st_mode & 07777) < 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		rc =
+		    vc_error(err, errno, "mounts: tmpcopyup on %s: owner and mode", m->destination);
+	close(dst);
+	return rc;
+}
+
+/* "rro", "rnosuid", ...: mount_setattr on the whole tree. Where the kernel
+ * cannot (before 5.12), one warning, and a read-only top mount for rro. */
+static int set_recursive_attrs(const struct ct_mount *m, const char *real, vc_err *err)
+{
+	struct mount_attr a = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
+
+	if (mount_setattr(AT_FDCWD, real, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof(a)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return vc_error(err, errno, "mounts: recursive options on %s (mount_setattr)",
+		                m->destination);
+	fprintf(stderr,
+	        "container: warning: mounts: %s: this kernel has no mount_setattr; recursive "
+	        "options apply to the top mount only\n",
+	        m->destination);
+	if ((m->attr_set & MOUNT_ATTR_RDONLY) && remount_bind(real, MS_RDONLY) < 0)
+		return vc_error(err, errno, "mounts: making %s read-only", m->destination);
+	return 0;
+}
+
+/* The kernel refused the options (EINVAL): try again without the words
+ * that are not "key=value" (flags of another runtime, typos) and warn once. */
+static int mount_without_unknown_words(const struct ct_mount *m, const char *source,
+                                       const char *target)
+{
+	char kept[512] = "", dropped[512] = "", buf[512], *save = NULL, *w;
+	size_t kl = 0, dl = 0;
+
+	if (!m->data || snprintf(buf, sizeof(buf), "%s", m->data) >= (int)sizeof(buf))
+		return -1;
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (strchr(w, '='))
+			kl += (size_t)snprintf(kept + kl, sizeof(kept) - kl, "%s%s", kl ? "," : "",
+			                       w);
+		else
+			dl += (size_t)snprintf(dropped + dl, sizeof(dropped) - dl, "%s%s",
+			                       dl ? "," : "", w);
+	}
+	if (!dl || kl >= sizeof(kept) || dl >= sizeof(dropped))
+		return -1;
+	if (mount(source, target, m->type, m->flags & ~MS_REMOUNT, kl ? kept : NULL) < 0)
+		return -1;
+	fprintf(stderr,
+	        "container: warning: mounts: %s (type %s): options \"%s\" refused by the "
+	        "kernel: ignored\n",
+	        m->destination, m->type, dropped);
+	return 0;
+}
+
 int mounts_mount_one(struct mount_env *env, const struct ct_mount *m, vc_err *err)
 {
 	char target[64], fl[160], real[PATH_MAX];
 	struct stat st;
 	bool file = false;
-	int fd, rc = 0;
+	int fd, rc = 0, copy_src = -1;
 
 	vc_step_begin(env->tl);
 	if ((m->flags & MS_BIND) && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode))
@@ -255,6 +586,10 @@ int mounts_mount_one(struct mount_env *env, const struct ct_mount *m, vc_err *er
 		rc = mount_bind(env, m, target, real, err);
 	} else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) {
 		rc = mount_cgroup(env, m, target, real, err);
+	} else if (m->tmpcopyup &&
+	           (copy_src = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = vc_error(err, errno, "mounts: tmpcopyup on %s: opening the directory",
+		              m->destination);
 	} else if (mount(m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REMOUNT,
 	                 m->data) < 0) {
 		int e = errno;
@@ -264,6 +599,9 @@ int mounts_mount_one(struct mount_env *env, const struct ct_mount *m, vc_err *er
 		if (!strcmp(m->type, "sysfs") && e == EPERM &&
 		    mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0) {
 			remount_bind(real, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+		} else if (e == EINVAL && mount_without_unknown_words(
+		                              m, m->source ? m->source : m->type, target) == 0) {
+			/* warned */
 		} else {
 			rc = vc_error(err, e, "mounts: %s (type %s, options %s%s%s) on %s",
 			              m->source ? m->source : m->type, m->type,
@@ -271,8 +609,14 @@ int mounts_mount_one(struct mount_env *env, const struct ct_mount *m, vc_err *er
 			              m->data ? "," : "", m->data ? m->data : "", m->destination);
 		}
 	}
+	if (rc == 0 && copy_src >= 0)
+		rc = tmpcopyup(copy_src, m, real, err);
 	if (rc == 0 && m->propagation && mount(NULL, real, NULL, m->propagation, NULL) < 0)
 		rc = vc_error(err, errno, "setting the propagation of %s", m->destination);
+	if (rc == 0 && (m->attr_set || m->attr_clr))
+		rc = set_recursive_attrs(m, real, err);
+	if (copy_src >= 0)
+		close(copy_src);
 	close(fd);
 	if (rc < 0)
 		return -1;

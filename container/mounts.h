@@ -21,6 +21,15 @@ struct mount_env {
 	struct vc_timeline *tl;
 };
 
+/* One word of mounts[].options (also linux.rootfsPropagation and the
+ * quick form's volumes): what it does to *m. */
+enum mount_opt_kind {
+	MOUNT_OPT_DATA,       /* for the file system: goes into m->data */
+	MOUNT_OPT_APPLIED,    /* a flag, propagation, recursive attribute, tmpcopyup */
+	MOUNT_OPT_UNSUPPORTED /* known, but not applied here (idmap, ridmap): warn */
+};
+enum mount_opt_kind mounts_option(const char *opt, struct ct_mount *m);
+
 /* "nosuid,nodev,ro" for --trace. */
 const char *mount_flags_describe(unsigned long flags, char *buf, size_t len);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "hooks.h"
 #include "namespaces.h"
 #include "process.h"
 #include "statedir.h"
@@ -46,7 +47,9 @@ struct parent {
 	struct vc_timeline *tl;
 	struct cgroup *cg;
 	enum cg_mode cg_mode;
-	bool need_go; /* the child must wait for us: id maps, oom_score_adj */
+	bool need_go;      /* the child must wait for us: id maps, oom_score_adj */
+	bool parent_hooks; /* prestart/createRuntime: the child waits for them */
+	bool spawned;      /* a container process was made: poststop runs */
 	int ns_fds[CT_NS_COUNT];
 	int go[2], status[2];
 	int pidfd, sigfd;
@@ -186,6 +189,8 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .cg = p->cg,
 	    .exec_fifo_fd = p->opts->create ? p->opts->exec_fifo_fd : -1,
 	    .parent_pidfd = -1,
+	    .id = p->opts->id,
+	    .parent_hooks = p->parent_hooks,
 	};
 	long pid;
 
@@ -220,6 +225,7 @@ static int spawn_child(struct parent *p, vc_err *err)
 		child_main(&ca);
 	}
 	p->pid = (pid_t)pid;
+	p->spawned = true;
 	close_fd(&p->go[0]);
 	close_fd(&p->status[1]);
 	vc_step(p->tl, "clone3", "clone3 -> pid %ld with new namespaces: %s%s", pid,
@@ -256,7 +262,8 @@ static int prepare_child(struct parent *p, vc_err *err)
 	/* EPIPE: the child failed already; its error waits on the status pipe */
 	if (write(p->go[1], "g", 1) != 1 && errno != EPIPE)
 		return vc_error(err, errno, "telling the child to go on");
-	close_fd(&p->go[1]);
+	if (!p->parent_hooks)
+		close_fd(&p->go[1]);
 	return 0;
 }
 
@@ -307,6 +314,63 @@ static int collect_child_status(struct parent *p, struct run_result *res, vc_err
 	}
 	qsort(p->tl->ev, p->tl->n, sizeof(p->tl->ev[0]), cmp_event);
 	return 0;
+}
+
+/* prestart and createRuntime, in our namespaces, while the child waits
+ * with its mounts made, before pivot_root (SYNC_HOOKS). */
+static int run_parent_hooks(struct parent *p, vc_err *err)
+{
+	const struct ct_spec *spec = p->spec;
+	struct sync_msg msg;
+
+	if (!p->parent_hooks)
+		return 0;
+	for (;;) {
+		ssize_t n = read(p->status[0], &msg, sizeof(msg));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(msg))
+			return vc_error(err, n < 0 ? errno : 0,
+			                "the container process ended during its setup");
+		if (msg.type == SYNC_EVENT) {
+			add_child_event(p->tl, &msg.u.ev);
+			continue;
+		}
+		if (msg.type == SYNC_HOOKS)
+			break;
+		*err = msg.u.err;
+		err->msg[sizeof(err->msg) - 1] = '\0';
+		return -1;
+	}
+	vc_step_begin(p->tl);
+	if (hooks_run_for(spec, CT_HOOK_PRESTART, p->opts->id, p->pid, err) < 0 ||
+	    hooks_run_for(spec, CT_HOOK_CREATE_RUNTIME, p->opts->id, p->pid, err) < 0)
+		return -1;
+	vc_step(p->tl, "hooks_prestart", "ran %zu prestart and %zu createRuntime hooks",
+	        spec->n_hooks[CT_HOOK_PRESTART], spec->n_hooks[CT_HOOK_CREATE_RUNTIME]);
+	if (write(p->go[1], "h", 1) != 1 && errno != EPIPE)
+		return vc_error(err, errno, "telling the child to go on");
+	close_fd(&p->go[1]);
+	return 0;
+}
+
+/* run: poststart once the process runs (its execve closed the status
+ * pipe), poststop once it is gone. Failures are warnings. */
+static int run_poststart(struct parent *p, struct run_result *res, vc_err *err)
+{
+	if (!p->spec->n_hooks[CT_HOOK_POSTSTART])
+		return 0;
+	if (collect_child_status(p, res, err) < 0)
+		return -1;
+	hooks_run_for_warn(p->spec, CT_HOOK_POSTSTART, p->opts->id, p->pid);
+	return 0;
+}
+
+static void run_poststop(struct parent *p)
+{
+	if (p->spawned)
+		hooks_run_for_warn(p->spec, CT_HOOK_POSTSTOP, p->opts->id, 0);
 }
 
 /* create: read the child's messages until it waits before execve (READY),
@@ -469,33 +533,34 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	res->exit_code = RUN_EXIT_SETUP;
 	for (int k = 0; k < CT_NS_COUNT; k++)
 		p.ns_fds[k] = -1;
+	p.parent_hooks = spec->n_hooks[CT_HOOK_PRESTART] || spec->n_hooks[CT_HOOK_CREATE_RUNTIME];
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
 	    block_signals(&p, err) < 0 || claim_id(&p, err) < 0 || make_cgroup(&p, err) < 0 ||
-	    spawn_child(&p, err) < 0 || prepare_child(&p, err) < 0) {
-		release(&p, &cleanup_err);
-		return -1;
-	}
+	    spawn_child(&p, err) < 0 || prepare_child(&p, err) < 0 || run_parent_hooks(&p, err) < 0)
+		goto fail;
 	if (opts->create) {
-		if (wait_until_ready(&p, res, err) < 0) {
-			release(&p, &cleanup_err);
-			return -1;
-		}
+		if (wait_until_ready(&p, res, err) < 0)
+			goto fail;
 		return release(&p, err);
 	}
+	if (run_poststart(&p, res, err) < 0)
+		goto fail;
 	if (wait_for_exit(&p, res, err) < 0) {
 		res->exit_code = RUN_EXIT_SETUP;
-		release(&p, &cleanup_err);
-		return -1;
+		goto fail;
 	}
-	if (collect_child_status(&p, res, err) < 0) {
-		release(&p, &cleanup_err);
-		return -1;
-	}
+	if (collect_child_status(&p, res, err) < 0)
+		goto fail;
 	read_cgroup_stats(&p, res);
 	if (release(&p, err) < 0) {
 		vc_error_wrap(err, "removing the cgroup");
 		return -1;
 	}
+	run_poststop(&p);
 	return 0;
+fail:
+	release(&p, &cleanup_err);
+	run_poststop(&p);
+	return -1;
 }

@@ -1,5 +1,6 @@
 #include "seccomp.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <seccomp.h>
 #include <string.h>
@@ -48,6 +49,26 @@ int ct_seccomp_op(const char *name)
 	return -1;
 }
 
+int ct_seccomp_arch(const char *name, uint32_t *out)
+{
+	char low[32];
+	size_t i;
+
+	/* SCMP_ARCH_MIPSEL64N32 -> "mipsel64n32", libseccomp's own name */
+	if (strncmp(name, "SCMP_ARCH_", 10) || strlen(name + 10) >= sizeof(low) || !name[10])
+		return -1;
+	for (i = 0; name[10 + i]; i++)
+		low[i] = (char)tolower((unsigned char)name[10 + i]);
+	low[i] = '\0';
+	*out = seccomp_arch_resolve_name(low);
+	return *out ? 0 : -1;
+}
+
+bool ct_seccomp_syscall_known(const char *name)
+{
+	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
 int ct_seccomp_syscall_nr(const char *name)
 {
 	int nr = seccomp_syscall_resolve_name(name);
@@ -55,8 +76,8 @@ int ct_seccomp_syscall_nr(const char *name)
 	return nr == __NR_SCMP_ERROR ? -1 : nr;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const struct ct_seccomp_rule *r, const char *name,
-                    vc_err *err)
+static int add_rule(scmp_filter_ctx ctx, const struct ct_seccomp_rule *r, size_t index,
+                    const char *name, vc_err *err)
 {
 	struct scmp_arg_cmp cmp[6];
 	int rc;
@@ -69,7 +90,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct ct_seccomp_rule *r, const 
 	/* A rule whose action equals the default one is refused (-EACCES) and
 	 * means nothing anyway. */
 	if (rc < 0 && rc != -EACCES)
-		return vc_error(err, -rc, "linux.seccomp: rule for \"%s\"", name);
+		return vc_error(err, -rc, "linux.seccomp.syscalls[%zu]: rule for \"%s\"", index,
+		                name);
 	return rc < 0 ? 0 : 1;
 }
 
@@ -82,9 +104,17 @@ int ct_seccomp_load(const struct ct_seccomp *sc, vc_err *err)
 		return vc_error(err, EINVAL, "linux.seccomp: seccomp_init");
 	/* We set no_new_privs ourselves when the spec asks for it. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* The native architecture is there already (-EEXIST). */
+	for (size_t i = 0; i < sc->n_arches; i++) {
+		rc = seccomp_arch_add(ctx, sc->arches[i]);
+		if (rc < 0 && rc != -EEXIST) {
+			vc_error(err, -rc, "linux.seccomp.architectures[%zu]: adding it", i);
+			goto fail;
+		}
+	}
 	for (size_t i = 0; i < sc->n_rules; i++)
 		for (size_t j = 0; j < sc->rules[i].n_names; j++) {
-			rc = add_rule(ctx, &sc->rules[i], sc->rules[i].names[j], err);
+			rc = add_rule(ctx, &sc->rules[i], i, sc->rules[i].names[j], err);
 			if (rc < 0)
 				goto fail;
 			count += rc;

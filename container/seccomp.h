@@ -3,6 +3,7 @@
 #ifndef CT_SECCOMP_H
 #define CT_SECCOMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -16,7 +17,15 @@ int ct_seccomp_action(const char *name, int errno_ret, uint32_t *out);
 /* "SCMP_CMP_EQ" -> SCMP_CMP_EQ; -1 when unknown. */
 int ct_seccomp_op(const char *name);
 
-/* System call number on this architecture; -1 when unknown. */
+/* "SCMP_ARCH_X86_64" -> libseccomp's SCMP_ARCH_X86_64 token; -1 when unknown. */
+int ct_seccomp_arch(const char *name, uint32_t *out);
+
+/* Does libseccomp know this name, as a system call of this architecture or
+ * as one of another (a negative pseudo number it translates per
+ * architecture: socketcall, chown32 on x86-64)? */
+bool ct_seccomp_syscall_known(const char *name);
+
+/* System call number on this architecture; < 0 when it has none. */
 int ct_seccomp_syscall_nr(const char *name);
 
 /* Build the filter and load it into the calling thread. Returns the number

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "debug.h"
+#include "mounts.h"
 #include "seccomp.h"
 
 #define PATH_LEN 160
@@ -456,60 +458,6 @@ static int parse_root(struct ct_spec *spec, json_t *root, const char *bundle_dir
 	return 0;
 }
 
-int spec_mount_option(const char *opt, unsigned long *flags, unsigned long *propagation)
-{
-	static const struct {
-		const char *name;
-		unsigned long set, clear;
-	} fl[] = {
-	    {"ro", MS_RDONLY, 0},
-	    {"rw", 0, MS_RDONLY},
-	    {"nosuid", MS_NOSUID, 0},
-	    {"suid", 0, MS_NOSUID},
-	    {"nodev", MS_NODEV, 0},
-	    {"dev", 0, MS_NODEV},
-	    {"noexec", MS_NOEXEC, 0},
-	    {"exec", 0, MS_NOEXEC},
-	    {"sync", MS_SYNCHRONOUS, 0},
-	    {"async", 0, MS_SYNCHRONOUS},
-	    {"dirsync", MS_DIRSYNC, 0},
-	    {"remount", MS_REMOUNT, 0},
-	    {"mand", MS_MANDLOCK, 0},
-	    {"nomand", 0, MS_MANDLOCK},
-	    {"atime", 0, MS_NOATIME},
-	    {"noatime", MS_NOATIME, 0},
-	    {"diratime", 0, MS_NODIRATIME},
-	    {"nodiratime", MS_NODIRATIME, 0},
-	    {"relatime", MS_RELATIME, 0},
-	    {"norelatime", 0, MS_RELATIME},
-	    {"strictatime", MS_STRICTATIME, 0},
-	    {"nostrictatime", 0, MS_STRICTATIME},
-	    {"bind", MS_BIND, 0},
-	    {"rbind", MS_BIND | MS_REC, 0},
-	};
-	static const struct {
-		const char *name;
-		unsigned long prop;
-	} pr[] = {
-	    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-	    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
-	    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
-	    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-	};
-
-	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
-		if (!strcmp(opt, fl[i].name)) {
-			*flags = (*flags & ~fl[i].clear) | fl[i].set;
-			return 1;
-		}
-	for (size_t i = 0; i < sizeof(pr) / sizeof(pr[0]); i++)
-		if (!strcmp(opt, pr[i].name)) {
-			*propagation = pr[i].prop;
-			return 1;
-		}
-	return 0;
-}
-
 int spec_add_mount(struct ct_spec *spec, const struct ct_mount *m, vc_err *err)
 {
 	struct ct_mount *a = spec_alloc(spec, (spec->n_mounts + 1) * sizeof(*a));
@@ -547,8 +495,17 @@ static int parse_mount(struct ct_spec *spec, json_t *v, const char *p, struct ct
 		return vc_error(err, 0, "%s.destination: \"%s\" must not contain \"..\"", p,
 		                m->destination);
 	for (size_t i = 0; i < n_opts; i++) {
-		if (spec_mount_option(opts[i], &m->flags, &m->propagation))
+		enum mount_opt_kind k = mounts_option(opts[i], m);
+		char op[PATH_LEN + 40];
+
+		if (k == MOUNT_OPT_APPLIED)
 			continue;
+		if (k == MOUNT_OPT_UNSUPPORTED) {
+			/* one warning for all of them, with the unknown fields */
+			snprintf(op, sizeof(op), "%.100s.options[%zu] \"%.60s\"", p, i, opts[i]);
+			note_unknown(spec, op);
+			continue;
+		}
 		len += (size_t)snprintf(data + len, len < sizeof(data) ? sizeof(data) - len : 0,
 		                        "%s%s", len ? "," : "", opts[i]);
 		if (len >= sizeof(data))
@@ -556,10 +513,24 @@ static int parse_mount(struct ct_spec *spec, json_t *v, const char *p, struct ct
 	}
 	if (!m->type)
 		m->type = (m->flags & MS_BIND) ? "bind" : "none";
-	if (!strcmp(m->type, "bind"))
+	if (!strcmp(m->type, "bind") || !strcmp(m->type, "rbind"))
 		m->flags |= MS_BIND;
+	if (!strcmp(m->type, "rbind"))
+		m->flags |= MS_REC;
+	if (m->tmpcopyup && strcmp(m->type, "tmpfs"))
+		return vc_error(err, 0, "%s.options: tmpcopyup is for a tmpfs, not type \"%s\"", p,
+		                m->type);
 	if ((m->flags & MS_BIND) && !m->source)
 		return vc_error(err, 0, "%s.source: missing (a bind mount needs one)", p);
+	if ((m->flags & MS_BIND) && len) {
+		/* a bind mount has no file system options: the kernel ignores them */
+		char op[PATH_LEN + 40];
+
+		snprintf(op, sizeof(op), "%.100s.options \"%.60s\" (not for a bind mount)", p,
+		         data);
+		note_unknown(spec, op);
+		len = 0;
+	}
 	m->data = len ? spec_strdup(spec, data) : NULL;
 	if (len && !m->data)
 		return oom(err);
@@ -696,6 +667,26 @@ static int parse_idmaps(struct ct_spec *spec, json_t *linux_, const char *key,
 	return 0;
 }
 
+/* A field we do not apply: fine when it says "nothing" (0, false, an empty
+ * list or an empty string: what engines send for "not set"), otherwise it
+ * goes into the warning of fields ignored. */
+static int ignore_zero(struct ct_spec *spec, json_t *obj, const char *key, const char *path,
+                       vc_err *err)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[PATH_LEN];
+
+	(void)err;
+	if (!v || json_is_null(v) || json_is_false(v) ||
+	    (json_is_integer(v) && json_integer_value(v) == 0) ||
+	    (json_is_array(v) && !json_array_size(v)) ||
+	    (json_is_string(v) && !json_string_length(v)))
+		return 0;
+	child_path(p, path, key);
+	note_unknown(spec, p);
+	return 0;
+}
+
 /* "8:0" major:minor of a throttle entry. */
 static int parse_throttles(struct ct_spec *spec, json_t *blkio, const char *key,
                            struct cg_throttle *out, unsigned *n, vc_err *err)
@@ -737,9 +728,22 @@ static int parse_throttles(struct ct_spec *spec, json_t *blkio, const char *key,
 static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 {
 	static const char *const known[] = {"devices", "memory", "cpu", "pids", "blockIO", NULL};
-	static const char *const mem_known[] = {"limit", "swap", NULL};
-	static const char *const cpu_known[] = {"shares", "quota", "period", "cpus", "mems", NULL};
+	static const char *const mem_known[] = {"limit",
+	                                        "swap",
+	                                        "reservation",
+	                                        "kernel",
+	                                        "kernelTCP",
+	                                        "swappiness",
+	                                        "disableOOMKiller",
+	                                        "useHierarchy",
+	                                        "checkBeforeUpdate",
+	                                        NULL};
+	static const char *const cpu_known[] = {"shares",         "quota", "period",
+	                                        "cpus",           "mems",  "realtimeRuntime",
+	                                        "realtimePeriod", "idle",  NULL};
 	static const char *const blkio_known[] = {"weight",
+	                                          "leafWeight",
+	                                          "weightDevice",
 	                                          "throttleReadBpsDevice",
 	                                          "throttleWriteBpsDevice",
 	                                          "throttleReadIOPSDevice",
@@ -765,16 +769,20 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 		return -1;
 	if (mem) {
 		check_keys(spec, mem, "linux.resources.memory", mem_known);
+		/* 0 means not set, as with runc (Docker writes zeros) */
 		if (get_int(mem, "limit", "linux.resources.memory", -1, LLONG_MAX, &x, &has, err) <
 		    0)
 			return -1;
-		if (has)
+		if (has && x)
 			l->memory_max = x;
 		if (get_int(mem, "swap", "linux.resources.memory", -1, LLONG_MAX, &x, &has, err) <
 		    0)
 			return -1;
-		if (has)
+		if (has && x)
 			l->memory_swap = x;
+		for (size_t i = 2; mem_known[i]; i++)
+			if (ignore_zero(spec, mem, mem_known[i], "linux.resources.memory", err) < 0)
+				return -1;
 	}
 
 	if (get_member(res, "cpu", JSON_OBJECT, "object", "linux.resources", &cpu, err) < 0)
@@ -787,7 +795,7 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 			l->cpu_shares = (uint64_t)x;
 		if (get_int(cpu, "quota", "linux.resources.cpu", -1, LLONG_MAX, &x, &has, err) < 0)
 			return -1;
-		if (has)
+		if (has && x) /* 0: not set (runc) */
 			l->cpu_quota_us = x;
 		if (get_int(cpu, "period", "linux.resources.cpu", 0, 1000000, &x, &has, err) < 0)
 			return -1;
@@ -804,6 +812,9 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 		if (s && snprintf(l->cpuset_mems, sizeof(l->cpuset_mems), "%s", s) >=
 		             (int)sizeof(l->cpuset_mems))
 			return vc_error(err, 0, "linux.resources.cpu.mems: too long");
+		for (size_t i = 5; cpu_known[i]; i++)
+			if (ignore_zero(spec, cpu, cpu_known[i], "linux.resources.cpu", err) < 0)
+				return -1;
 	}
 
 	if (get_member(res, "pids", JSON_OBJECT, "object", "linux.resources", &pids, err) < 0)
@@ -823,11 +834,19 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 		return -1;
 	if (blkio) {
 		check_keys(spec, blkio, "linux.resources.blockIO", blkio_known);
-		if (get_int(blkio, "weight", "linux.resources.blockIO", 10, 1000, &x, &has, err) <
-		    0)
+		/* 0 is what engines send for "not set" (runc and crun skip it) */
+		if (get_int(blkio, "weight", "linux.resources.blockIO", 0, 1000, &x, &has, err) < 0)
 			return -1;
-		if (has)
+		if (has && x > 0 && x < 10)
+			return vc_error(err, 0,
+			                "linux.resources.blockIO.weight: %lld is out of range [10, "
+			                "1000] (0: not set)",
+			                x);
+		if (has && x)
 			l->blkio_weight = (uint16_t)x;
+		if (ignore_zero(spec, blkio, "leafWeight", "linux.resources.blockIO", err) < 0 ||
+		    ignore_zero(spec, blkio, "weightDevice", "linux.resources.blockIO", err) < 0)
+			return -1;
 		if (parse_throttles(spec, blkio, "throttleReadBpsDevice", l->read_bps,
 		                    &l->n_read_bps, err) < 0 ||
 		    parse_throttles(spec, blkio, "throttleWriteBpsDevice", l->write_bps,
@@ -842,14 +861,14 @@ static int parse_resources(struct ct_spec *spec, json_t *linux_, vc_err *err)
 }
 
 static int parse_seccomp_rule(struct ct_spec *spec, json_t *v, const char *p,
-                              struct ct_seccomp_rule *rule, vc_err *err)
+                              struct ct_seccomp_rule *rule, size_t *skipped, vc_err *err)
 {
 	static const char *const known[] = {"names", "action", "errnoRet", "args", "comment", NULL};
 	static const char *const arg_known[] = {"index", "value", "valueTwo", "op", NULL};
 	const char *action = NULL;
 	long long errno_ret = EPERM, x;
 	json_t *args, *a;
-	size_t i;
+	size_t i, n;
 
 	if (!json_is_object(v))
 		return type_error(err, p, "object");
@@ -862,10 +881,24 @@ static int parse_seccomp_rule(struct ct_spec *spec, json_t *v, const char *p,
 		return vc_error(err, 0, "%s.names: missing or empty", p);
 	if (ct_seccomp_action(action, (int)errno_ret, &rule->action) < 0)
 		return vc_error(err, 0, "%s.action: unknown action \"%s\"", p, action);
-	for (i = 0; i < rule->n_names; i++)
-		if (ct_seccomp_syscall_nr(rule->names[i]) < 0)
-			return vc_error(err, 0, "%s.names[%zu]: unknown system call \"%s\"", p, i,
-			                rule->names[i]);
+	/* Profiles list the calls of every architecture: a name libseccomp
+	 * does not know is left out, as runc and crun do. (It knows many of
+	 * other architectures, chown32 on x86-64: those stay, for the
+	 * architectures the filter adds.) */
+	for (i = 0, n = 0; i < rule->n_names; i++) {
+		if (!rule->names[i][0])
+			return vc_error(err, 0, "%s.names[%zu]: empty system call name", p, i);
+		if (!ct_seccomp_syscall_known(rule->names[i])) {
+			ct_debug("%s.names[%zu]: system call \"%s\" unknown to libseccomp here: "
+			         "skipped",
+			         p, i, rule->names[i]);
+			(*skipped)++;
+			continue;
+		}
+		rule->names[n++] = rule->names[i];
+	}
+	rule->names[n] = NULL;
+	rule->n_names = n;
 	if (get_member(v, "args", JSON_ARRAY, "array", p, &args, err) < 0)
 		return -1;
 	if (!args)
@@ -913,9 +946,9 @@ static int parse_seccomp(struct ct_spec *spec, json_t *linux_, vc_err *err)
 	                                    "syscalls", NULL};
 	struct ct_seccomp *sc;
 	json_t *obj, *arr, *v;
-	const char *def = NULL;
+	const char *def = NULL, **arches = NULL;
 	long long def_errno = EPERM;
-	size_t i;
+	size_t i, n_arches = 0;
 
 	if (get_member(linux_, "seccomp", JSON_OBJECT, "object", "linux", &obj, err) < 0)
 		return -1;
@@ -930,6 +963,18 @@ static int parse_seccomp(struct ct_spec *spec, json_t *linux_, vc_err *err)
 		return -1;
 	if (ct_seccomp_action(def, (int)def_errno, &sc->default_action) < 0)
 		return vc_error(err, 0, "linux.seccomp.defaultAction: unknown action \"%s\"", def);
+	if (get_string_array(spec, obj, "architectures", "linux.seccomp", &arches, &n_arches, err) <
+	    0)
+		return -1;
+	if (n_arches > CT_MAX_SECCOMP_ARCHES)
+		return vc_error(err, 0, "linux.seccomp.architectures: more than %d",
+		                CT_MAX_SECCOMP_ARCHES);
+	for (i = 0; i < n_arches; i++)
+		if (ct_seccomp_arch(arches[i], &sc->arches[sc->n_arches++]) < 0)
+			return vc_error(err, 0,
+			                "linux.seccomp.architectures[%zu]: unknown architecture "
+			                "\"%s\" (expected SCMP_ARCH_X86_64, SCMP_ARCH_X86, ...)",
+			                i, arches[i]);
 	if (get_member(obj, "syscalls", JSON_ARRAY, "array", "linux.seccomp", &arr, err) < 0)
 		return -1;
 	if (arr) {
@@ -941,11 +986,14 @@ static int parse_seccomp(struct ct_spec *spec, json_t *linux_, vc_err *err)
 			char p[PATH_LEN];
 
 			index_path(p, "linux.seccomp.syscalls", i);
-			if (parse_seccomp_rule(spec, v, p, &sc->rules[i], err) < 0)
+			if (parse_seccomp_rule(spec, v, p, &sc->rules[i], &sc->n_skipped, err) < 0)
 				return -1;
 		}
 		sc->n_rules = json_array_size(arr);
 	}
+	if (sc->n_skipped)
+		ct_debug("linux.seccomp: %zu system call names unknown to libseccomp skipped",
+		         sc->n_skipped);
 	spec->seccomp = sc;
 	return 0;
 }
@@ -1046,6 +1094,111 @@ static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 	return 0;
 }
 
+/* ---- hooks ---------------------------------------------------------------- */
+
+static const char *const hook_names[CT_HOOK_KINDS] = {
+    [CT_HOOK_PRESTART] = "prestart",
+    [CT_HOOK_CREATE_RUNTIME] = "createRuntime",
+    [CT_HOOK_CREATE_CONTAINER] = "createContainer",
+    [CT_HOOK_START_CONTAINER] = "startContainer",
+    [CT_HOOK_POSTSTART] = "poststart",
+    [CT_HOOK_POSTSTOP] = "poststop",
+};
+
+const char *spec_hook_name(enum ct_hook_kind kind)
+{
+	return hook_names[kind];
+}
+
+static int parse_hook(struct ct_spec *spec, json_t *v, const char *p, struct ct_hook *h,
+                      vc_err *err)
+{
+	static const char *const known[] = {"path", "args", "env", "timeout", NULL};
+	size_t n = 0;
+	long long t = 0;
+	bool has;
+
+	if (!json_is_object(v))
+		return type_error(err, p, "object");
+	check_keys(spec, v, p, known);
+	if (get_string(spec, v, "path", p, true, &h->path, err) < 0 ||
+	    get_string_array(spec, v, "args", p, &h->args, &n, err) < 0 ||
+	    get_string_array(spec, v, "env", p, &h->env, &n, err) < 0 ||
+	    get_int(v, "timeout", p, LLONG_MIN, LLONG_MAX, &t, &has, err) < 0)
+		return -1;
+	if (h->path[0] != '/')
+		return vc_error(err, 0, "%s.path: \"%s\" is not an absolute path", p, h->path);
+	if (has && (t < 1 || t > INT_MAX))
+		return vc_error(err, 0, "%s.timeout: %lld; a timeout is 1 or more seconds", p, t);
+	h->timeout_s = (int)t;
+	return 0;
+}
+
+static int parse_hooks(struct ct_spec *spec, json_t *hooks, vc_err *err)
+{
+	static const char *const known[] = {"prestart",
+	                                    "createRuntime",
+	                                    "createContainer",
+	                                    "startContainer",
+	                                    "poststart",
+	                                    "poststop",
+	                                    NULL};
+
+	if (!json_is_object(hooks))
+		return type_error(err, "hooks", "object");
+	check_keys(spec, hooks, "hooks", known);
+	for (int k = 0; k < CT_HOOK_KINDS; k++) {
+		char base[PATH_LEN];
+		json_t *arr, *v;
+		size_t i;
+
+		child_path(base, "hooks", hook_names[k]);
+		if (get_member(hooks, hook_names[k], JSON_ARRAY, "array", "hooks", &arr, err) < 0)
+			return -1;
+		if (!arr || !json_array_size(arr))
+			continue;
+		spec->hooks[k] = spec_alloc(spec, json_array_size(arr) * sizeof(struct ct_hook));
+		if (!spec->hooks[k])
+			return oom(err);
+		json_array_foreach(arr, i, v)
+		{
+			char p[PATH_LEN];
+
+			index_path(p, base, i);
+			if (parse_hook(spec, v, p, &spec->hooks[k][i], err) < 0)
+				return -1;
+		}
+		spec->n_hooks[k] = json_array_size(arr);
+	}
+	return 0;
+}
+
+/* A JSON value kept as compact text in the arena. */
+static int keep_json(struct ct_spec *spec, json_t *v, const char **out, vc_err *err)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+
+	if (!text)
+		return oom(err);
+	*out = spec_strdup(spec, text);
+	free(text);
+	return *out ? 0 : oom(err);
+}
+
+int spec_parse_hooks_text(struct ct_spec *spec, const char *text, vc_err *err)
+{
+	json_error_t jerr;
+	json_t *hooks = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	int rc;
+
+	if (!hooks)
+		return vc_error(err, 0, "hooks: line %d column %d: %s", jerr.line, jerr.column,
+		                jerr.text);
+	rc = parse_hooks(spec, hooks, err);
+	json_decref(hooks);
+	return rc;
+}
+
 /* ---- the document ------------------------------------------------------- */
 
 int spec_parse_json(struct ct_spec *spec, const char *text, size_t len, const char *bundle_dir,
@@ -1055,7 +1208,7 @@ int spec_parse_json(struct ct_spec *spec, const char *text, size_t len, const ch
 	                                    "domainname",  "mounts",  "linux", "hooks",
 	                                    "annotations", NULL};
 	json_error_t jerr;
-	json_t *root;
+	json_t *root, *hooks, *annotations;
 	const char *version = NULL;
 	int rc = -1;
 
@@ -1073,10 +1226,19 @@ int spec_parse_json(struct ct_spec *spec, const char *text, size_t len, const ch
 		vc_error(err, 0, "ociVersion: \"%s\" is not a 1.x runtime-spec version", version);
 		goto out;
 	}
-	if (json_object_get(root, "hooks") && json_object_size(json_object_get(root, "hooks"))) {
-		vc_error(err, 0, "hooks: not supported by this runtime");
+	hooks = json_object_get(root, "hooks");
+	if (hooks && !json_is_null(hooks) &&
+	    (parse_hooks(spec, hooks, err) < 0 ||
+	     keep_json(spec, hooks, &spec->hooks_json, err) < 0))
+		goto out;
+	annotations = json_object_get(root, "annotations");
+	if (annotations && !json_is_null(annotations) && !json_is_object(annotations)) {
+		type_error(err, "annotations", "object");
 		goto out;
 	}
+	if (json_is_object(annotations) &&
+	    keep_json(spec, annotations, &spec->annotations_json, err) < 0)
+		goto out;
 	if (parse_process(spec, root, err) < 0 || parse_root(spec, root, bundle_dir, err) < 0 ||
 	    get_string(spec, root, "hostname", "", false, &spec->hostname, err) < 0 ||
 	    get_string(spec, root, "domainname", "", false, &spec->domainname, err) < 0 ||
@@ -1154,6 +1316,12 @@ int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
 		return -1;
 	if (spec_parse_json(spec, text, (size_t)got, dir, err) < 0) {
 		vc_error_wrap(err, "%s", path);
+		goto out;
+	}
+	/* the state that hooks get names the bundle by its absolute path */
+	spec->bundle = realpath(dir, path) ? spec_strdup(spec, path) : spec_strdup(spec, dir);
+	if (!spec->bundle) {
+		oom(err);
 		goto out;
 	}
 	rc = 0;

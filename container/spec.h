@@ -65,6 +65,10 @@ struct ct_mount {
 	unsigned long flags;       /* MS_* applied when mounting */
 	unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/MS_SHARED (| MS_REC), 0: none */
 	const char *data;          /* the options that are not flags, comma separated */
+	/* MOUNT_ATTR_* set and cleared on the whole tree with mount_setattr
+	 * (AT_RECURSIVE): "rro", "rnosuid", ... (mounts.c) */
+	unsigned attr_set, attr_clr;
+	bool tmpcopyup; /* copy the directory's content into the new tmpfs */
 };
 
 struct ct_seccomp_arg {
@@ -81,10 +85,35 @@ struct ct_seccomp_rule {
 	unsigned n_args;
 };
 
+#define CT_MAX_SECCOMP_ARCHES 24
+
 struct ct_seccomp {
 	uint32_t default_action;
 	struct ct_seccomp_rule *rules;
 	size_t n_rules;
+	/* architectures: SCMP_ARCH_* (libseccomp tokens) added to the filter
+	 * besides the native one */
+	uint32_t arches[CT_MAX_SECCOMP_ARCHES];
+	size_t n_arches;
+	size_t n_skipped; /* names unknown on this architecture, left out */
+};
+
+/* hooks.* of config.json, in the order the lifecycle runs them. */
+enum ct_hook_kind {
+	CT_HOOK_PRESTART,
+	CT_HOOK_CREATE_RUNTIME,
+	CT_HOOK_CREATE_CONTAINER,
+	CT_HOOK_START_CONTAINER,
+	CT_HOOK_POSTSTART,
+	CT_HOOK_POSTSTOP,
+	CT_HOOK_KINDS
+};
+
+struct ct_hook {
+	const char *path;  /* absolute */
+	const char **args; /* NULL terminated; NULL: just the path */
+	const char **env;  /* NULL terminated; NULL: the runtime's environment */
+	int timeout_s;     /* 0: none */
 };
 
 struct ct_spec {
@@ -138,6 +167,14 @@ struct ct_spec {
 	 * container process joins a new, empty one, as with runc. */
 	bool no_new_keyring;
 
+	struct ct_hook *hooks[CT_HOOK_KINDS];
+	size_t n_hooks[CT_HOOK_KINDS];
+	/* The "hooks" object as given (compact JSON, NULL: none): `create`
+	 * keeps it for `start` (poststart) and `delete` (poststop). */
+	const char *hooks_json;
+	const char *annotations_json; /* compact JSON object, NULL: none */
+	const char *bundle;           /* absolute bundle directory (bundle form only) */
+
 	/* arena: every allocation above, freed by spec_free */
 	void **arena;
 	size_t n_arena, cap_arena;
@@ -184,8 +221,15 @@ const char *spec_ns_name(enum ct_ns_kind kind);
 int spec_ns_clone_flag(enum ct_ns_kind kind);
 
 /* Mount options: sets *flags / *propagation for a flag word and returns 1,
- * or returns 0 for a word that belongs in the data string. */
+ * or returns 0 for a word that belongs in the data string. (The kernel's
+ * tables are in mounts.c; mounts_option also knows rro, tmpcopyup, ...) */
 int spec_mount_option(const char *opt, unsigned long *flags, unsigned long *propagation);
+
+/* "prestart" ... "poststop" */
+const char *spec_hook_name(enum ct_hook_kind kind);
+
+/* Parse a "hooks" object alone (what `create` kept as hooks_json). */
+int spec_parse_hooks_text(struct ct_spec *spec, const char *text, vc_err *err);
 
 /* Append an environment entry, replacing one with the same name. */
 int spec_setenv(struct ct_spec *spec, const char *kv, vc_err *err);

@@ -37,7 +37,8 @@ static pid_t lock_owner(int fd)
 
 void statedir_remove(const char *dir)
 {
-	static const char *const files[] = {"exec.fifo", "state.json.tmp", "state.json", "lock"};
+	static const char *const files[] = {"exec.fifo", "state.json.tmp", "state.json",
+	                                    "hooks.json", "lock"};
 	char path[256];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -15,8 +15,16 @@
 #include "spec.h"
 #include "timeline.h"
 
-/* SYNC_READY (`container create` only): set up, now waiting to be started. */
-enum sync_type { SYNC_EVENT = 1, SYNC_ERROR = 2, SYNC_EXEC_ERROR = 3, SYNC_READY = 4 };
+/* SYNC_READY (`container create` only): set up, now waiting to be started.
+ * SYNC_HOOKS: mounts made; the child waits on "go" while the parent runs
+ * the prestart and createRuntime hooks (hooks.c). */
+enum sync_type {
+	SYNC_EVENT = 1,
+	SYNC_ERROR = 2,
+	SYNC_EXEC_ERROR = 3,
+	SYNC_READY = 4,
+	SYNC_HOOKS = 5
+};
 
 /* Most steps the child sends: they wait in the pipe (64 KiB) until the
  * parent reads them after the child ended, with room left for an error. */
@@ -50,6 +58,8 @@ struct child_args {
 	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
 	int exec_fifo_fd;        /* create: block reading it before exec; -1 for run */
 	int parent_pidfd;        /* a pidfd of the parent: readable once it died */
+	const char *id;          /* the container's id, for the hooks' state */
+	bool parent_hooks;       /* stop before pivot_root for prestart/createRuntime */
 };
 
 /* Also used by `container exec` (exec.c), in its process that joined a

@@ -21,8 +21,12 @@ pure_v2() {
 debris_snapshot() {
 	find /sys/fs/cgroup -maxdepth 4 -path '*/vclab/*' -type d 2>/dev/null | sort
 	echo "mounts: $(wc -l </proc/self/mountinfo)"
+	# one ls (GNU or busybox), not a readlink per process: hundreds of forks
+	# take tens of seconds in the nested test host under load (busybox find
+	# there has no -printf; the names are /proc's own, so ls is safe)
+	# shellcheck disable=SC2012
 	for ns in net pid mnt; do
-		for f in /proc/[0-9]*/ns/"$ns"; do readlink "$f" 2>/dev/null; done | sort -u
+		ls -l /proc/[0-9]*/ns/"$ns" 2>/dev/null | sed -n 's/.* -> //p' | sort -u
 	done
 }
 
@@ -82,6 +86,18 @@ find_proc() {
 		esac
 	done
 	return 1
+}
+
+# wait_proc PREFIX [SECONDS]: print the pid of the process whose command
+# line starts with PREFIX once it exists, waiting up to SECONDS (default 60)
+# by the clock; fail when it never appears.
+wait_proc() {
+	local end=$((SECONDS + ${2:-60}))
+	while [ "$SECONDS" -lt "$end" ]; do
+		find_proc "$1" && return 0
+		sleep 0.1
+	done
+	fail "no process '$1' within ${2:-60} s"
 }
 
 # wait_exit PID SECONDS: wait for background job PID; set RC to its exit

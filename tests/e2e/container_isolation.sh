@@ -167,11 +167,7 @@ test_user_namespace_maps_root() {
 	assert_eq "$OUT" "uid=0 gid=0" "root inside"
 	# seen from the host, the container's root is uid 200000
 	"$CT" run --user=200000 "$rootfs" -- /probe spin 30.141 >/dev/null &
-	for _ in $(seq 100); do
-		pid=$(find_proc '/probe spin 30.141') && break
-		sleep 0.1
-	done
-	[ -n "$pid" ] || fail "container process not found"
+	pid=$(wait_proc '/probe spin 30.141')
 	uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 	kill -KILL "$pid"
 	wait || true
@@ -243,30 +239,47 @@ test_signal_state_is_clean() {
 
 test_signals_are_forwarded() {
 	require_container
-	local pid
+	local pid out
+	out=$(mktemp)
+	# shellcheck disable=SC2064
+	trap "rm -f '$out'" EXIT
+	# A signal sent before the container's handler is set would be ignored
+	# by its pid 1 (no handler): each case waits for the container to say
+	# it is ready, not for a fixed time (setup can take seconds in the
+	# nested test host under load).
 	# a container process with a SIGTERM handler gets the signal
-	"$CT" run "$ROOTFS" -- sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done' &
+	"$CT" run "$ROOTFS" -- sh -c 'trap "exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$out" &
 	pid=$!
-	sleep 0.5
+	wait_ready "$out"
 	kill -TERM $pid
-	wait_exit $pid 10
+	wait_exit $pid 30
 	assert_eq "$RC" 3 "exit status after SIGTERM to container run"
 	# SIGINT too, though bash starts background jobs with SIGINT ignored
-	"$CT" run "$ROOTFS" -- sh -c 'trap "exit 4" INT; while :; do sleep 0.1; done' &
+	"$CT" run "$ROOTFS" -- sh -c 'trap "exit 4" INT; echo ready; while :; do sleep 0.1; done' >"$out" &
 	pid=$!
-	sleep 0.5
+	wait_ready "$out"
 	kill -INT $pid
-	wait_exit $pid 10
+	wait_exit $pid 30
 	assert_eq "$RC" 4 "exit status after SIGINT to container run"
 	# pid 1 without a handler ignores SIGTERM; the second one kills it
 	"$CT" run "$ROOTFS" -- /probe spin 30.25 >/dev/null &
 	pid=$!
-	sleep 0.5
-	kill -TERM $pid
-	sleep 0.3
-	kill -TERM $pid
-	wait_exit $pid 10
-	assert_eq "$RC" 137 "exit status after two SIGTERMs"
+	wait_proc '/probe spin 30.25' >/dev/null
+	# (two signals sent at once may arrive as one: repeat TERM until the
+	# run ends; only the runtime's SIGKILL can end a pid 1 that ignores TERM)
+	local end=$((SECONDS + 30))
+	while kill -TERM $pid 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 0.5; done
+	wait_exit $pid 5
+	assert_eq "$RC" 137 "exit status after repeated SIGTERMs"
+}
+
+# wait_ready FILE: FILE holds the line "ready" within 60 s
+wait_ready() {
+	for _ in $(seq 600); do
+		[ "$(cat "$1")" = ready ] && return 0
+		sleep 0.1
+	done
+	fail "the container never printed 'ready' (output: $(cat "$1"))"
 }
 
 test_container_never_outlives_runtime() {
@@ -274,11 +287,11 @@ test_container_never_outlives_runtime() {
 	local pid
 	"$CT" run --id outlive-$$ "$ROOTFS" -- /probe spin 31.5 >/dev/null &
 	pid=$!
-	for _ in $(seq 50); do find_proc '/probe spin 31.5' >/dev/null && break; sleep 0.1; done
-	find_proc '/probe spin 31.5' >/dev/null || fail "container did not start"
+	wait_proc '/probe spin 31.5' >/dev/null
 	kill -KILL $pid
 	wait $pid 2>/dev/null || true
-	for _ in $(seq 30); do find_proc '/probe spin 31.5' >/dev/null || break; sleep 0.1; done
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ] && find_proc '/probe spin 31.5' >/dev/null; do sleep 0.1; done
 	! find_proc '/probe spin 31.5' >/dev/null || fail "the container process outlived a SIGKILLed container run"
 	# a killed runtime cannot remove its cgroup: it must at least be empty
 	for d in /sys/fs/cgroup/*/vclab/"outlive-$$" /sys/fs/cgroup/vclab/"outlive-$$"; do
@@ -343,11 +356,7 @@ test_join_namespace_by_path() {
 	# a first container owns a uts namespace with its hostname ...
 	"$CT" run --hostname joined-$$ "$ROOTFS" -- /probe spin 60.5 >/dev/null &
 	bg=$!
-	for _ in $(seq 100); do
-		pid=$(find_proc '/probe spin 60.5') && break
-		sleep 0.1
-	done
-	[ -n "$pid" ] || fail "first container not found"
+	pid=$(wait_proc '/probe spin 60.5')
 	# ... which a second one joins through linux.namespaces[].path
 	edit_bundle "$b" "del(.hostname) | .process.args = [\"/probe\", \"hostname\"]
 		| .linux.namespaces |= map(if .type == \"uts\" then .path = \"/proc/$pid/ns/uts\" else . end)"

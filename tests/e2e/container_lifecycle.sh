@@ -44,10 +44,15 @@ cgroup_dirs() {
 	find /sys/fs/cgroup -maxdepth 4 -path "*/vclab/$1" -type d 2>/dev/null
 }
 
-# wait_status ID STATUS: the state reaches STATUS within 5 s
+# The waits below end on their event, or after WAIT_LIMIT seconds of the
+# clock (not a count of tries: each try forks, and a fork can take a second
+# in the nested test host under load).
+WAIT_LIMIT=60
+
+# wait_status ID STATUS: the state reaches STATUS within WAIT_LIMIT s
 wait_status() {
-	local s
-	for _ in $(seq 50); do
+	local s end=$((SECONDS + WAIT_LIMIT))
+	while [ "$SECONDS" -lt "$end" ]; do
 		s=$(state_field "$1" status)
 		[ "$s" = "$2" ] && return 0
 		sleep 0.1
@@ -55,12 +60,11 @@ wait_status() {
 	fail "container $1: status '$s', expected '$2'"
 }
 
-# wait_file FILE TEXT: FILE holds TEXT within 5 s
 # wait_reading_exec_fifo PID: until PID sits in read(2) on its exec.fifo
-# (/proc/PID/syscall: number 0, then the fd), or fail after 10 s.
+# (/proc/PID/syscall: number 0, then the fd), or fail after WAIT_LIMIT s.
 wait_reading_exec_fifo() {
-	local nr fd link
-	for _ in $(seq 200); do
+	local nr fd link end=$((SECONDS + WAIT_LIMIT))
+	while [ "$SECONDS" -lt "$end" ]; do
 		read -r nr fd _ <"/proc/$1/syscall" 2>/dev/null || nr=""
 		if [ "$nr" = 0 ]; then
 			link=$(readlink "/proc/$1/fd/$((fd))" 2>/dev/null) || link=""
@@ -71,8 +75,10 @@ wait_reading_exec_fifo() {
 	fail "process $1 never blocked on exec.fifo (syscall: $(cat "/proc/$1/syscall" 2>&1))"
 }
 
+# wait_file FILE TEXT: FILE holds TEXT within WAIT_LIMIT s
 wait_file() {
-	for _ in $(seq 50); do
+	local end=$((SECONDS + WAIT_LIMIT))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
 		sleep 0.1
 	done

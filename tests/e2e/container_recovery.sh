@@ -14,9 +14,11 @@ cgroup_dirs() { # ID: its cgroup directories in any hierarchy
 }
 
 # wait_for_cgroup ID: until the container's cgroup exists (5 s at most)
+# (by the clock, not a count of tries: under load in the nested test host
+# each try's fork can take a second)
 wait_for_cgroup() {
-	local i
-	for ((i = 0; i < 100; i++)); do
+	local end=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ -z "$(cgroup_dirs "$1")" ] || return 0
 		sleep 0.05
 	done
@@ -27,7 +29,7 @@ wait_for_cgroup() {
 # runs; its cgroup and state directory are left, its process dies.
 killed_run() {
 	local pid
-	"$CT" run --id "$1" "$ROOTFS" -- /bin/sleep 30 &
+	"$CT" run --id "$1" "$ROOTFS" -- /bin/sleep 3600 &
 	pid=$!
 	wait_for_cgroup "$1"
 	kill -KILL "$pid"
@@ -36,9 +38,9 @@ killed_run() {
 }
 
 no_trace_of() { # ID
-	local i
 	# the container process may take a moment to die (parent-death signal)
-	for ((i = 0; i < 50; i++)); do
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ -n "$(cgroup_dirs "$1")" ] || [ -e "$STATE_ROOT/$1" ] || break
 		sleep 0.1
 	done
@@ -94,7 +96,8 @@ test_stale_cgroup_never_blocks_a_new_container() {
 test_live_run_keeps_its_id() {
 	require_container
 	local id=rec-$$-e pid
-	"$CT" run --id "$id" "$ROOTFS" -- /bin/sleep 30 &
+	# long enough to outlast the checks below however slow the host is
+	"$CT" run --id "$id" "$ROOTFS" -- /bin/sleep 3601 &
 	pid=$!
 	wait_for_cgroup "$id"
 	expect_clean_failure "$CT" run --id "$id" "$ROOTFS" -- /bin/true
@@ -102,8 +105,9 @@ test_live_run_keeps_its_id() {
 	assert_one_line_error "$CT" delete --force "$id"
 	assert_contains "$ERR" "is being set up or run by pid $pid" "error"
 	[ -n "$(cgroup_dirs "$id")" ] || fail "the live container lost its cgroup"
-	kill -TERM "$pid"
-	kill -TERM "$pid"
+	# end it from outside: SIGKILL to its process (two SIGTERMs to the run
+	# may reach it as one, and pid 1 ignores TERM)
+	kill -KILL "$(wait_proc '/bin/sleep 3601')"
 	wait "$pid" || true
 	no_trace_of "$id"
 }

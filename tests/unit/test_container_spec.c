@@ -17,6 +17,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../../container/hooks.h"
+#include "../../container/mounts.h"
 #include "../../container/namespaces.h"
 #include "../../container/options.h"
 #include "../../container/spec.h"
@@ -185,8 +187,8 @@ static void test_resources_and_seccomp(void **state)
 
 	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"seccomp\":{\"defaultAction\":"
 	                                    "\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
-	                                    "[\"no_such_call\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
-	             "linux.seccomp.syscalls[0].names[0]: unknown system call \"no_such_call\"");
+	                                    "[\"\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+	             "linux.seccomp.syscalls[0].names[0]: empty system call name");
 	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"resources\":{\"cpu\":{\"period\":"
 	                                    "-5}}}}",
 	             "linux.resources.cpu.period: -5 is out of range [0, 1000000]");
@@ -258,6 +260,222 @@ static void test_mount_options(void **state)
 	assert_int_equal(spec_mount_option("rslave", &flags, &prop), 1);
 	assert_int_equal(prop, MS_SLAVE | MS_REC);
 	assert_int_equal(spec_mount_option("size=64k", &flags, &prop), 0);
+}
+
+#define HOOKS_HEAD CONFIG_HEAD PROCESS_OK ",\"hooks\":"
+
+static void test_hooks(void **state)
+{
+	struct ct_spec spec, again;
+	vc_err err = {0};
+	char *st;
+
+	(void)state;
+	assert_int_equal(parse(&spec,
+	                       HOOKS_HEAD
+	                       "{\"prestart\":[{\"path\":\"/usr/bin/netns\",\"args\":[\"netns\","
+	                       "\"-x\"],\"env\":[\"A=1\"],\"timeout\":5},{\"path\":\"/bin/b\"}],"
+	                       "\"poststop\":[{\"path\":\"/bin/c\"}],\"createRuntime\":[],"
+	                       "\"sometime\":[]},\"annotations\":{\"k\":\"v\"}}",
+	                       &err),
+	                 0);
+	assert_int_equal(spec.n_hooks[CT_HOOK_PRESTART], 2);
+	assert_string_equal(spec.hooks[CT_HOOK_PRESTART][0].path, "/usr/bin/netns");
+	assert_string_equal(spec.hooks[CT_HOOK_PRESTART][0].args[1], "-x");
+	assert_null(spec.hooks[CT_HOOK_PRESTART][0].args[2]);
+	assert_string_equal(spec.hooks[CT_HOOK_PRESTART][0].env[0], "A=1");
+	assert_int_equal(spec.hooks[CT_HOOK_PRESTART][0].timeout_s, 5);
+	/* without args: just the path; without env: the runtime's */
+	assert_null(spec.hooks[CT_HOOK_PRESTART][1].args);
+	assert_null(spec.hooks[CT_HOOK_PRESTART][1].env);
+	assert_int_equal(spec.hooks[CT_HOOK_PRESTART][1].timeout_s, 0);
+	assert_int_equal(spec.n_hooks[CT_HOOK_CREATE_RUNTIME], 0);
+	assert_int_equal(spec.n_hooks[CT_HOOK_POSTSTOP], 1);
+	assert_string_equal(spec_hook_name(CT_HOOK_START_CONTAINER), "startContainer");
+	/* an unknown kind is a field we ignore, with the others */
+	assert_non_null(strstr(spec.unknown, "hooks.sometime"));
+	/* the state hooks read */
+	st = hooks_state(&spec, "c1", "creating", 42);
+	assert_non_null(st);
+	assert_string_equal(st, "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\","
+	                        "\"pid\":42,\"bundle\":\"\",\"annotations\":{\"k\":\"v\"}}");
+	free(st);
+	/* what create keeps reads back the same */
+	assert_non_null(spec.hooks_json);
+	spec_init(&again);
+	assert_int_equal(spec_parse_hooks_text(&again, spec.hooks_json, &err), 0);
+	assert_int_equal(again.n_hooks[CT_HOOK_PRESTART], 2);
+	assert_int_equal(again.hooks[CT_HOOK_PRESTART][0].timeout_s, 5);
+	assert_string_equal(again.hooks[CT_HOOK_POSTSTOP][0].path, "/bin/c");
+	spec_free(&again);
+	spec_free(&spec);
+
+	expect_error(HOOKS_HEAD "{\"prestart\":[{\"path\":\"netns\"}]}}",
+	             "hooks.prestart[0].path: \"netns\" is not an absolute path");
+	expect_error(HOOKS_HEAD "{\"poststart\":[{\"path\":\"/a\",\"timeout\":0}]}}",
+	             "hooks.poststart[0].timeout: 0; a timeout is 1 or more seconds");
+	expect_error(HOOKS_HEAD "{\"poststart\":[{\"args\":[\"a\"]}]}}",
+	             "hooks.poststart[0].path: missing (required)");
+	expect_error(HOOKS_HEAD "{\"createContainer\":{}}}",
+	             "hooks.createContainer: expected array");
+	expect_error(HOOKS_HEAD "[]}", "hooks: expected object");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"annotations\":[]}", "annotations: expected object");
+}
+
+/* Engines' profiles name the calls of every architecture: those unknown
+ * here are left out; architectures are libseccomp's; only malformed
+ * entries are errors. */
+static void test_seccomp_names_and_arches(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(
+	    parse(&spec,
+	          CONFIG_HEAD PROCESS_OK
+	          ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+	          "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\","
+	          "\"SCMP_ARCH_AARCH64\"],\"syscalls\":[{\"names\":[\"chown32\",\"read\","
+	          "\"no_such_call\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":["
+	          "\"mseal\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}",
+	          &err),
+	    0);
+	assert_int_equal(spec.seccomp->n_arches, 4);
+	assert_int_equal(spec.seccomp->arches[1], SCMP_ARCH_X86);
+	assert_int_equal(spec.seccomp->arches[3], SCMP_ARCH_AARCH64);
+	/* chown32 is x86's: libseccomp knows it and translates it for the
+	 * architectures added; no_such_call and mseal (newer than this
+	 * libseccomp) are left out */
+	assert_int_equal(spec.seccomp->n_skipped, 2);
+	assert_int_equal(spec.seccomp->rules[0].n_names, 3);
+	assert_string_equal(spec.seccomp->rules[0].names[0], "chown32");
+	assert_string_equal(spec.seccomp->rules[0].names[1], "read");
+	assert_string_equal(spec.seccomp->rules[0].names[2], "write");
+	assert_null(spec.seccomp->rules[0].names[3]);
+	assert_int_equal(spec.seccomp->rules[1].n_names, 0);
+	spec_free(&spec);
+
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"seccomp\":{\"defaultAction\":"
+	                                    "\"SCMP_ACT_ALLOW\",\"architectures\":[\"x86_64\"]}}}",
+	             "linux.seccomp.architectures[0]: unknown architecture \"x86_64\" (expected "
+	             "SCMP_ARCH_X86_64, SCMP_ARCH_X86, ...)");
+	expect_error(
+	    CONFIG_HEAD PROCESS_OK ",\"linux\":{\"seccomp\":{\"defaultAction\":"
+	                           "\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_\"]}}}",
+	    "linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_\" (expected "
+	    "SCMP_ARCH_X86_64, SCMP_ARCH_X86, ...)");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"seccomp\":{\"defaultAction\":"
+	                                    "\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[7],"
+	                                    "\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+	             "linux.seccomp.syscalls[0].names[0]: expected string");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"seccomp\":{\"defaultAction\":"
+	                                    "\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
+	                                    "\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+	             "linux.seccomp.syscalls[0].names: missing or empty");
+}
+
+/* What Docker writes when nothing is set: zeros, false. Zero means unset;
+ * a value we do not apply goes into the warning. */
+static void test_resources_zero_values(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(
+	    parse(&spec,
+	          CONFIG_HEAD PROCESS_OK
+	          ",\"linux\":{\"resources\":{\"blockIO\":{\"weight\":0,\"leafWeight\":0},"
+	          "\"cpu\":{\"shares\":0,\"quota\":0,\"period\":0,\"realtimeRuntime\":0},"
+	          "\"memory\":{\"limit\":0,\"swap\":0,\"disableOOMKiller\":false,"
+	          "\"swappiness\":0,\"kernel\":0},\"pids\":{\"limit\":0}}}}",
+	          &err),
+	    0);
+	assert_int_equal(spec.limits.blkio_weight, 0);
+	assert_int_equal(spec.limits.cpu_quota_us, -1);
+	assert_int_equal(spec.limits.memory_max, -1);
+	assert_int_equal(spec.limits.memory_swap, -1);
+	assert_int_equal(spec.limits.pids_max, -1);
+	assert_int_equal(spec.n_unknown, 0);
+	spec_free(&spec);
+
+	assert_int_equal(
+	    parse(&spec,
+	          CONFIG_HEAD PROCESS_OK
+	          ",\"linux\":{\"resources\":{\"blockIO\":{\"weight\":10,\"leafWeight\":20},"
+	          "\"memory\":{\"disableOOMKiller\":true,\"swappiness\":60}}}}",
+	          &err),
+	    0);
+	assert_int_equal(spec.limits.blkio_weight, 10);
+	assert_int_equal(spec.n_unknown, 3);
+	assert_non_null(strstr(spec.unknown, "linux.resources.blockIO.leafWeight"));
+	assert_non_null(strstr(spec.unknown, "linux.resources.memory.disableOOMKiller"));
+	spec_free(&spec);
+
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"resources\":{\"blockIO\":{\"weight\":"
+	                                    "9}}}}",
+	             "linux.resources.blockIO.weight: 9 is out of range [10, 1000] (0: not set)");
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"linux\":{\"resources\":{\"blockIO\":{\"weight\":"
+	                                    "1001}}}}",
+	             "linux.resources.blockIO.weight: 1001 is out of range [0, 1000]");
+}
+
+/* The options engines send: recursive attributes, tmpcopyup, idmap. */
+static void test_engine_mount_options(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+	struct ct_mount m = {0};
+
+	(void)state;
+	assert_int_equal(mounts_option("rro", &m), MOUNT_OPT_APPLIED);
+	assert_int_equal(m.attr_set, MOUNT_ATTR_RDONLY);
+	assert_int_equal(mounts_option("rrw", &m), MOUNT_OPT_APPLIED);
+	assert_int_equal(m.attr_set, 0);
+	assert_int_equal(m.attr_clr, MOUNT_ATTR_RDONLY);
+	assert_int_equal(mounts_option("rnoatime", &m), MOUNT_OPT_APPLIED);
+	assert_int_equal(m.attr_set, MOUNT_ATTR_NOATIME);
+	assert_int_equal(m.attr_clr, MOUNT_ATTR_RDONLY | MOUNT_ATTR__ATIME);
+	assert_int_equal(mounts_option("unbindable", &m), MOUNT_OPT_APPLIED);
+	assert_int_equal(m.propagation, MS_UNBINDABLE);
+	assert_int_equal(mounts_option("noexec", &m), MOUNT_OPT_APPLIED);
+	assert_int_equal(m.flags, MS_NOEXEC);
+	assert_int_equal(mounts_option("idmap", &m), MOUNT_OPT_UNSUPPORTED);
+	assert_int_equal(mounts_option("idmap=uids=0-1000-10", &m), MOUNT_OPT_UNSUPPORTED);
+	assert_int_equal(mounts_option("idmapped", &m), MOUNT_OPT_DATA);
+	assert_int_equal(mounts_option("mode=1777", &m), MOUNT_OPT_DATA);
+
+	assert_int_equal(
+	    parse(&spec,
+	          CONFIG_HEAD PROCESS_OK
+	          ",\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+	          "\"options\":[\"rw\",\"rprivate\",\"nosuid\",\"nodev\",\"tmpcopyup\",\"mode="
+	          "1777\"]},"
+	          "{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"/"
+	          "srv\",\"options\":[\"rbind\","
+	          "\"rro\",\"idmap\",\"z\"]},{\"destination\":\"/w\",\"type\":\"rbind\",\"source\":"
+	          "\"/srv\"}]}",
+	          &err),
+	    0);
+	assert_true(spec.mounts[0].tmpcopyup);
+	assert_int_equal(spec.mounts[0].flags, MS_NOSUID | MS_NODEV);
+	assert_int_equal(spec.mounts[0].propagation, MS_PRIVATE | MS_REC);
+	assert_string_equal(spec.mounts[0].data, "mode=1777");
+	assert_int_equal(spec.mounts[1].flags, MS_BIND | MS_REC);
+	assert_int_equal(spec.mounts[1].attr_set, MOUNT_ATTR_RDONLY);
+	/* no data for a bind mount; idmap and "z" in the one warning */
+	assert_null(spec.mounts[1].data);
+	assert_int_equal(spec.n_unknown, 2);
+	assert_non_null(strstr(spec.unknown, "mounts[1].options[2] \"idmap\""));
+	assert_non_null(strstr(spec.unknown, "mounts[1].options \"z\" (not for a bind mount)"));
+	assert_int_equal(spec.mounts[2].flags, MS_BIND | MS_REC);
+	spec_free(&spec);
+
+	expect_error(CONFIG_HEAD PROCESS_OK ",\"mounts\":[{\"destination\":\"/v\",\"type\":"
+	                                    "\"bind\",\"source\":\"/srv\",\"options\":[\"bind\","
+	                                    "\"tmpcopyup\"]}]}",
+	             "mounts[0].options: tmpcopyup is for a tmpfs, not type \"bind\"");
 }
 
 static void quick_expect_error(struct quick_opts *q, const char *msg)
@@ -500,6 +718,10 @@ int main(void)
 	    cmocka_unit_test(test_validate),
 	    cmocka_unit_test(test_sysctl_umask_domainname),
 	    cmocka_unit_test(test_mount_options),
+	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_seccomp_names_and_arches),
+	    cmocka_unit_test(test_resources_zero_values),
+	    cmocka_unit_test(test_engine_mount_options),
 	    cmocka_unit_test(test_quick_options),
 	    cmocka_unit_test(test_quick_default_profile),
 	    cmocka_unit_test(test_quick_bad_options),
