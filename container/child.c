@@ -40,7 +40,7 @@ struct child {
 /* The container process starts with every signal at its default, even
  * those ignored by whoever started us. A raw rt_sigaction, because glibc
  * refuses to touch the two real-time signals it reserves (32 and 33). */
-static void reset_signal_dispositions(void)
+void child_reset_signals(void)
 {
 	struct {
 		void (*handler)(int);
@@ -311,57 +311,56 @@ static int build_filesystem(struct child *c, vc_err *err)
 	return 0;
 }
 
-static int load_seccomp(struct child *c, vc_err *err)
+static int load_seccomp(const struct ct_spec *spec, struct vc_timeline *tl, vc_err *err)
 {
 	int n;
 
-	vc_step_begin(c->tl);
-	n = ct_seccomp_load(c->spec->seccomp, err);
+	vc_step_begin(tl);
+	n = ct_seccomp_load(spec->seccomp, err);
 	if (n < 0)
 		return -1;
-	vc_step(c->tl, "seccomp", "loaded a seccomp filter: %d syscall rules, default action 0x%x",
-	        n, c->spec->seccomp->default_action);
+	vc_step(tl, "seccomp", "loaded a seccomp filter: %d syscall rules, default action 0x%x", n,
+	        spec->seccomp->default_action);
 	return 0;
 }
 
-static int drop_privileges(struct child *c, vc_err *err)
+int child_drop_privileges(const struct ct_spec *spec, struct vc_timeline *tl, vc_err *err)
 {
-	const struct ct_spec *spec = c->spec;
 	char b1[700], b2[700];
 	int skipped;
 
-	vc_step_begin(c->tl);
+	vc_step_begin(tl);
 	if (process_set_rlimits(spec, err) < 0)
 		return -1;
 	if (spec->n_rlimits)
-		vc_step(c->tl, "rlimits", "set %zu resource limits (setrlimit)", spec->n_rlimits);
-	vc_step_begin(c->tl);
+		vc_step(tl, "rlimits", "set %zu resource limits (setrlimit)", spec->n_rlimits);
+	vc_step_begin(tl);
 	if (caps_drop_bounding(spec->caps[CT_CAP_BOUNDING], err) < 0)
 		return -1;
-	vc_step(c->tl, "caps_bounding", "bounding set is now %s; every other capability dropped",
+	vc_step(tl, "caps_bounding", "bounding set is now %s; every other capability dropped",
 	        caps_describe(spec->caps[CT_CAP_BOUNDING], b1, sizeof(b1)));
 	/* Without no_new_privs only a privileged process may load a filter:
 	 * load it while we still are one. */
-	if (spec->seccomp && !spec->no_new_privileges && load_seccomp(c, err) < 0)
+	if (spec->seccomp && !spec->no_new_privileges && load_seccomp(spec, tl, err) < 0)
 		return -1;
-	vc_step_begin(c->tl);
+	vc_step_begin(tl);
 	if (process_set_user(spec, err) < 0)
 		return -1;
 	skipped = caps_set(spec->caps, err);
 	if (skipped < 0)
 		return -1;
-	vc_step(c->tl, "user_caps", "uid %u gid %u (+%zu groups); effective %s; ambient %s%s",
+	vc_step(tl, "user_caps", "uid %u gid %u (+%zu groups); effective %s; ambient %s%s",
 	        (unsigned)spec->uid, (unsigned)spec->gid, spec->n_additional_gids,
 	        caps_describe(spec->caps[CT_CAP_EFFECTIVE], b1, sizeof(b1)),
 	        caps_describe(spec->caps[CT_CAP_AMBIENT], b2, sizeof(b2)),
 	        skipped ? " (those not also inheritable skipped, as the kernel requires)" : "");
 	if (spec->no_new_privileges) {
-		vc_step_begin(c->tl);
+		vc_step_begin(tl);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			return vc_error(err, errno, "process.noNewPrivileges: prctl");
-		vc_step(c->tl, "no_new_privs",
+		vc_step(tl, "no_new_privs",
 		        "PR_SET_NO_NEW_PRIVS: setuid binaries and file caps grant nothing now");
-		if (spec->seccomp && load_seccomp(c, err) < 0)
+		if (spec->seccomp && load_seccomp(spec, tl, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -440,7 +439,7 @@ _Noreturn void child_main(const struct child_args *a)
 	     wait_for_parent(&c, &err) < 0) ||
 	    ns_join_in_child(a->ns_fds, &err) < 0 || set_identity(&c, &err) < 0 ||
 	    build_filesystem(&c, &err) < 0 || (a->need_go && wait_for_parent(&c, &err) < 0) ||
-	    drop_privileges(&c, &err) < 0 || process_enter_cwd(spec, &err) < 0 ||
+	    child_drop_privileges(spec, c.tl, &err) < 0 || process_enter_cwd(spec, &err) < 0 ||
 	    (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0) || start_hooks(&c, &err) < 0)
 		child_fail(&c, SYNC_ERROR, &err);
 	umask(spec->has_umask ? spec->umask : 022);
@@ -451,7 +450,7 @@ _Noreturn void child_main(const struct child_args *a)
 		        spec->args[0]);
 		send_steps(&c);
 	}
-	reset_signal_dispositions();
+	child_reset_signals();
 	sigprocmask(SIG_SETMASK, (const sigset_t *)a->sigmask, NULL);
 	process_exec(spec, &err);
 	child_fail(&c, SYNC_EXEC_ERROR, &err);

@@ -530,6 +530,37 @@ out:
 	return rc;
 }
 
+/* ---- exec --------------------------------------------------------------- */
+
+int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle, size_t len,
+                           vc_err *err)
+{
+	struct lc_container ct;
+	const char *b = NULL;
+	int rc = -1;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status != LC_CREATED && ct.status != LC_RUNNING) {
+		vc_error(err, 0, "container %s is %s: exec needs a created or running container",
+		         id, status_names[ct.status]);
+		goto out;
+	}
+	if (json_unpack(ct.state, "{s:s}", "bundle", &b) < 0 || !*b ||
+	    (size_t)snprintf(bundle, len, "%s", b) >= len) {
+		vc_error(err, 0, "container %s: %s/state.json: no usable bundle", id, ct.dir);
+		goto out;
+	}
+	*pidfd = open_pidfd(&ct, err);
+	if (*pidfd < 0)
+		goto out;
+	*pid = ct.pid;
+	rc = 0;
+out:
+	lc_free(&ct);
+	return rc;
+}
+
 /* ---- command line ------------------------------------------------------- */
 
 bool lifecycle_is_verb(const char *verb)

@@ -33,6 +33,13 @@ bool lifecycle_is_verb(const char *verb);
  * prints an error on one line, returns the exit status. */
 int lifecycle_main(int argc, char **argv);
 
+/* `container exec`: the process of the created or running container id, as
+ * a pidfd opened after checking it is that container's process (start time
+ * and cgroup), its pid, and the bundle directory state.json records. A
+ * container in any other state (stopped, unknown) is an error. */
+int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle, size_t len,
+                           vc_err *err);
+
 /* "TERM", "SIGKILL", "kill", "9" -> the signal number. */
 int lifecycle_parse_signal(const char *name, int *sig, vc_err *err);
 

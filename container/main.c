@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "exec.h"
 #include "image.h"
 #include "imgrun.h"
 #include "lifecycle.h"
@@ -31,6 +32,7 @@ static const char usage_text[] =
     "       container delete [--force] ID\n"
     "       container pull [--creds USER:PASS] HOST[:PORT]/NAME[:TAG]\n"
     "       container push [--creds USER:PASS] [NAME] HOST[:PORT]/NAME[:TAG]\n"
+    "       container exec [options] ID [--] CMD [ARG...]   (see container exec --help)\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
     "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"
@@ -50,6 +52,8 @@ static const char usage_text[] =
     "  kill         send SIGNAL (default TERM; KILL, SIGKILL or 9 ...) to its process\n"
     "  delete       remove a created or stopped container: its cgroup and state;\n"
     "               --force kills a running one first\n"
+    "  exec         run another process in a created or running container: its\n"
+    "               namespaces, cgroup, root, capabilities and seccomp filter\n"
     "  A created container's output goes where create's went: redirect it.\n"
     "  Lifecycle commands exit 1 on error.\n"
     "\n"
@@ -447,6 +451,8 @@ int main(int argc, char **argv)
 		}
 		return lifecycle_main(argc - 1, argv + 1);
 	}
+	if (!strcmp(argv[1], "exec"))
+		return exec_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "spec"))
 		return cmd_spec(argc - 1, argv + 1);
 	fprintf(stderr, "container: unknown command '%s' (see container --help)\n", argv[1]);

@@ -1379,16 +1379,15 @@ out:
 	return rc;
 }
 
-int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
+/* Read the JSON file path (a regular file of at most CT_MAX_CONFIG_BYTES)
+ * into *text (malloc'd, for the caller to free). */
+static int read_json_file(const char *path, char **text, size_t *len, vc_err *err)
 {
-	char path[PATH_MAX];
 	struct stat st;
-	char *text = NULL;
 	ssize_t got = 0;
-	int fd, rc = -1;
+	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
-		return vc_error(err, 0, "%s: bundle path too long", dir);
+	*text = NULL;
 	/* O_NONBLOCK: a FIFO must not make us wait for a writer; fstat below
 	 * refuses it (reads of a regular file ignore the flag). */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -1396,33 +1395,54 @@ int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
 		return vc_error(err, errno, "%s", path);
 	if (fstat(fd, &st) < 0) {
 		vc_error(err, errno, "%s", path);
-		goto out;
+		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		vc_error(err, 0, "%s: not a regular file", path);
-		goto out;
+		goto fail;
 	}
 	if (st.st_size > (off_t)CT_MAX_CONFIG_BYTES) {
 		vc_error(err, 0, "%s: %lld bytes, more than the %u MiB a config.json may have",
 		         path, (long long)st.st_size, CT_MAX_CONFIG_BYTES >> 20);
-		goto out;
+		goto fail;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
+	*text = malloc((size_t)st.st_size + 1);
+	if (!*text) {
 		oom(err);
-		goto out;
+		goto fail;
 	}
 	while (got < st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)(st.st_size - got));
+		ssize_t n = read(fd, *text + got, (size_t)(st.st_size - got));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			vc_error(err, n < 0 ? errno : 0, "%s: read failed", path);
-			goto out;
+			goto fail;
 		}
 		got += n;
 	}
+	close(fd);
+	*len = (size_t)got;
+	return 0;
+fail:
+	free(*text);
+	*text = NULL;
+	close(fd);
+	return -1;
+}
+
+int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t got = 0;
+	int rc = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
+		return vc_error(err, 0, "%s: bundle path too long", dir);
+	if (read_json_file(path, &text, &got, err) < 0)
+		return -1;
 	if (spec_parse_json(spec, text, (size_t)got, dir, err) < 0) {
 		vc_error_wrap(err, "%s", path);
 		goto out;
@@ -1436,7 +1456,6 @@ int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err)
 	rc = 0;
 out:
 	free(text);
-	close(fd);
 	return rc;
 }
 
@@ -1516,4 +1535,50 @@ int spec_setenv(struct ct_spec *spec, const char *kv, vc_err *err)
 	spec->env = env;
 	spec->n_env++;
 	return 0;
+}
+
+int spec_load_process(struct ct_spec *spec, const char *path, vc_err *err)
+{
+	json_error_t jerr;
+	json_t *proc, *doc = NULL;
+	char *text;
+	size_t len;
+	int rc = -1;
+
+	if (read_json_file(path, &text, &len, err) < 0)
+		return -1;
+	proc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (!proc)
+		return vc_error(err, 0, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
+		                jerr.text);
+	if (!json_is_object(proc)) {
+		vc_error(err, 0, "%s: expected a JSON object (an OCI \"process\")", path);
+		goto out;
+	}
+	doc = json_pack("{s:O}", "process", proc);
+	if (!doc) {
+		oom(err);
+		goto out;
+	}
+	/* the file's process replaces config.json's, defaults first */
+	spec->args = spec->env = NULL;
+	spec->n_args = spec->n_env = 0;
+	spec->cwd = "/";
+	spec->uid = 0;
+	spec->gid = 0;
+	spec->additional_gids = NULL;
+	spec->n_additional_gids = 0;
+	spec->has_umask = spec->no_new_privileges = spec->has_oom_score_adj = false;
+	memset(spec->caps, 0, sizeof(spec->caps));
+	spec->n_rlimits = 0;
+	spec->unknown[0] = '\0';
+	spec->n_unknown = 0;
+	rc = parse_process(spec, doc, err);
+	if (rc < 0)
+		vc_error_wrap(err, "%s", path);
+out:
+	json_decref(doc);
+	json_decref(proc);
+	return rc;
 }

@@ -223,6 +223,11 @@ int spec_parse_json(struct ct_spec *spec, const char *text, size_t len, const ch
 #define CT_MAX_CONFIG_BYTES (4u << 20)
 int spec_load_bundle(struct ct_spec *spec, const char *dir, vc_err *err);
 
+/* `container exec --process FILE`: FILE holds an OCI "process" object; it
+ * replaces the spec's process (args, env, cwd, user, capabilities, rlimits,
+ * noNewPrivileges); the rest of the spec stays. */
+int spec_load_process(struct ct_spec *spec, const char *path, vc_err *err);
+
 /* Checks that need the whole spec (a user namespace needs maps, ...). */
 int spec_validate(const struct ct_spec *spec, vc_err *err);
 

@@ -62,6 +62,15 @@ struct child_args {
 	bool parent_hooks;       /* stop before pivot_root for prestart/createRuntime */
 };
 
+/* Also used by `container exec` (exec.c), in its process that joined a
+ * running container: rlimits, bounding set, user, capabilities,
+ * no_new_privs and the seccomp filter of spec, in that order (the filter
+ * before the user change when there is no no_new_privs). */
+int child_drop_privileges(const struct ct_spec *spec, struct vc_timeline *tl, vc_err *err);
+
+/* Every signal back to its default action (before execve). */
+void child_reset_signals(void);
+
 /* The child's side: set everything up and execve. Never returns. */
 _Noreturn void child_main(const struct child_args *a);
 

@@ -638,6 +638,75 @@ static void test_bundle_too_big(void **state)
 	rmdir(dir);
 }
 
+/* exec --process FILE: the file's process replaces config.json's. */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_load_process(void **state)
+{
+	char dir[] = "/tmp/test_container_spec.XXXXXX", path[64];
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/process.json", dir);
+	write_text(path, "{\"args\": [\"sh\", \"-c\", \"true\"], \"env\": [\"A=1\"], "
+	                 "\"cwd\": \"/tmp\", \"user\": {\"uid\": 5, \"gid\": 6}, "
+	                 "\"capabilities\": {\"effective\": [\"CAP_KILL\"]}}");
+	spec_init(&spec);
+	assert_int_equal(parse(&spec, ct_default_config, &err), 0);
+	assert_true(spec.n_rlimits > 0 && spec.no_new_privileges);
+	assert_int_equal(spec_load_process(&spec, path, &err), 0);
+	assert_int_equal(spec.n_args, 3);
+	assert_string_equal(spec.args[2], "true");
+	assert_null(spec.args[3]);
+	assert_int_equal(spec.n_env, 1);
+	assert_string_equal(spec_getenv(&spec, "A"), "1");
+	assert_null(spec_getenv(&spec, "PATH"));
+	assert_string_equal(spec.cwd, "/tmp");
+	assert_int_equal(spec.uid, 5);
+	assert_int_equal(spec.gid, 6);
+	assert_int_equal(spec.caps[CT_CAP_EFFECTIVE], 1ull << 5);
+	assert_int_equal(spec.caps[CT_CAP_BOUNDING], 0);
+	/* what the file does not say goes back to the defaults */
+	assert_int_equal(spec.n_rlimits, 0);
+	assert_false(spec.no_new_privileges);
+	/* the rest of the spec stays */
+	assert_true(spec.ns[CT_NS_PID].enabled);
+	assert_string_equal(spec.root_path, "/bundle/rootfs");
+	spec_free(&spec);
+
+	write_text(path, "{\"cwd\": \"/\"}");
+	spec_init(&spec);
+	assert_int_equal(spec_load_process(&spec, path, &err), -1);
+	assert_non_null(strstr(err.msg, "process.args: missing"));
+	assert_non_null(strstr(err.msg, "process.json"));
+	spec_free(&spec);
+	write_text(path, "[1]");
+	spec_init(&spec);
+	assert_int_equal(spec_load_process(&spec, path, &err), -1);
+	assert_non_null(strstr(err.msg, "expected a JSON object"));
+	spec_free(&spec);
+	write_text(path, "{\"args\": [");
+	spec_init(&spec);
+	assert_int_equal(spec_load_process(&spec, path, &err), -1);
+	assert_non_null(strstr(err.msg, "process.json: line 1"));
+	spec_free(&spec);
+	unlink(path);
+	spec_init(&spec);
+	assert_int_equal(spec_load_process(&spec, path, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
+	spec_free(&spec);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +726,7 @@ int main(void)
 	    cmocka_unit_test(test_quick_default_profile),
 	    cmocka_unit_test(test_quick_bad_options),
 	    cmocka_unit_test(test_bundle_too_big),
+	    cmocka_unit_test(test_load_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
