@@ -50,6 +50,7 @@ struct child_args {
 	const void *sigmask;     /* the caller's signal mask (sigset_t), restored before exec */
 	int exec_fifo_fd;        /* create: block reading it before exec; -1 for run */
 	int parent_pidfd;        /* a pidfd of the parent: readable once it died */
+	int console_fd;          /* process.terminal: the --console-socket connection, else -1 */
 };
 
 /* The child's side: set everything up and execve. Never returns. */
