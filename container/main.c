@@ -294,9 +294,7 @@ static void print_outcome(const struct run_result *res, const struct ct_spec *sp
 static void warn_unknown(const struct ct_spec *spec)
 {
 	if (spec->n_unknown)
-		fprintf(stderr,
-		        "container: warning: ignoring %u unknown or unsupported field%s of "
-		        "config.json: %s%s\n",
+		rt_warn("ignoring %u unknown or unsupported field%s of config.json: %s%s",
 		        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", spec->unknown,
 		        spec->n_unknown > 6 ? ", ..." : "");
 }

@@ -144,6 +144,20 @@ void rt_report(const vc_err *err)
 	rt_report_msg(vc_error_str(err, buf, sizeof(buf)));
 }
 
+void rt_warn(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rt_globals.log)
+		log_append("warning", msg);
+	else
+		fprintf(stderr, "container: warning: %s\n", msg);
+}
+
 void rt_debug(const char *fmt, ...)
 {
 	char msg[1024];

@@ -48,6 +48,11 @@ void rt_report(const vc_err *err);
 /* Same for a message without an error object. */
 void rt_report_msg(const char *msg);
 
+/* A warning: to --log FILE when given (as runc: an engine shows the
+ * container's stderr to its user, not ours), else "container: warning:
+ * ..." on stderr. */
+void rt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* With --debug: a debug line to --log FILE (or stderr without one). */
 void rt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
