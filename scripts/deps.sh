@@ -26,6 +26,9 @@ pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq pro
 pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip lz4"
 # Peers the bench compares against; hyperfine for bench/crun-compare.sh.
 pkgs_bench="runc crun qemu-system-x86 busybox-static hyperfine"
+# Real engines that drive the runtime in tests/e2e/engines.sh (runc is
+# their reference there); util-linux's script(1) gives `run -t` a terminal.
+pkgs_engines="podman conmon docker.io runc util-linux"
 
 want=""
 for group in "$@"; do
@@ -35,7 +38,8 @@ for group in "$@"; do
 	testhost) want="$want $pkgs_testhost" ;;
 	guest) want="$want $pkgs_guest" ;;
 	bench) want="$want $pkgs_bench" ;;
-	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench)" >&2; exit 2 ;;
+	engines) want="$want $pkgs_engines" ;;
+	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench, engines)" >&2; exit 2 ;;
 	esac
 done
 

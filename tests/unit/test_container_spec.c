@@ -106,9 +106,8 @@ static void test_json_path_errors(void **state)
 	                         "{\"bounding\":[\"CAP_NOPE\"]}}}",
 	             "process.capabilities.bounding[0]: unknown capability \"CAP_NOPE\"");
 	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"terminal\":"
-	                         "true}}",
-	             "process.terminal: true is not supported (set it to false; the container "
-	             "uses the caller's stdin/stdout/stderr)");
+	                         "1}}",
+	             "process.terminal: expected true or false");
 	expect_error("[1,2]", "(top level): expected object");
 }
 
