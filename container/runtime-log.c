@@ -236,3 +236,18 @@ int rt_systemd_cgroup_path(const char *cgroups_path, char *out, size_t len, vc_e
 		return vc_error(err, ENAMETOOLONG, "cgroupsPath '%s'", cgroups_path);
 	return 0;
 }
+
+int rt_cgroups_path(const char *cgroups_path, char *out, size_t len, vc_err *err)
+{
+	if (rt_globals.systemd_cgroup && strchr(cgroups_path, ':')) {
+		if (rt_systemd_cgroup_path(cgroups_path, out, len, err) < 0)
+			return -1;
+		rt_debug("--systemd-cgroup: cgroupsPath %s is the cgroupfs path /%s (no systemd "
+		         "unit is made)",
+		         cgroups_path, out);
+		return 0;
+	}
+	if ((size_t)snprintf(out, len, "%s", cgroups_path) >= len)
+		return vc_error(err, ENAMETOOLONG, "cgroupsPath '%s'", cgroups_path);
+	return 0;
+}

@@ -67,4 +67,9 @@ void rt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns 0, or -1 with err naming the path and what is wrong. */
 int rt_systemd_cgroup_path(const char *cgroups_path, char *out, size_t len, vc_err *err);
 
+/* The call for whoever applies linux.cgroupsPath: with --systemd-cgroup
+ * and a "slice:prefix:name" path, its cgroupfs form (said with --debug);
+ * any other path is copied as is. */
+int rt_cgroups_path(const char *cgroups_path, char *out, size_t len, vc_err *err);
+
 #endif

@@ -137,6 +137,24 @@ static void test_systemd_path(void **state)
 	                  "cgroupsPath 'machine.slice:p:a/b': the name must be non-empty, without '/'");
 }
 
+static void test_cgroups_path(void **state)
+{
+	char out[256];
+	vc_err err = {0};
+
+	(void)state;
+	rt_globals.systemd_cgroup = false;
+	assert_int_equal(rt_cgroups_path("machine.slice:libpod:a", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "machine.slice:libpod:a");
+	rt_globals.systemd_cgroup = true;
+	assert_int_equal(rt_cgroups_path("machine.slice:libpod:a", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "machine.slice/libpod-a.scope");
+	assert_int_equal(rt_cgroups_path("/plain/path", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/plain/path");
+	assert_int_equal(rt_cgroups_path("/plain/path", out, 4, &err), -1);
+	rt_globals.systemd_cgroup = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +162,7 @@ int main(void)
 	    cmocka_unit_test(test_globals_errors),
 	    cmocka_unit_test(test_log_line),
 	    cmocka_unit_test(test_systemd_path),
+	    cmocka_unit_test(test_cgroups_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
