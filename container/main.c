@@ -499,7 +499,7 @@ int main(int argc, char **argv)
 		vc_err err = {0};
 
 		first = rt_parse_globals(argc, argv, &rt_globals, &err);
-		if (first < 0) {
+		if (first < 0 || rt_open_log(&err) < 0) {
 			rt_report(&err);
 			return RUN_EXIT_SETUP;
 		}

@@ -11,6 +11,18 @@
 #include <unistd.h>
 
 struct rt_globals rt_globals;
+static int log_fd = -1;
+
+int rt_open_log(vc_err *err)
+{
+	if (!rt_globals.log || log_fd >= 0)
+		return 0;
+	log_fd = open(rt_globals.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (log_fd < 0) {
+		return vc_error(err, errno, "--log %s", rt_globals.log);
+	}
+	return 0;
+}
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, and *i moved
  * past it; NULL when argv[*i] is not this option. */
@@ -113,22 +125,14 @@ int rt_format_log_line(char *buf, size_t len, bool json, const char *level, cons
 static void log_append(const char *level, const char *msg)
 {
 	char line[2048];
-	int n, fd;
+	int n;
 
-	if (!rt_globals.log)
+	if (log_fd < 0)
 		return;
 	n = rt_format_log_line(line, sizeof(line), rt_globals.log_json, level, msg, time(NULL));
-	if (n < 0)
-		return;
-	fd = open(rt_globals.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "container: --log %s: %s\n", rt_globals.log, strerror(errno));
-		return;
-	}
 	/* one write: concurrent writers' lines stay whole (O_APPEND) */
-	if (write(fd, line, (size_t)n) != n)
+	if (n > 0 && write(log_fd, line, (size_t)n) != n)
 		fprintf(stderr, "container: --log %s: %s\n", rt_globals.log, strerror(errno));
-	close(fd);
 }
 
 void rt_report_msg(const char *msg)
@@ -152,7 +156,7 @@ void rt_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (rt_globals.log)
+	if (log_fd >= 0)
 		log_append("warning", msg);
 	else
 		fprintf(stderr, "container: warning: %s\n", msg);
@@ -168,7 +172,7 @@ void rt_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (rt_globals.log)
+	if (log_fd >= 0)
 		log_append("debug", msg);
 	else
 		fprintf(stderr, "container: debug: %s\n", msg);

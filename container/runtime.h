@@ -34,6 +34,10 @@ extern struct rt_globals rt_globals;
  * global option. */
 int rt_parse_globals(int argc, char **argv, struct rt_globals *g, vc_err *err);
 
+/* Open --log FILE (append, created if missing) once, before the command
+ * runs, as runc does: a log that cannot be written is an error of its own. */
+int rt_open_log(vc_err *err);
+
 /* One log line as runc writes it into buf: json
  *   {"level":"error","msg":"...","time":"2026-11-30T13:59:01Z"}
  * or text
