@@ -65,8 +65,6 @@ static int cgroup_of(pid_t pid, const char *controller, char *out, size_t len, v
 
 static int locate(const char *root, pid_t pid, struct where *w, vc_err *err)
 {
-	const char *rel = w->rel;
-
 	if (strlen(root) > 512)
 		return vc_error(err, ENAMETOOLONG, "cgroup root %s", root);
 	if (cgroup_detect_mode(root, &w->mode, err) < 0)
@@ -74,11 +72,11 @@ static int locate(const char *root, pid_t pid, struct where *w, vc_err *err)
 	if (cgroup_of(pid, w->mode == CG_MODE_V2 ? "" : "memory", w->rel, sizeof(w->rel), err) < 0)
 		return -1;
 	if (w->mode == CG_MODE_V2) {
-		snprintf(w->procs_dir, sizeof(w->procs_dir), "%s%s", root, rel);
-		snprintf(w->freeze_dir, sizeof(w->freeze_dir), "%s%s", root, rel);
+		snprintf(w->procs_dir, sizeof(w->procs_dir), "%s%s", root, w->rel);
+		snprintf(w->freeze_dir, sizeof(w->freeze_dir), "%s%s", root, w->rel);
 	} else {
-		snprintf(w->procs_dir, sizeof(w->procs_dir), "%s/memory%s", root, rel);
-		snprintf(w->freeze_dir, sizeof(w->freeze_dir), "%s/freezer%s", root, rel);
+		snprintf(w->procs_dir, sizeof(w->procs_dir), "%s/memory%s", root, w->rel);
+		snprintf(w->freeze_dir, sizeof(w->freeze_dir), "%s/freezer%s", root, w->rel);
 	}
 	return 0;
 }
@@ -283,7 +281,8 @@ int freezer_set(const char *cgroup_root, pid_t pid, bool freeze, vc_err *err)
 			return -1;
 		if (round > 0 && moved == 0 && frozen_now(&w))
 			return 0;
-		if (write_file(w.freeze_dir, w.mode == CG_MODE_V2 ? "cgroup.freeze" : "freezer.state",
+		if (write_file(w.freeze_dir,
+		               w.mode == CG_MODE_V2 ? "cgroup.freeze" : "freezer.state",
 		               w.mode == CG_MODE_V2 ? "1" : "FROZEN", err) < 0)
 			return -1;
 		for (int i = 0; i < 200 && !frozen_now(&w); i++)

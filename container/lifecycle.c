@@ -37,7 +37,7 @@ static const char *const status_names[] = {"created", "running", "paused", "stop
 struct lc_container {
 	const char *id;
 	char dir[STATEDIR_PATH_MAX];
-	json_t *state;                        /* state.json */
+	json_t *state; /* state.json */
 	pid_t pid;
 	unsigned long long start_time;
 	enum lc_status status;
@@ -451,8 +451,8 @@ static int kill_all(const struct lc_container *ct, int sig, vc_err *err)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (pids[i] != ct->pid && kill(pids[i], sig) < 0 && errno != ESRCH) {
-			vc_error(err, errno, "container %s: sending signal %d to pid %d", ct->id, sig,
-			         (int)pids[i]);
+			vc_error(err, errno, "container %s: sending signal %d to pid %d", ct->id,
+			         sig, (int)pids[i]);
 			free(pids);
 			return -1;
 		}
@@ -576,7 +576,8 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 		goto out;
 	}
 	if (ct.status == LC_PAUSED)
-		freezer_set(LC_CGROUP_ROOT, ct.pid, false, err); /* SIGKILL waits for a thaw on v1 */
+		freezer_set(LC_CGROUP_ROOT, ct.pid, false,
+		            err); /* SIGKILL waits for a thaw on v1 */
 	if (ct.status != LC_STOPPED && kill_and_wait(&ct, err) < 0)
 		goto out;
 	if (statedir_remove_cgroup(id, err) < 0)
@@ -592,8 +593,8 @@ out:
 
 bool lifecycle_is_verb(const char *verb)
 {
-	static const char *const verbs[] = {"start", "state", "kill",   "delete",
-	                                    "pause", "resume", "ps", NULL};
+	static const char *const verbs[] = {"start", "state",  "kill", "delete",
+	                                    "pause", "resume", "ps",   NULL};
 
 	for (size_t i = 0; verbs[i]; i++)
 		if (!strcmp(verb, verbs[i]))

@@ -434,19 +434,24 @@ static int cmd_spec(int argc, char **argv)
 static int cmd_features(void)
 {
 	static const char *const mount_opts[] = {
-	    "async", "atime",  "bind",    "defaults", "dev",    "diratime", "exec",
-	    "mand",  "noatime", "nodev",  "nodiratime", "noexec", "nosuid", "private",
-	    "rbind", "relatime", "remount", "ro",     "rprivate", "rshared", "rslave",
-	    "rw",    "shared", "slave",   "strictatime", "suid", "sync", "unbindable",
-	    NULL};
-	static const char *const ns[] = {"cgroup", "ipc", "mount", "network",
-	                                 "pid",    "time", "user",  "uts", NULL};
-	static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
-	                                    "startContainer", "poststart",     "poststop", NULL};
-	static const char *const actions[] = {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO",  "SCMP_ACT_KILL",
-	                                      "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-	                                      "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
-	                                      NULL};
+	    "async",       "atime",   "bind",    "defaults",   "dev",        "diratime",
+	    "exec",        "mand",    "noatime", "nodev",      "nodiratime", "noexec",
+	    "nosuid",      "private", "rbind",   "relatime",   "remount",    "ro",
+	    "rprivate",    "rshared", "rslave",  "rw",         "shared",     "slave",
+	    "strictatime", "suid",    "sync",    "unbindable", NULL};
+	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
+	                                 "time",   "user", "uts",   NULL};
+	static const char *const hooks[] = {"prestart",
+	                                    "createRuntime",
+	                                    "createContainer",
+	                                    "startContainer",
+	                                    "poststart",
+	                                    "poststop",
+	                                    NULL};
+	static const char *const actions[] = {
+	    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+	    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+	    "SCMP_ACT_TRACE",        "SCMP_ACT_TRAP",        NULL};
 	static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
 	                                  "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
 	                                  "SCMP_CMP_NE", NULL};
@@ -463,12 +468,12 @@ static int cmd_features(void)
 			json_array_append_new(caps, json_string(up));
 		cap_free(name);
 	}
-#define STRS(list)                                                                                \
-	({                                                                                        \
-		json_t *a_ = json_array();                                                        \
-		for (size_t i_ = 0; (list)[i_]; i_++)                                             \
-			json_array_append_new(a_, json_string((list)[i_]));                       \
-		a_;                                                                               \
+#define STRS(list)                                                                                 \
+	({                                                                                         \
+		json_t *a_ = json_array();                                                         \
+		for (size_t i_ = 0; (list)[i_]; i_++)                                              \
+			json_array_append_new(a_, json_string((list)[i_]));                        \
+		a_;                                                                                \
 	})
 	o = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b}, "
 	              "s:{s:b, s:o, s:o, s:[s]}, s:{s:b}, s:{s:b}}}",

@@ -205,9 +205,10 @@ static int spawn_child(struct parent *p, vc_err *err)
 	ca.status_fd = p->status[1];
 	if (p->spec->terminal) {
 		if (!p->opts->console_socket)
-			return vc_error(err, 0,
-			                "process.terminal is true: give --console-socket SOCKET (the "
-			                "engine's socket that gets the pty), or set it to false");
+			return vc_error(
+			    err, 0,
+			    "process.terminal is true: give --console-socket SOCKET (the "
+			    "engine's socket that gets the pty), or set it to false");
 		ca.console_fd = console_connect(p->opts->console_socket, err);
 		if (ca.console_fd < 0)
 			return -1;

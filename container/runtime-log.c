@@ -60,8 +60,10 @@ int rt_parse_globals(int argc, char **argv, struct rt_globals *g, vc_err *err)
 			g->systemd_cgroup = true;
 		} else if ((v = opt_value(argc, argv, &i, "--root", err, &bad))) {
 			if (!*v || strlen(v) > 200)
-				return vc_error(err, 0, "--root '%s': expected a directory of 1 to 200 "
-				                        "characters", v);
+				return vc_error(err, 0,
+				                "--root '%s': expected a directory of 1 to 200 "
+				                "characters",
+				                v);
 			g->root = v;
 		} else if ((v = opt_value(argc, argv, &i, "--log", err, &bad))) {
 			if (!*v)
@@ -69,7 +71,8 @@ int rt_parse_globals(int argc, char **argv, struct rt_globals *g, vc_err *err)
 			g->log = v;
 		} else if ((v = opt_value(argc, argv, &i, "--log-format", err, &bad))) {
 			if (strcmp(v, "json") && strcmp(v, "text"))
-				return vc_error(err, 0, "--log-format '%s': expected text or json", v);
+				return vc_error(err, 0, "--log-format '%s': expected text or json",
+				                v);
 			g->log_json = !strcmp(v, "json");
 		} else if (bad) {
 			return -1;
@@ -216,9 +219,9 @@ int rt_systemd_cgroup_path(const char *cgroups_path, char *out, size_t len, vc_e
 	int w;
 
 	if (!c1 || !c2 || strchr(c2 + 1, ':'))
-		return vc_error(err, 0,
-		                "cgroupsPath '%s': with --systemd-cgroup expected slice:prefix:name",
-		                cgroups_path);
+		return vc_error(
+		    err, 0, "cgroupsPath '%s': with --systemd-cgroup expected slice:prefix:name",
+		    cgroups_path);
 	name = c2 + 1;
 	if ((size_t)(c1 - cgroups_path) >= sizeof(slice) || (size_t)(c2 - c1 - 1) >= sizeof(prefix))
 		return vc_error(err, ENAMETOOLONG, "cgroupsPath '%s'", cgroups_path);

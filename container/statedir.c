@@ -16,7 +16,7 @@
 #include "cgroup.h"
 #include "lifecycle.h"
 
-#define TMP_PREFIX  ".new-"
+#define TMP_PREFIX ".new-"
 
 /* --root DIR (main.c), else LC_STATE_ROOT. */
 const char *statedir_root = LC_STATE_ROOT;

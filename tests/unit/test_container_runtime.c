@@ -22,10 +22,11 @@ static int parse(int argc, char **argv, struct rt_globals *g, vc_err *err)
 static void test_globals(void **state)
 {
 	/* what containerd's shim passes */
-	char *shim[] = {"container", "--root",    "/run/x/moby", "--log", "/b/log.json",
-	                "--log-format", "json", "create", "--bundle", "/b", "ID"};
-	char *eq[] = {"container", "--root=/r", "--debug", "--systemd-cgroup", "--log-format=text",
-	              "state", "ID"};
+	char *shim[] = {"container",   "--root",       "/run/x/moby", "--log",
+	                "/b/log.json", "--log-format", "json",        "create",
+	                "--bundle",    "/b",           "ID"};
+	char *eq[] = {"container",         "--root=/r", "--debug", "--systemd-cgroup",
+	              "--log-format=text", "state",     "ID"};
 	char *none[] = {"container", "run", "--root", "x"};
 	char *help[] = {"container", "--debug", "--help"};
 	struct rt_globals g;
@@ -89,7 +90,8 @@ static void test_log_line(void **state)
 	json_decref(o);
 	n = rt_format_log_line(buf, sizeof(buf), false, "warning", "x \"y\"\nz", 1796047141);
 	assert_true(n > 0);
-	assert_string_equal(buf, "time=\"2026-11-30T13:59:01Z\" level=warning msg=\"x \\\"y\\\" z\"\n");
+	assert_string_equal(buf,
+	                    "time=\"2026-11-30T13:59:01Z\" level=warning msg=\"x \\\"y\\\" z\"\n");
 	/* too small: -1, never a cut line */
 	assert_int_equal(rt_format_log_line(buf, 20, true, "error", "hello", 0), -1);
 	assert_int_equal(rt_format_log_line(buf, 40, false, "error", "hello hello hello", 0), -1);
@@ -123,18 +125,22 @@ static void test_systemd_path(void **state)
 	expect_path("-.slice:p:n", "p-n.scope");
 	expect_path("user.slice::n", "user.slice/n.scope");
 	expect_path("machine.slice:x:sub.slice", "machine.slice/sub.slice");
-	expect_path_error("/vclab/abc",
-	                  "cgroupsPath '/vclab/abc': with --systemd-cgroup expected slice:prefix:name");
-	expect_path_error("a:b:c:d",
-	                  "cgroupsPath 'a:b:c:d': with --systemd-cgroup expected slice:prefix:name");
-	expect_path_error("machine:p:n",
-	                  "cgroupsPath 'machine:p:n': slice 'machine': expected NAME.slice without '/'");
+	expect_path_error(
+	    "/vclab/abc",
+	    "cgroupsPath '/vclab/abc': with --systemd-cgroup expected slice:prefix:name");
+	expect_path_error(
+	    "a:b:c:d", "cgroupsPath 'a:b:c:d': with --systemd-cgroup expected slice:prefix:name");
+	expect_path_error(
+	    "machine:p:n",
+	    "cgroupsPath 'machine:p:n': slice 'machine': expected NAME.slice without '/'");
 	expect_path_error("a--b.slice:p:n",
 	                  "cgroupsPath 'a--b.slice:p:n': slice 'a--b.slice': empty component");
-	expect_path_error("machine.slice:p:",
-	                  "cgroupsPath 'machine.slice:p:': the name must be non-empty, without '/'");
-	expect_path_error("machine.slice:p:a/b",
-	                  "cgroupsPath 'machine.slice:p:a/b': the name must be non-empty, without '/'");
+	expect_path_error(
+	    "machine.slice:p:",
+	    "cgroupsPath 'machine.slice:p:': the name must be non-empty, without '/'");
+	expect_path_error(
+	    "machine.slice:p:a/b",
+	    "cgroupsPath 'machine.slice:p:a/b': the name must be non-empty, without '/'");
 }
 
 static void test_cgroups_path(void **state)
@@ -158,10 +164,8 @@ static void test_cgroups_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_globals),
-	    cmocka_unit_test(test_globals_errors),
-	    cmocka_unit_test(test_log_line),
-	    cmocka_unit_test(test_systemd_path),
+	    cmocka_unit_test(test_globals),      cmocka_unit_test(test_globals_errors),
+	    cmocka_unit_test(test_log_line),     cmocka_unit_test(test_systemd_path),
 	    cmocka_unit_test(test_cgroups_path),
 	};
 
