@@ -249,7 +249,7 @@ static int kill_and_wait(const struct lc_container *ct, vc_err *err)
 
 /* delete --force of an id without a state directory: a cgroup vclab/ID
  * left by a runtime that kept none is removed (claiming the id does it);
- * with nothing at all, the id does not exist. */
+ * with nothing at all there is nothing to do (runc: success). */
 static int remove_stale_cgroup(const char *id, vc_err *err)
 {
 	struct cgroup *cg;
@@ -260,9 +260,10 @@ static int remove_stale_cgroup(const char *id, vc_err *err)
 		return -1;
 	any = cgroup_path(cg)[0] != '\0';
 	if (!any) {
+		/* nothing at all: done, as with runc (engines delete --force
+		 * after a failed create; an error would bury the real one) */
 		cgroup_destroy(cg, NULL); /* nothing to remove: frees the handle */
-		return vc_error(err, 0, "container %s does not exist (no %s/%s)", id, statedir_root,
-		                id);
+		return 0;
 	}
 	/* claiming removes the stale cgroup, with the id held */
 	if (statedir_claim(id, &claim, err) < 0) {
