@@ -527,6 +527,8 @@ int main(int argc, char **argv)
 		printf("container version " CT_VERSION "\nspec: 1.0.2-dev\n");
 		return 0;
 	}
+	rt_debug("command %s; state directory %s%s", verb, statedir_root,
+	         rt_globals.systemd_cgroup ? ", --systemd-cgroup" : "");
 	/* Whatever a killed `container run` or `create` left (its cgroup, a
 	 * process still in it, its state directory) goes first: see statedir.h. */
 	if (!strcmp(verb, "run") || !strcmp(verb, "create") || lifecycle_is_verb(verb))
