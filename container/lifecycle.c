@@ -441,24 +441,32 @@ int lifecycle_parse_signal(const char *name, int *sig, vc_err *err)
 	                name);
 }
 
-/* kill --all: every process of the container's cgroup (the first one
- * through its pidfd, checked; the others by pid, as runc does). */
+/* kill --all: every process of the container's cgroup, listed first: the
+ * first one through its checked pidfd, the others by pid, as runc does. One
+ * that ends meanwhile (pid 1 may end once its children got the signal) is
+ * not an error. */
 static int kill_all(const struct lc_container *ct, int sig, vc_err *err)
 {
 	pid_t *pids;
 	size_t n;
+	vc_err ignored;
+	int fd, rc = 0;
 
 	if (freezer_list_pids(LC_CGROUP_ROOT, ct->pid, &pids, &n, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (pids[i] != ct->pid && kill(pids[i], sig) < 0 && errno != ESRCH) {
-			vc_error(err, errno, "container %s: sending signal %d to pid %d", ct->id,
-			         sig, (int)pids[i]);
-			free(pids);
-			return -1;
-		}
+	fd = open_pidfd(ct, &ignored);
+	if (fd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 && errno != ESRCH)
+			rc = vc_error(err, errno, "container %s: sending signal %d to pid %d",
+			              ct->id, sig, (int)ct->pid);
+		close(fd);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (pids[i] != ct->pid && kill(pids[i], sig) < 0 && errno != ESRCH)
+			rc = vc_error(err, errno, "container %s: sending signal %d to pid %d",
+			              ct->id, sig, (int)pids[i]);
 	free(pids);
-	return send_signal(ct, sig, err);
+	return rc;
 }
 
 static int lc_kill(const char *id, const char *signame, bool all, vc_err *err)
