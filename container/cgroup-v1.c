@@ -24,6 +24,14 @@ static bool need_pids(const struct cg_limits *lim)
 	return lim->pids_max >= 0;
 }
 
+/* freezer: never made here; `container pause` makes it (freezer.c), and
+ * open/destroy then find it. */
+static bool need_never(const struct cg_limits *lim)
+{
+	(void)lim;
+	return false;
+}
+
 static const struct v1_controller v1_controllers[] = {
     {"memory", true, cg_limits_need_memory},
     {"cpu", true, cg_limits_need_cpu},
@@ -31,6 +39,7 @@ static const struct v1_controller v1_controllers[] = {
     {"cpuset", false, cg_limits_need_cpuset},
     {"blkio", false, cg_limits_need_io},
     {"devices", false, cg_limits_need_devices},
+    {"freezer", false, need_never},
 };
 
 static bool is_dir(const char *path)
@@ -292,6 +301,13 @@ static int v1_kill_all(struct cgroup *cg, vc_err *err)
 
 	/* v1 has no cgroup.kill. Every process is in every hierarchy, but a
 	 * hierarchy may have been joined by a process of its own: empty each. */
+	for (i = 0; i < cg->ndirs; i++) {
+		vc_err ignored;
+
+		/* a frozen process dies only once thawed (a paused container) */
+		if (!cg->dirs[i].parent && !strcmp(cg->dirs[i].controller, "freezer"))
+			cg_write(cg, cg->dirs[i].path, "freezer.state", "THAWED", &ignored);
+	}
 	for (i = 0; i < cg->ndirs; i++)
 		if (!cg->dirs[i].parent && cg_kill_procs(cg->dirs[i].path, err) < 0)
 			return -1;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "console.h"
 #include "hooks.h"
 #include "mounts.h"
 #include "namespaces.h"
@@ -438,7 +439,9 @@ _Noreturn void child_main(const struct child_args *a)
 	    (spec->ns[CT_NS_USER].enabled && !spec->ns[CT_NS_USER].path &&
 	     wait_for_parent(&c, &err) < 0) ||
 	    ns_join_in_child(a->ns_fds, &err) < 0 || set_identity(&c, &err) < 0 ||
-	    build_filesystem(&c, &err) < 0 || (a->need_go && wait_for_parent(&c, &err) < 0) ||
+	    build_filesystem(&c, &err) < 0 ||
+	    (a->console_fd >= 0 && console_setup(a->console_fd, spec->uid, &err) < 0) ||
+	    (a->need_go && wait_for_parent(&c, &err) < 0) ||
 	    child_drop_privileges(spec, c.tl, &err) < 0 || process_enter_cwd(spec, &err) < 0 ||
 	    (a->exec_fifo_fd >= 0 && wait_for_start(&c, &err) < 0) || start_hooks(&c, &err) < 0)
 		child_fail(&c, SYNC_ERROR, &err);

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "freezer.h"
 #include "hooks.h"
+#include "runtime.h"
 #include "statedir.h"
 
 #define OCI_VERSION "1.0.2"
@@ -28,15 +30,15 @@
  * the container. `container state` leaves it out. */
 #define START_TIME_KEY "vclabStartTime"
 
-enum lc_status { LC_CREATED, LC_RUNNING, LC_STOPPED };
+enum lc_status { LC_CREATED, LC_RUNNING, LC_PAUSED, LC_STOPPED };
 
-static const char *const status_names[] = {"created", "running", "stopped"};
+static const char *const status_names[] = {"created", "running", "paused", "stopped"};
 
 /* A container as the state directory describes it. */
 struct lc_container {
 	const char *id;
-	char dir[sizeof(LC_STATE_ROOT) + 80]; /* ids have at most 64 characters */
-	json_t *state;                        /* state.json */
+	char dir[STATEDIR_PATH_MAX];
+	json_t *state; /* state.json */
 	pid_t pid;
 	unsigned long long start_time;
 	enum lc_status status;
@@ -44,8 +46,8 @@ struct lc_container {
 
 static int state_path(char *buf, size_t len, const char *id, const char *file, vc_err *err)
 {
-	int n = file ? snprintf(buf, len, "%s/%s/%s", LC_STATE_ROOT, id, file)
-	             : snprintf(buf, len, "%s/%s", LC_STATE_ROOT, id);
+	int n = file ? snprintf(buf, len, "%s/%s/%s", statedir_root, id, file)
+	             : snprintf(buf, len, "%s/%s", statedir_root, id);
 
 	if (n < 0 || (size_t)n >= len)
 		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
@@ -107,7 +109,9 @@ static enum lc_status compute_status(const struct lc_container *ct)
 	if (!process_alive(ct->pid, ct->start_time, ct->id))
 		return LC_STOPPED;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", ct->dir);
-	return access(fifo, F_OK) == 0 ? LC_CREATED : LC_RUNNING;
+	if (access(fifo, F_OK) == 0)
+		return LC_CREATED;
+	return freezer_is_frozen(LC_CGROUP_ROOT, ct->pid) ? LC_PAUSED : LC_RUNNING;
 }
 
 /* Write state.json through a temporary file and rename: a reader never
@@ -223,7 +227,7 @@ static int kill_and_wait(const struct lc_container *ct, vc_err *err)
 
 /* delete --force of an id without a state directory: a cgroup vclab/ID
  * left by a runtime that kept none is removed (claiming the id does it);
- * with nothing at all, the id does not exist. */
+ * with nothing at all there is nothing to do (runc: success). */
 static int remove_stale_cgroup(const char *id, vc_err *err)
 {
 	struct cgroup *cg;
@@ -234,9 +238,10 @@ static int remove_stale_cgroup(const char *id, vc_err *err)
 		return -1;
 	any = cgroup_path(cg)[0] != '\0';
 	if (!any) {
+		/* nothing at all: done, as with runc (engines delete --force
+		 * after a failed create; an error would bury the real one) */
 		cgroup_destroy(cg, NULL); /* nothing to remove: frees the handle */
-		return vc_error(err, 0, "container %s does not exist (no %s/%s)", id, LC_STATE_ROOT,
-		                id);
+		return 0;
 	}
 	/* claiming removes the stale cgroup, with the id held */
 	if (statedir_claim(id, &claim, err) < 0) {
@@ -320,6 +325,8 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 		goto fail;
 	}
 	if (save_state(&ct, err) < 0 || hooks_save(spec, ct.dir, err) < 0)
+		goto fail;
+	if (opts->pid_file && statedir_write_pid_file(opts->pid_file, ct.pid, err) < 0)
 		goto fail;
 	vc_step(ro.tl, "state", "wrote %s/state.json: created, pid %d", ct.dir, (int)ct.pid);
 	statedir_unlock(&claim);
@@ -450,7 +457,35 @@ int lifecycle_parse_signal(const char *name, int *sig, vc_err *err)
 	                name);
 }
 
-static int lc_kill(const char *id, const char *signame, vc_err *err)
+/* kill --all: every process of the container's cgroup, listed first: the
+ * first one through its checked pidfd, the others by pid, as runc does. One
+ * that ends meanwhile (pid 1 may end once its children got the signal) is
+ * not an error. */
+static int kill_all(const struct lc_container *ct, int sig, vc_err *err)
+{
+	pid_t *pids;
+	size_t n;
+	vc_err ignored;
+	int fd, rc = 0;
+
+	if (freezer_list_pids(LC_CGROUP_ROOT, ct->pid, &pids, &n, err) < 0)
+		return -1;
+	fd = open_pidfd(ct, &ignored);
+	if (fd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 && errno != ESRCH)
+			rc = vc_error(err, errno, "container %s: sending signal %d to pid %d",
+			              ct->id, sig, (int)ct->pid);
+		close(fd);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (pids[i] != ct->pid && kill(pids[i], sig) < 0 && errno != ESRCH)
+			rc = vc_error(err, errno, "container %s: sending signal %d to pid %d",
+			              ct->id, sig, (int)pids[i]);
+	free(pids);
+	return rc;
+}
+
+static int lc_kill(const char *id, const char *signame, bool all, vc_err *err)
 {
 	struct lc_container ct;
 	int sig, rc;
@@ -460,9 +495,65 @@ static int lc_kill(const char *id, const char *signame, vc_err *err)
 	if (ct.status == LC_STOPPED)
 		rc = vc_error(err, 0, "container %s is stopped: nothing to signal", id);
 	else
-		rc = send_signal(&ct, sig, err);
+		rc = all ? kill_all(&ct, sig, err) : send_signal(&ct, sig, err);
 	lc_free(&ct);
 	return rc;
+}
+
+static int lc_pause(const char *id, bool pause, vc_err *err)
+{
+	struct lc_container ct;
+	int rc;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status != (pause ? LC_RUNNING : LC_PAUSED))
+		rc = vc_error(err, 0, "container %s is %s, not %s", id, status_names[ct.status],
+		              pause ? "running" : "paused");
+	else
+		rc = freezer_set(LC_CGROUP_ROOT, ct.pid, pause, err);
+	lc_free(&ct);
+	return rc;
+}
+
+/* ps: the host pids of the container's processes; json: a JSON array
+ * (what podman reads), else one "PID CMD" line each. */
+static int lc_ps(const char *id, bool json, vc_err *err)
+{
+	struct lc_container ct;
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status != LC_STOPPED &&
+	    freezer_list_pids(LC_CGROUP_ROOT, ct.pid, &pids, &n, err) < 0) {
+		lc_free(&ct);
+		return -1;
+	}
+	if (json) {
+		putchar('[');
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		puts("]");
+	} else {
+		puts("PID CMD");
+		for (size_t i = 0; i < n; i++) {
+			char path[64], comm[64] = "?";
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pids[i]);
+			f = fopen(path, "re");
+			if (f && fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			if (f)
+				fclose(f);
+			printf("%d %s\n", (int)pids[i], comm);
+		}
+	}
+	free(pids);
+	lc_free(&ct);
+	return 0;
 }
 
 static int lc_delete(const char *id, bool force, vc_err *err)
@@ -506,13 +597,16 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 		return remove_stale_cgroup(id, err);
 	}
 	/* like runc: a created container (never started) goes without --force */
-	if (ct.status == LC_RUNNING && !force) {
+	if ((ct.status == LC_RUNNING || ct.status == LC_PAUSED) && !force) {
 		vc_error(err, 0,
-		         "container %s is running: stop it first (container kill) or use "
+		         "container %s is %s: stop it first (container kill) or use "
 		         "delete --force",
-		         id);
+		         id, status_names[ct.status]);
 		goto out;
 	}
+	if (ct.status == LC_PAUSED)
+		freezer_set(LC_CGROUP_ROOT, ct.pid, false,
+		            err); /* SIGKILL waits for a thaw on v1 */
 	if (ct.status != LC_STOPPED && kill_and_wait(&ct, err) < 0)
 		goto out;
 	if (statedir_remove_cgroup(id, err) < 0)
@@ -565,40 +659,77 @@ out:
 
 bool lifecycle_is_verb(const char *verb)
 {
-	return !strcmp(verb, "start") || !strcmp(verb, "state") || !strcmp(verb, "kill") ||
-	       !strcmp(verb, "delete");
+	static const char *const verbs[] = {"start", "state",  "kill", "delete",
+	                                    "pause", "resume", "ps",   NULL};
+
+	for (size_t i = 0; verbs[i]; i++)
+		if (!strcmp(verb, verbs[i]))
+			return true;
+	return false;
+}
+
+static const char *verb_usage(const char *verb)
+{
+	if (!strcmp(verb, "kill"))
+		return "[--all] ID [SIGNAL]";
+	if (!strcmp(verb, "delete"))
+		return "[--force] ID";
+	if (!strcmp(verb, "ps"))
+		return "[--format table|json] ID";
+	return "ID";
 }
 
 int lifecycle_main(int argc, char **argv)
 {
-	const char *verb = argv[0];
-	bool force = false;
+	const char *verb = argv[0], *format = "table";
+	const char *args[2] = {NULL, NULL};
+	bool force = false, all = false;
+	int nargs = 0;
 	vc_err err = {0};
 	int rc;
 
-	if (!strcmp(verb, "delete") && argc > 1 &&
-	    (!strcmp(argv[1], "--force") || !strcmp(argv[1], "-f"))) {
-		force = true;
-		argc--;
-		argv++;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(verb, "delete") && (!strcmp(a, "--force") || !strcmp(a, "-f")))
+			force = true;
+		else if (!strcmp(verb, "kill") && (!strcmp(a, "--all") || !strcmp(a, "-a")))
+			all = true;
+		else if (!strcmp(verb, "ps") && (!strcmp(a, "--format") || !strcmp(a, "-f")) &&
+		         i + 1 < argc)
+			format = argv[++i];
+		else if (!strcmp(verb, "ps") && !strncmp(a, "--format=", 9))
+			format = a + 9;
+		else if (a[0] == '-')
+			nargs = 99; /* an unknown option */
+		else if (nargs < 2)
+			args[nargs++] = a;
+		else
+			nargs = 99;
 	}
-	if (argc < 2 || argc > (strcmp(verb, "kill") ? 2 : 3) || argv[1][0] == '-') {
-		fprintf(stderr, "container: %s: expected %s (see container --help)\n", verb,
-		        !strcmp(verb, "kill")     ? "ID [SIGNAL]"
-		        : !strcmp(verb, "delete") ? "[--force] ID"
-		                                  : "ID");
+	if (nargs < 1 || nargs > (strcmp(verb, "kill") ? 1 : 2) ||
+	    (strcmp(format, "table") && strcmp(format, "json"))) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%s: expected %s (see container --help)", verb,
+		         verb_usage(verb));
+		rt_report_msg(msg);
 		return 1;
 	}
 	if (!strcmp(verb, "start"))
-		rc = lc_start(argv[1], &err);
+		rc = lc_start(args[0], &err);
 	else if (!strcmp(verb, "state"))
-		rc = lc_state(argv[1], &err);
+		rc = lc_state(args[0], &err);
 	else if (!strcmp(verb, "kill"))
-		rc = lc_kill(argv[1], argc > 2 ? argv[2] : "TERM", &err);
+		rc = lc_kill(args[0], args[1] ? args[1] : "TERM", all, &err);
+	else if (!strcmp(verb, "pause") || !strcmp(verb, "resume"))
+		rc = lc_pause(args[0], !strcmp(verb, "pause"), &err);
+	else if (!strcmp(verb, "ps"))
+		rc = lc_ps(args[0], !strcmp(format, "json"), &err);
 	else
-		rc = lc_delete(argv[1], force, &err);
+		rc = lc_delete(args[0], force, &err);
 	if (rc < 0) {
-		vc_error_print("container", &err);
+		rt_report(&err);
 		return 1;
 	}
 	return 0;

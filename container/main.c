@@ -1,8 +1,11 @@
 /* container: run a process isolated with namespaces and a cgroup, from a
  * root file system (quick form) or an OCI bundle. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <sys/capability.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -17,22 +20,28 @@
 #include "lifecycle.h"
 #include "options.h"
 #include "run.h"
+#include "runtime.h"
 #include "spec.h"
 #include "statedir.h"
 #include "timeline.h"
 
+#define CT_VERSION "0.16.0"
+
 static const char usage_text[] =
-    "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
+    "usage: container [GLOBAL OPTIONS] COMMAND ...\n"
+    "       container run [options] ROOTFS -- CMD [ARG...]\n"
     "       container run [options] IMAGE [CMD [ARG...]]   (images: below)\n"
-    "       container run [--trace] [--timings FILE] [--no-new-keyring] --bundle DIR [ID]\n"
+    "       container run [--trace] [--timings FILE] [CREATE OPTIONS] --bundle DIR [ID]\n"
     "       container spec [--bundle DIR]\n"
-    "       container create [--trace] [--no-new-keyring] --bundle DIR ID\n"
-    "       container start|state ID\n"
-    "       container kill ID [SIGNAL]\n"
+    "       container create [--trace] [CREATE OPTIONS] [--bundle DIR] ID\n"
+    "       container start|state|pause|resume ID\n"
+    "       container kill [--all] ID [SIGNAL]\n"
     "       container delete [--force] ID\n"
     "       container pull [--creds USER:PASS] HOST[:PORT]/NAME[:TAG]\n"
     "       container push [--creds USER:PASS] [NAME] HOST[:PORT]/NAME[:TAG]\n"
     "       container exec [options] ID [--] CMD [ARG...]   (see container exec --help)\n"
+    "       container ps [--format table|json] ID\n"
+    "       container features | --version\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
     "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"
@@ -43,15 +52,20 @@ static const char usage_text[] =
     "Commands:\n"
     "  run          run a container until its process ends\n"
     "  spec         write a default config.json (like `runc spec`) into DIR or .\n"
+    "  features     print what this runtime supports, as JSON (runc's `features`)\n"
     "\n"
-    "OCI lifecycle (state in " LC_STATE_ROOT "/ID/state.json):\n"
+    "OCI lifecycle, runc's command line (state in " LC_STATE_ROOT "/ID/state.json):\n"
     "  create       set the bundle's container up; its process waits before execve\n"
     "               (on " LC_STATE_ROOT "/ID/exec.fifo) and outlives this command\n"
     "  start        let a created container's process execve\n"
-    "  state        print the OCI state JSON: status created, running or stopped\n"
-    "  kill         send SIGNAL (default TERM; KILL, SIGKILL or 9 ...) to its process\n"
+    "  state        print the OCI state JSON: created, running, paused or stopped\n"
+    "  kill         send SIGNAL (default TERM; KILL, SIGKILL or 9 ...) to its process;\n"
+    "               --all (-a): to every process of its cgroup\n"
+    "  pause        freeze every process of the container (v1 freezer, v2 cgroup.freeze)\n"
+    "  resume       thaw a paused container\n"
+    "  ps           its processes (host pids); --format json: a JSON array of pids\n"
     "  delete       remove a created or stopped container: its cgroup and state;\n"
-    "               --force kills a running one first\n"
+    "               --force (-f) kills a running (or paused) one first\n"
     "  exec         run another process in a created or running container: its\n"
     "               namespaces, cgroup, root, capabilities and seccomp filter\n"
     "  A created container's output goes where create's went: redirect it.\n"
@@ -62,8 +76,24 @@ static const char usage_text[] =
     "  pull         fetch an image from a registry into the image store\n"
     "  push         send a stored image to a registry\n"
     "\n"
+    "Global options (before COMMAND; what container engines pass):\n"
+    "  --root DIR         state directory (default " LC_STATE_ROOT ")\n"
+    "  --log FILE         append errors (and --debug lines) to FILE, one line each\n"
+    "  --log-format F     text (default) or json: {\"level\":\"error\",\"msg\":...,\"time\":...}\n"
+    "  --debug            debug lines (to --log FILE, else stderr)\n"
+    "  --systemd-cgroup   accepted: a slice:prefix:name cgroupsPath is mapped to the\n"
+    "                     cgroupfs path systemd would use (no systemd unit is made)\n"
+    "  -v, --version      the version and the runtime-spec version\n"
+    "\n"
+    "Create options (create, and run --bundle):\n"
+    "  -b, --bundle DIR   the OCI bundle (DIR/config.json; create: default .)\n"
+    "  --pid-file FILE    write the container process's host pid to FILE (atomically)\n"
+    "  --console-socket SOCK  process.terminal: send the pty master to the unix\n"
+    "                     socket SOCK (SCM_RIGHTS), as runc does\n"
+    "  --no-pivot         accepted for runc compatibility (pivot_root is always used)\n"
+    "  --no-new-keyring   keep this session keyring (default: a new, empty one)\n"
+    "\n"
     "Options of run:\n"
-    "  --bundle DIR       run the OCI bundle DIR (DIR/config.json, runtime-spec 1.0)\n"
     "  --hostname NAME    hostname inside (default vclab)\n"
     "  --memory SIZE      memory limit, e.g. 64M (over it the OOM killer acts)\n"
     "  --cpus N.N         cpu time limit in cpus, e.g. 0.5 (a cfs quota)\n"
@@ -79,8 +109,8 @@ static const char usage_text[] =
     "  --id ID            container id, names the cgroup (default ct-PID)\n"
     "  --seccomp=unconfined  no seccomp filter (default: the built-in profile,\n"
     "                     see container/README.md)\n"
-    "  --no-new-keyring   keep this session keyring (default: a new, empty one;\n"
-    "                     also for --bundle and create)\n"
+    "  --no-new-keyring   as above (also for the quick form)\n"
+    "  --pid-file FILE    as above (also for the quick form)\n"
     "  --trace            print each setup step, with its time, on stderr\n"
     "  --timings FILE     write the steps as JSON to FILE\n"
     "  -h, --help         this help\n"
@@ -110,11 +140,14 @@ enum {
 	OPT_TIMINGS,
 	OPT_SECCOMP,
 	OPT_NO_NEW_KEYRING,
+	OPT_PID_FILE,
+	OPT_CONSOLE_SOCKET,
+	OPT_NO_PIVOT,
 };
 
 struct cli {
 	struct quick_opts q;
-	const char *bundle, *id, *timings;
+	const char *bundle, *id, *timings, *pid_file, *console_socket;
 	bool trace, no_new_keyring;
 };
 
@@ -131,7 +164,7 @@ static int add_list(const char **list, size_t *n, const char *v, const char *opt
 	return 0;
 }
 
-static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
+static int parse_run_args(int argc, char **argv, struct cli *c, bool create, vc_err *err)
 {
 	static const struct option opts[] = {
 	    {"bundle", required_argument, NULL, OPT_BUNDLE},
@@ -150,6 +183,9 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 	    {"timings", required_argument, NULL, OPT_TIMINGS},
 	    {"seccomp", required_argument, NULL, OPT_SECCOMP},
 	    {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
+	    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+	    {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -158,8 +194,9 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 
 	opterr = 0;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+hb:", opts, NULL)) != -1) {
 		switch (o) {
+		case 'b':
 		case OPT_BUNDLE:
 			c->bundle = optarg;
 			break;
@@ -210,6 +247,17 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 		case OPT_NO_NEW_KEYRING:
 			c->no_new_keyring = true;
 			break;
+		case OPT_PID_FILE:
+			c->pid_file = optarg;
+			break;
+		case OPT_CONSOLE_SOCKET:
+			c->console_socket = optarg;
+			break;
+		case OPT_NO_PIVOT:
+			/* runc's MS_MOVE instead of pivot_root, for a rootfs on
+			 * ramfs; pivot_root works here: nothing to change */
+			rt_debug("--no-pivot: ignored, the root is switched with pivot_root");
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -222,6 +270,11 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 		}
 		}
 	}
+	if (create && !c->bundle)
+		c->bundle = "."; /* runc: the current directory */
+	if (c->console_socket && !c->bundle)
+		return usage_error(err, "--console-socket: only with a bundle whose "
+		                        "process.terminal is true");
 	if (c->bundle) {
 		/* only --trace/--timings/--id make sense with a bundle */
 		if (q->hostname || q->memory || q->cpus || q->pids || q->net || q->user ||
@@ -259,9 +312,7 @@ static void print_outcome(const struct run_result *res, const struct ct_spec *sp
 static void warn_unknown(const struct ct_spec *spec)
 {
 	if (spec->n_unknown)
-		fprintf(stderr,
-		        "container: warning: ignoring %u unknown or unsupported field%s of "
-		        "config.json: %s%s\n",
+		rt_warn("ignoring %u unknown or unsupported field%s of config.json: %s%s",
 		        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", spec->unknown,
 		        spec->n_unknown > 6 ? ", ..." : "");
 }
@@ -308,10 +359,11 @@ static int cmd_run(int argc, char **argv, bool create)
 		fprintf(stderr, "container: out of memory\n");
 		return RUN_EXIT_SETUP;
 	}
-	if (parse_run_args(argc, argv, &c, &err) < 0)
+	if (parse_run_args(argc, argv, &c, create, &err) < 0)
 		goto out;
 	if (create && (!c.bundle || !c.id || c.timings)) {
-		usage_error(&err, "create: expected [--trace] --bundle DIR ID");
+		usage_error(&err, "create: expected [--trace] [--bundle DIR] [--pid-file FILE] "
+		                  "[--console-socket SOCK] ID");
 		goto out;
 	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
@@ -339,7 +391,9 @@ static int cmd_run(int argc, char **argv, bool create)
 	ro = (struct run_opts){.id = c.id,
 	                       .cgroup_root = "/sys/fs/cgroup",
 	                       .tl = tl,
-	                       .child_steps = c.timings != NULL};
+	                       .child_steps = c.timings != NULL,
+	                       .console_socket = c.console_socket,
+	                       .pid_file = c.pid_file};
 	if (create) {
 		rc = lifecycle_create(&spec, &ro, c.bundle, &err);
 		res.exit_code = rc < 0 ? RUN_EXIT_SETUP : 0;
@@ -359,7 +413,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	}
 out:
 	if (rc < 0)
-		vc_error_print("container", &err);
+		rt_report(&err);
 	img_run_end(ir);
 	spec_free(&spec);
 	free(tl);
@@ -423,38 +477,135 @@ static int exec_registry(char **argv)
 	return 1;
 }
 
+/* runc's `features` (runtime-spec features.md): what config.json may ask. */
+static int cmd_features(void)
+{
+	static const char *const mount_opts[] = {
+	    "async",       "atime",   "bind",    "defaults",   "dev",        "diratime",
+	    "exec",        "mand",    "noatime", "nodev",      "nodiratime", "noexec",
+	    "nosuid",      "private", "rbind",   "relatime",   "remount",    "ro",
+	    "rprivate",    "rshared", "rslave",  "rw",         "shared",     "slave",
+	    "strictatime", "suid",    "sync",    "unbindable", NULL};
+	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
+	                                 "time",   "user", "uts",   NULL};
+	static const char *const hooks[] = {"prestart",
+	                                    "createRuntime",
+	                                    "createContainer",
+	                                    "startContainer",
+	                                    "poststart",
+	                                    "poststop",
+	                                    NULL};
+	static const char *const actions[] = {
+	    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+	    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+	    "SCMP_ACT_TRACE",        "SCMP_ACT_TRAP",        NULL};
+	static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+	                                  "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
+	                                  "SCMP_CMP_NE", NULL};
+	json_t *caps = json_array(), *o;
+
+	for (int c = 0; c <= CAP_LAST_CAP; c++) {
+		char *name = cap_to_name(c), up[64];
+		size_t i;
+
+		for (i = 0; name && name[i] && i < sizeof(up) - 1; i++)
+			up[i] = (char)toupper((unsigned char)name[i]);
+		up[i] = '\0';
+		if (name)
+			json_array_append_new(caps, json_string(up));
+		cap_free(name);
+	}
+#define STRS(list)                                                                                 \
+	({                                                                                         \
+		json_t *a_ = json_array();                                                         \
+		for (size_t i_ = 0; (list)[i_]; i_++)                                              \
+			json_array_append_new(a_, json_string((list)[i_]));                        \
+		a_;                                                                                \
+	})
+	o = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b}, "
+	              "s:{s:b, s:o, s:o, s:[s]}, s:{s:b}, s:{s:b}}}",
+	              "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", STRS(hooks),
+	              "mountOptions", STRS(mount_opts), "linux", "namespaces", STRS(ns),
+	              "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "seccomp",
+	              "enabled", 1, "actions", STRS(actions), "operators", STRS(ops), "archs",
+	              "SCMP_ARCH_X86_64", "apparmor", "enabled", 0, "selinux", "enabled", 0);
+#undef STRS
+	if (!o) {
+		fprintf(stderr, "container: features: out of memory\n");
+		return 1;
+	}
+	json_dumpf(o, stdout, JSON_INDENT(4));
+	putchar('\n');
+	json_decref(o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *verb;
+	int first = 1;
+
+	/* runc's global options, only when there are any: `container run`
+	 * pays one character compare */
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
+		vc_err err = {0};
+
+		first = rt_parse_globals(argc, argv, &rt_globals, &err);
+		if (first < 0 || rt_open_log(&err) < 0) {
+			rt_report(&err);
+			return RUN_EXIT_SETUP;
+		}
+		if (rt_globals.root)
+			statedir_root = rt_globals.root;
+		argc -= first - 1;
+		argv += first - 1; /* argv[1] is the command now */
+	}
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return RUN_EXIT_SETUP;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+	verb = argv[1];
+	if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
 		fputs(usage_text, stdout);
 		fputs(img_usage_text, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "pull") || !strcmp(argv[1], "push"))
+	if (!strcmp(verb, "-v") || !strcmp(verb, "--version") || !strcmp(verb, "version")) {
+		/* runc's shape: engines look for "spec: " on the second line */
+		printf("container version " CT_VERSION "\nspec: 1.0.2-dev\n");
+		return 0;
+	}
+	rt_debug("command %s; state directory %s%s", verb, statedir_root,
+	         rt_globals.systemd_cgroup ? ", --systemd-cgroup" : "");
+	if (!strcmp(verb, "pull") || !strcmp(verb, "push"))
 		return exec_registry(argv);
-	if (img_is_verb(argv[1]))
+	if (img_is_verb(verb))
 		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a
 	 * process still in it, its state directory) goes first: see statedir.h. */
-	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create") || lifecycle_is_verb(argv[1]))
-		statedir_sweep(!strcmp(argv[1], "delete") ? argv[argc - 1] : NULL);
-	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create"))
-		return cmd_run(argc - 1, argv + 1, !strcmp(argv[1], "create"));
-	if (lifecycle_is_verb(argv[1])) {
+	if (!strcmp(verb, "run") || !strcmp(verb, "create") || lifecycle_is_verb(verb))
+		statedir_sweep(!strcmp(verb, "delete") ? argv[argc - 1] : NULL);
+	if (!strcmp(verb, "run") || !strcmp(verb, "create"))
+		return cmd_run(argc - 1, argv + 1, !strcmp(verb, "create"));
+	if (lifecycle_is_verb(verb)) {
 		if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
 			fputs(usage_text, stdout);
 			return 0;
 		}
 		return lifecycle_main(argc - 1, argv + 1);
 	}
-	if (!strcmp(argv[1], "exec"))
+	if (!strcmp(verb, "exec"))
 		return exec_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "spec"))
+	if (!strcmp(verb, "spec"))
 		return cmd_spec(argc - 1, argv + 1);
-	fprintf(stderr, "container: unknown command '%s' (see container --help)\n", argv[1]);
+	if (!strcmp(verb, "features"))
+		return cmd_features();
+	{
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "unknown %s '%.80s' (see container --help)",
+		         verb[0] == '-' ? "global option" : "command", verb);
+		rt_report_msg(msg);
+	}
 	return RUN_EXIT_SETUP;
 }

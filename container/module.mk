@@ -12,6 +12,7 @@ $(BIN)/container: $(call objs,container/main.c $(CONTAINER_SRCS) $(COMMON_SRCS))
 
 BINS += $(BIN)/container
 
+$(eval $(call unit_test,test_container_runtime,tests/unit/test_container_runtime.c container/runtime-log.c $(COMMON_SRCS),-ljansson))
 $(eval $(call unit_test,test_container_spec,tests/unit/test_container_spec.c $(CONTAINER_SRCS) $(COMMON_SRCS),$(CONTAINER_LIBS)))
 $(eval $(call unit_test,test_container_config,tests/unit/test_container_config.c $(CONTAINER_SRCS) $(COMMON_SRCS),$(CONTAINER_LIBS)))
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "console.h"
 #include "hooks.h"
 #include "namespaces.h"
 #include "process.h"
@@ -195,6 +196,7 @@ static int spawn_child(struct parent *p, vc_err *err)
 	    .parent_pidfd = -1,
 	    .id = p->opts->id,
 	    .parent_hooks = p->parent_hooks,
+	    .console_fd = -1,
 	};
 	long pid;
 
@@ -210,6 +212,16 @@ static int spawn_child(struct parent *p, vc_err *err)
 		return -1;
 	ca.go_fd = p->go[0];
 	ca.status_fd = p->status[1];
+	if (p->spec->terminal) {
+		if (!p->opts->console_socket)
+			return vc_error(
+			    err, 0,
+			    "process.terminal is true: give --console-socket SOCKET (the "
+			    "engine's socket that gets the pty), or set it to false");
+		ca.console_fd = console_connect(p->opts->console_socket, err);
+		if (ca.console_fd < 0)
+			return -1;
+	}
 	p->need_go = ca.need_go =
 	    (p->spec->ns[CT_NS_USER].enabled && !p->spec->ns[CT_NS_USER].path) ||
 	    p->spec->has_oom_score_adj;
@@ -220,6 +232,8 @@ static int spawn_child(struct parent *p, vc_err *err)
 		cgfd = -1;
 		pid = clone_child(p, cgfd, &ca);
 	}
+	if (pid != 0 && ca.console_fd >= 0)
+		close(ca.console_fd); /* the child's copy is the one that counts */
 	if (pid < 0)
 		return vc_error(err, errno, "clone3 with namespaces %s",
 		                ns_describe(p->spec, buf, sizeof(buf)));
@@ -559,7 +573,10 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	if (run_check_id(opts->id, err) < 0 || spec_validate(spec, err) < 0 ||
 	    check_rootfs(spec, err) < 0 || ns_open_paths(spec, p.ns_fds, err) < 0 ||
 	    block_signals(&p, err) < 0 || claim_id(&p, err) < 0 || make_cgroup(&p, err) < 0 ||
-	    spawn_child(&p, err) < 0 || prepare_child(&p, err) < 0 || run_parent_hooks(&p, err) < 0)
+	    spawn_child(&p, err) < 0 || prepare_child(&p, err) < 0 ||
+	    run_parent_hooks(&p, err) < 0 ||
+	    (opts->pid_file && !opts->create &&
+	     statedir_write_pid_file(opts->pid_file, p.pid, err) < 0))
 		goto fail;
 	if (opts->create) {
 		if (wait_until_ready(&p, res, err) < 0)

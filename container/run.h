@@ -22,6 +22,11 @@ struct run_opts {
 	 * waits there and leave it running, detached, in its cgroup. */
 	bool create;
 	int exec_fifo_fd;
+	/* process.terminal: the engine's unix socket that gets the pty master
+	 * (console.h); NULL: none, and then a terminal is refused. */
+	const char *console_socket;
+	/* --pid-file of `run` (create writes its own, lifecycle.c) */
+	const char *pid_file;
 };
 
 struct run_result {

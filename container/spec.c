@@ -392,7 +392,7 @@ static int parse_process(struct ct_spec *spec, json_t *root, vc_err *err)
 	    "terminal",        "user",        "args", "env", "cwd", "capabilities", "rlimits",
 	    "noNewPrivileges", "oomScoreAdj", NULL};
 	json_t *proc;
-	bool terminal = false, has;
+	bool has;
 	long long x = 0;
 
 	if (get_member(root, "process", JSON_OBJECT, "object", "", &proc, err) < 0)
@@ -400,12 +400,9 @@ static int parse_process(struct ct_spec *spec, json_t *root, vc_err *err)
 	if (!proc)
 		return vc_error(err, 0, "process: missing (required)");
 	check_keys(spec, proc, "process", known);
-	if (get_bool(proc, "terminal", "process", &terminal, err) < 0)
+	/* true: a pty whose master goes to --console-socket (console.h) */
+	if (get_bool(proc, "terminal", "process", &spec->terminal, err) < 0)
 		return -1;
-	if (terminal)
-		return vc_error(err, 0,
-		                "process.terminal: true is not supported (set it to false; the "
-		                "container uses the caller's stdin/stdout/stderr)");
 	if (get_string_array(spec, proc, "args", "process", &spec->args, &spec->n_args, err) < 0)
 		return -1;
 	if (!spec->args || !spec->n_args)

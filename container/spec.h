@@ -185,6 +185,9 @@ struct ct_spec {
 	/* Keep the caller's session keyring (--no-new-keyring); by default the
 	 * container process joins a new, empty one, as with runc. */
 	bool no_new_keyring;
+	/* process.terminal: the process gets a pty, whose master goes to the
+	 * engine's --console-socket (console.h). */
+	bool terminal;
 
 	struct ct_hook *hooks[CT_HOOK_KINDS];
 	size_t n_hooks[CT_HOOK_KINDS];

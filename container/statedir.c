@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +16,10 @@
 #include "cgroup.h"
 #include "lifecycle.h"
 
-#define TMP_PREFIX  ".new-"
+#define TMP_PREFIX ".new-"
+
+/* --root DIR (main.c), else LC_STATE_ROOT. */
+const char *statedir_root = LC_STATE_ROOT;
 #define CLAIM_TRIES 5
 
 static int lock_fd(int fd, bool wait)
@@ -40,20 +44,20 @@ void statedir_remove(const char *dir)
 	static const char *const files[] = {"exec.fifo",  "state.json.tmp", "state.json",
 	                                    "hooks.json", "cgroup.tmp",     "cgroup",
 	                                    "lock"};
-	char path[256];
+	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
 	}
 	rmdir(dir);
-	rmdir(LC_STATE_ROOT);
+	rmdir(statedir_root);
 }
 
 /* A state.json with a pid: a created container, not debris. */
 static bool has_state(const char *dir)
 {
-	char path[256];
+	char path[PATH_MAX];
 	json_t *st;
 	bool ok;
 
@@ -69,7 +73,7 @@ static bool has_state(const char *dir)
  * Returns the fd, or -1 with *owner set (0 when there is no lock file). */
 static int try_lock_dir(const char *dir, pid_t *owner)
 {
-	char path[256];
+	char path[PATH_MAX];
 	struct stat a, b;
 	int fd;
 
@@ -177,11 +181,11 @@ int statedir_remove_cgroup(const char *id, vc_err *err)
 
 int statedir_reap(const char *id, pid_t *owner, vc_err *err)
 {
-	char dir[128];
+	char dir[STATEDIR_PATH_MAX];
 	int fd;
 
 	*owner = 0;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", LC_STATE_ROOT, id) >= sizeof(dir))
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", statedir_root, id) >= sizeof(dir))
 		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
 	fd = try_lock_dir(dir, owner);
 	if (fd < 0)
@@ -204,7 +208,7 @@ int statedir_reap(const char *id, pid_t *owner, vc_err *err)
  * creating the lock. Gone when that pid is. */
 static bool reap_lockless_tmp(const char *name)
 {
-	char dir[160], path[200];
+	char dir[STATEDIR_PATH_MAX], path[PATH_MAX];
 	const char *dash = strrchr(name, '-');
 	int pid;
 
@@ -213,7 +217,7 @@ static bool reap_lockless_tmp(const char *name)
 	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) || !dash ||
 	    sscanf(dash + 1, "%d", &pid) != 1 || pid <= 0 || (kill(pid, 0) == 0 || errno != ESRCH))
 		return false;
-	snprintf(dir, sizeof(dir), "%s/%.100s", LC_STATE_ROOT, name);
+	snprintf(dir, sizeof(dir), "%s/%.100s", statedir_root, name);
 	snprintf(path, sizeof(path), "%s/lock", dir);
 	if (access(path, F_OK) == 0)
 		return false;
@@ -222,7 +226,7 @@ static bool reap_lockless_tmp(const char *name)
 
 int statedir_sweep(const char *except)
 {
-	DIR *d = opendir(LC_STATE_ROOT);
+	DIR *d = opendir(statedir_root);
 	struct dirent *e;
 	int n = 0;
 
@@ -242,15 +246,36 @@ int statedir_sweep(const char *except)
 	return n;
 }
 
+/* mkdir -p statedir_root (an engine's --root may not exist yet). */
+static int make_root(vc_err *err)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(statedir_root, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return vc_error(err, errno, "creating %s", statedir_root);
+	snprintf(path, sizeof(path), "%s", statedir_root);
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0711) < 0 && errno != EEXIST)
+			return vc_error(err, errno, "creating %s", path);
+		*p = '/';
+	}
+	if (mkdir(statedir_root, 0700) < 0 && errno != EEXIST)
+		return vc_error(err, errno, "creating %s", statedir_root);
+	return 0;
+}
+
 static int try_claim(const char *id, struct ct_claim *c, vc_err *err)
 {
-	char tmp[128], path[160];
+	char tmp[STATEDIR_PATH_MAX], path[PATH_MAX];
 	pid_t owner;
 	int fd, e;
 
-	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s-%d", LC_STATE_ROOT, id, (int)getpid());
-	if (mkdir(LC_STATE_ROOT, 0700) < 0 && errno != EEXIST)
-		return vc_error(err, errno, "creating %s", LC_STATE_ROOT);
+	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s-%d", statedir_root, id, (int)getpid());
+	if (make_root(err) < 0)
+		return -1;
 	if (mkdir(tmp, 0700) < 0)
 		return errno == ENOENT ? 1 : vc_error(err, errno, "creating %s", tmp);
 	snprintf(path, sizeof(path), "%s/lock", tmp);
@@ -293,7 +318,7 @@ int statedir_claim(const char *id, struct ct_claim *c, vc_err *err)
 	int rc = 1;
 
 	c->lock_fd = -1;
-	if ((size_t)snprintf(c->dir, sizeof(c->dir), "%s/%s", LC_STATE_ROOT, id) >= sizeof(c->dir))
+	if ((size_t)snprintf(c->dir, sizeof(c->dir), "%s/%s", statedir_root, id) >= sizeof(c->dir))
 		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
 	for (int i = 0; i < CLAIM_TRIES && rc > 0; i++)
 		rc = try_claim(id, c, err);
@@ -324,4 +349,32 @@ void statedir_release(struct ct_claim *c)
 		return;
 	statedir_remove(c->dir);
 	statedir_unlock(c);
+}
+
+int statedir_write_pid_file(const char *path, pid_t pid, vc_err *err)
+{
+	char tmp[PATH_MAX], num[24];
+	const char *slash = strrchr(path, '/');
+	int fd, n = snprintf(num, sizeof(num), "%d", (int)pid);
+
+	/* DIR/.NAME-PID beside it, then rename: a reader sees all or nothing */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s-%d", slash ? (int)(slash - path + 1) : 0,
+	                     path, slash ? slash + 1 : path, (int)getpid()) >= sizeof(tmp))
+		return vc_error(err, ENAMETOOLONG, "--pid-file %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return vc_error(err, errno, "--pid-file %s: creating %s", path, tmp);
+	if (write(fd, num, (size_t)n) != n) {
+		vc_error(err, errno, "--pid-file %s: writing %s", path, tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		vc_error(err, errno, "--pid-file %s: renaming %s", path, tmp);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }

@@ -1,4 +1,5 @@
-/* Claiming a container id: the directory LC_STATE_ROOT/ID, made for every
+/* Claiming a container id: the directory statedir_root/ID (LC_STATE_ROOT
+ * unless --root), made for every
  * container (`run` too), holds a file `lock` on which the process setting
  * up or running the container holds a POSIX write lock. The kernel drops
  * that lock when the process dies, however it dies (SIGKILL included), so
@@ -22,9 +23,16 @@
 
 #include "error.h"
 
+/* The state directory: LC_STATE_ROOT, or `--root DIR` (main.c sets it,
+ * at most STATEDIR_ROOT_MAX characters). */
+extern const char *statedir_root;
+#define STATEDIR_ROOT_MAX 200
+/* Room for statedir_root/ID/FILE (ids of the sweep: at most 100). */
+#define STATEDIR_PATH_MAX 384
+
 struct ct_claim {
 	int lock_fd; /* holds the lock; -1 when released */
-	char dir[128];
+	char dir[STATEDIR_PATH_MAX];
 };
 
 /* Make LC_STATE_ROOT/ID with its lock held. A stale directory of the same
@@ -70,5 +78,9 @@ int statedir_sweep(const char *except);
 /* Remove the files a state directory may hold, then the directory, then
  * LC_STATE_ROOT if it is left empty. */
 void statedir_remove(const char *dir);
+
+/* --pid-file: write pid (decimal, no newline, as runc) through a temporary
+ * file beside path and a rename. */
+int statedir_write_pid_file(const char *path, pid_t pid, vc_err *err);
 
 #endif

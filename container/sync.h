@@ -60,6 +60,7 @@ struct child_args {
 	int parent_pidfd;        /* a pidfd of the parent: readable once it died */
 	const char *id;          /* the container's id, for the hooks' state */
 	bool parent_hooks;       /* stop before pivot_root for prestart/createRuntime */
+	int console_fd;          /* process.terminal: the --console-socket connection, else -1 */
 };
 
 /* Also used by `container exec` (exec.c), in its process that joined a

@@ -30,6 +30,9 @@ pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio g
 pkgs_registry="docker-registry skopeo umoci apache2-utils python3 debootstrap"
 # Peers the bench compares against; hyperfine for bench/crun-compare.sh.
 pkgs_bench="runc crun qemu-system-x86 busybox-static hyperfine"
+# Real engines that drive the runtime in tests/e2e/engines.sh (runc is
+# their reference there); util-linux's script(1) gives `run -t` a terminal.
+pkgs_engines="podman conmon docker.io runc util-linux"
 
 want=""
 for group in "$@"; do
@@ -40,7 +43,8 @@ for group in "$@"; do
 	guest) want="$want $pkgs_guest" ;;
 	bench) want="$want $pkgs_bench" ;;
 	registry) want="$want $pkgs_registry" ;;
-	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench, registry)" >&2; exit 2 ;;
+	engines) want="$want $pkgs_engines" ;;
+	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench, registry, engines)" >&2; exit 2 ;;
 	esac
 done
 

@@ -57,6 +57,7 @@ static void test_default_config(void **state)
 	assert_string_equal(spec.args[0], "sh");
 	assert_null(spec.args[1]);
 	assert_int_equal(spec.n_mounts, 7);
+	assert_false(spec.terminal);
 	assert_string_equal(spec.mounts[1].destination, "/dev");
 	assert_int_equal(spec.mounts[1].flags, MS_NOSUID | MS_STRICTATIME);
 	assert_string_equal(spec.mounts[1].data, "mode=755,size=65536k");
@@ -108,10 +109,25 @@ static void test_json_path_errors(void **state)
 	                         "{\"bounding\":[\"CAP_NOPE\"]}}}",
 	             "process.capabilities.bounding[0]: unknown capability \"CAP_NOPE\"");
 	expect_error(CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"terminal\":"
-	                         "true}}",
-	             "process.terminal: true is not supported (set it to false; the container "
-	             "uses the caller's stdin/stdout/stderr)");
+	                         "1}}",
+	             "process.terminal: expected true or false");
 	expect_error("[1,2]", "(top level): expected object");
+}
+
+/* process.terminal: true is taken (the pty goes to --console-socket) */
+static void test_terminal(void **state)
+{
+	struct ct_spec spec;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&spec,
+	                       CONFIG_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\","
+	                                   "\"terminal\":true}}",
+	                       &err),
+	                 0);
+	assert_true(spec.terminal);
+	spec_free(&spec);
 }
 
 static void test_malformed_json(void **state)
@@ -712,6 +728,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_default_config),
 	    cmocka_unit_test(test_json_path_errors),
+	    cmocka_unit_test(test_terminal),
 	    cmocka_unit_test(test_malformed_json),
 	    cmocka_unit_test(test_unknown_fields_counted),
 	    cmocka_unit_test(test_resources_and_seccomp),
