@@ -21,10 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "error.h"
 #include "lifecycle.h"
 #include "parse.h"
 #include "process.h"
+#include "runtime.h"
 #include "run.h"
 #include "spec.h"
 #include "sync.h"
@@ -63,11 +65,12 @@ struct exec_ctx {
 	struct ct_spec spec;
 	struct vc_timeline *tl;
 	char bundle[PATH_MAX];
-	pid_t ct_pid;  /* the container's process, as the host sees it */
-	int ct_pidfd;  /* its pidfd: setns joins its namespaces at once */
-	int root_fd;   /* /proc/PID/root (O_PATH): the container's root */
-	int ns_parent; /* CLONE_NEW* joined before clone (pid, time) */
-	int ns_child;  /* CLONE_NEW* the new process joins (user, mount, ...) */
+	pid_t ct_pid;   /* the container's process, as the host sees it */
+	int ct_pidfd;   /* its pidfd: setns joins its namespaces at once */
+	int root_fd;    /* /proc/PID/root (O_PATH): the container's root */
+	int console_fd; /* process.terminal: the --console-socket connection */
+	int ns_parent;  /* CLONE_NEW* joined before clone (pid, time) */
+	int ns_child;   /* CLONE_NEW* the new process joins (user, mount, ...) */
 	int cg_fds[MAX_CGROUPS];
 	size_t n_cg;     /* files the new process writes "0" to */
 	int cg2_dir_fd;  /* the v2 cgroup, for CLONE_INTO_CGROUP; -1 none */
@@ -93,7 +96,9 @@ static const char usage_text[] =
     "  --cwd DIR           working directory inside (absolute)\n"
     "  -e, --env K=V       set an environment variable (repeatable)\n"
     "  -u, --user UID[:GID]  run as UID (and GID) inside\n"
-    "  -t, --tty, --console-socket SOCK  not supported yet\n"
+    "  -t, --tty           a pty (from the container's /dev/ptmx) as stdin, stdout\n"
+    "                      and stderr; its master goes to --console-socket\n"
+    "  --console-socket SOCK  unix socket that gets the pty's master (SCM_RIGHTS)\n"
     "  --trace             print each step, with its time, on stderr\n"
     "Exit status: CMD's (128+N when signal N killed it); with --detach 0 once it\n"
     "started; 126 CMD not executable, 127 not found, 1 any other error.\n";
@@ -191,10 +196,6 @@ static int parse_args(int argc, char **argv, struct exec_cli *c, vc_err *err)
 		                "exec %s: no command given (container exec ID CMD [ARG...], or "
 		                "--process FILE)",
 		                c->id);
-	if (c->tty || c->console_socket)
-		return vc_error(err, 0,
-		                "exec: --tty/--console-socket: a terminal for exec is not "
-		                "supported yet");
 	if (c->cwd && c->cwd[0] != '/')
 		return vc_error(err, 0, "exec --cwd \"%s\": not an absolute path", c->cwd);
 	return 0;
@@ -213,12 +214,11 @@ static int build_process(struct exec_ctx *x, vc_err *err)
 		if (spec_load_process(spec, c->process_file, err) < 0)
 			return vc_error_wrap(err, "exec --process");
 		if (spec->n_unknown)
-			fprintf(stderr,
-			        "container: warning: ignoring %u unknown or unsupported field%s of "
-			        "%s: %s%s\n",
+			rt_warn("ignoring %u unknown or unsupported field%s of %s: %s%s",
 			        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", c->process_file,
 			        spec->unknown, spec->n_unknown > 6 ? ", ..." : "");
 	} else {
+		spec->terminal = c->tty;
 		spec->args = spec_alloc(spec, (c->n_args + 1) * sizeof(*spec->args));
 		if (!spec->args)
 			return vc_error(err, ENOMEM, "exec");
@@ -252,6 +252,16 @@ static int build_process(struct exec_ctx *x, vc_err *err)
 	}
 	if (!spec->n_args || !spec->args[0] || !spec->args[0][0])
 		return vc_error(err, 0, "exec %s: empty command", c->id);
+	if (spec->terminal) {
+		if (!c->console_socket)
+			return vc_error(err, 0,
+			                "exec %s: a terminal (--tty or process.terminal) needs "
+			                "--console-socket SOCKET",
+			                c->id);
+		x->console_fd = console_connect(c->console_socket, err);
+		if (x->console_fd < 0)
+			return -1;
+	}
 	vc_step(x->tl, "exec_spec", "process %s from %s (uid %u gid %u, cwd %s)", spec->args[0],
 	        c->process_file ? c->process_file : "the command line", (unsigned)spec->uid,
 	        (unsigned)spec->gid, spec->cwd);
@@ -566,6 +576,15 @@ static _Noreturn void exec_child(struct exec_ctx *x)
 	close_fd(&x->status[0]);
 	if (child_join_cgroups(x, &err) < 0 || child_enter(x, &err) < 0)
 		child_fail(x, SYNC_ERROR, &err);
+	if (x->console_fd >= 0) {
+		vc_step_begin(x->tl);
+		if (console_setup(x->console_fd, x->spec.uid, &err) < 0)
+			child_fail(x, SYNC_ERROR, &err);
+		x->console_fd = -1;
+		vc_step(x->tl, "exec_console",
+		        "a pty of the container's devpts, its master sent "
+		        "to --console-socket");
+	}
 	if (child_close_fds(x, &err) < 0)
 		child_fail(x, SYNC_ERROR, &err);
 	if (!x->spec.no_new_keyring &&
@@ -731,6 +750,7 @@ static void release(struct exec_ctx *x)
 	close_fd(&x->status[1]);
 	close_fd(&x->ct_pidfd);
 	close_fd(&x->root_fd);
+	close_fd(&x->console_fd);
 	close_fd(&x->cg2_dir_fd);
 	close_fd(&x->cg2_procs);
 	for (size_t i = 0; i < x->n_cg; i++)
@@ -749,6 +769,7 @@ int exec_main(int argc, char **argv)
 	struct exec_ctx x = {
 	    .ct_pidfd = -1,
 	    .root_fd = -1,
+	    .console_fd = -1,
 	    .cg2_dir_fd = -1,
 	    .cg2_procs = -1,
 	    .status = {-1, -1},
@@ -787,7 +808,7 @@ int exec_main(int argc, char **argv)
 	release(&x);
 	return code;
 fail:
-	vc_error_print("container", &err);
+	rt_report(&err);
 	release(&x);
 	return code;
 }

@@ -1567,6 +1567,7 @@ int spec_load_process(struct ct_spec *spec, const char *path, vc_err *err)
 	spec->additional_gids = NULL;
 	spec->n_additional_gids = 0;
 	spec->has_umask = spec->no_new_privileges = spec->has_oom_score_adj = false;
+	spec->terminal = false;
 	memset(spec->caps, 0, sizeof(spec->caps));
 	spec->n_rlimits = 0;
 	spec->unknown[0] = '\0';

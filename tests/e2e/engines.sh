@@ -272,7 +272,26 @@ case_pause() {
 	rm_force "$NAME" >/dev/null || fail "$ENGINE rm -f of the unpaused container failed"
 }
 
-CASES="echo exit_status memory pids_limit env workdir read_only user hostname volume ulimit
+case_exec_tty() {
+	command -v script >/dev/null || skip "script (util-linux) not installed"
+	local f=$W/exectty-$NAME.sh
+	run_ok "${RUN[@]}" -d --name "$NAME" "$IMAGE" sleep 300
+	{
+		declare -p PODMAN_GLOBAL
+		printf 'W=%q RT_PATH=%q\n' "$W" "$RT_PATH"
+		declare -f eng_podman eng_docker
+		printf '%q ' "eng_$ENGINE" exec -t "$NAME" sh -c 'tty; test -t 0 && echo stdin-is-a-tty; cat /proc/1/cmdline'
+		echo
+	} >"$f"
+	OUT=$(timeout 120 script -qec "bash $f" /dev/null </dev/null 2>&1 | tr -d '\r') ||
+		fail "$ENGINE ($RUNTIME) exec -t failed: $OUT"
+	rm_force "$NAME" >/dev/null || true
+	assert_contains "$OUT" "/dev/pts/" "tty inside"
+	assert_contains "$OUT" "stdin-is-a-tty" "stdin is the terminal"
+	assert_contains "$OUT" "sleep" "pid 1 of the container"
+}
+
+CASES="exec_tty echo exit_status memory pids_limit env workdir read_only user hostname volume ulimit
 	detached tty pause"
 for engine in podman docker; do
 	for runtime in runc vclab; do
