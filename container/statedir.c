@@ -105,7 +105,7 @@ static int read_cgroup_record(const char *id, char *buf, size_t len, vc_err *err
 	ssize_t n;
 	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/cgroup", LC_STATE_ROOT, id) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/cgroup", statedir_root, id) >= sizeof(path))
 		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -125,8 +125,8 @@ int statedir_save_cgroup(const char *id, const struct cgroup *cg, vc_err *err)
 
 	if (len < 0)
 		return vc_error(err, E2BIG, "container %s: recording its cgroup", id);
-	snprintf(tmp, sizeof(tmp), "%s/%s/cgroup.tmp", LC_STATE_ROOT, id);
-	snprintf(path, sizeof(path), "%s/%s/cgroup", LC_STATE_ROOT, id);
+	snprintf(tmp, sizeof(tmp), "%s/%s/cgroup.tmp", statedir_root, id);
+	snprintf(path, sizeof(path), "%s/%s/cgroup", statedir_root, id);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return vc_error(err, errno, "creating %s", tmp);

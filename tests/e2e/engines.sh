@@ -283,7 +283,7 @@ case_exec_tty() {
 		printf '%q ' "eng_$ENGINE" exec -t "$NAME" sh -c 'tty; test -t 0 && echo stdin-is-a-tty; cat /proc/1/cmdline'
 		echo
 	} >"$f"
-	OUT=$(timeout 120 script -qec "bash $f" /dev/null </dev/null 2>&1 | tr -d '\r') ||
+	OUT=$(timeout 120 script -qec "bash $f" /dev/null </dev/null 2>&1 | tr -d '\r\000') ||
 		fail "$ENGINE ($RUNTIME) exec -t failed: $OUT"
 	rm_force "$NAME" >/dev/null || true
 	assert_contains "$OUT" "/dev/pts/" "tty inside"
