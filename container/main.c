@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "image.h"
+#include "imgrun.h"
 #include "lifecycle.h"
 #include "options.h"
 #include "run.h"
@@ -20,6 +22,7 @@
 
 static const char usage_text[] =
     "usage: container run [options] ROOTFS -- CMD [ARG...]\n"
+    "       container run [options] IMAGE [CMD [ARG...]]   (images: below)\n"
     "       container run [--trace] [--timings FILE] [--no-new-keyring] --bundle DIR [ID]\n"
     "       container spec [--bundle DIR]\n"
     "       container create [--trace] [--no-new-keyring] --bundle DIR ID\n"
@@ -223,7 +226,7 @@ static int parse_run_args(int argc, char **argv, struct cli *c, vc_err *err)
 		optind++;
 	q->cmd = argv + optind;
 	q->n_cmd = (size_t)(argc - optind);
-	if (!q->n_cmd)
+	if (!q->n_cmd && !img_run_wanted(q->rootfs))
 		return usage_error(err, "run: no command given after ROOTFS --");
 	return 0;
 }
@@ -280,6 +283,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	struct vc_timeline *tl = malloc(sizeof(*tl));
 	struct run_result res = {.exit_code = RUN_EXIT_SETUP};
 	struct run_opts ro;
+	struct img_run *ir = NULL;
 	char idbuf[32];
 	vc_err err = {0};
 	int rc = -1;
@@ -302,6 +306,10 @@ static int cmd_run(int argc, char **argv, bool create)
 		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
 			goto out;
 		warn_unknown(&spec);
+	} else if (img_run_wanted(c.q.rootfs)) { /* IMAGE [CMD...]: images/imgrun.h */
+		if (img_run_prepare(&ir, &c.q, tl, &err) < 0 ||
+		    quick_apply(&spec, &c.q, &err) < 0 || img_run_apply(ir, &spec, &c.q, &err) < 0)
+			goto out;
 	} else if (quick_apply(&spec, &c.q, &err) < 0) {
 		goto out;
 	}
@@ -337,6 +345,7 @@ static int cmd_run(int argc, char **argv, bool create)
 out:
 	if (rc < 0)
 		vc_error_print("container", &err);
+	img_run_end(ir);
 	spec_free(&spec);
 	free(tl);
 	return res.exit_code;
@@ -384,8 +393,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
+		fputs(img_usage_text, stdout);
 		return 0;
 	}
+	if (img_is_verb(argv[1]))
+		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a
 	 * process still in it, its state directory) goes first: see statedir.h. */
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "create") || lifecycle_is_verb(argv[1]))

@@ -8,7 +8,7 @@ CONTAINER_LIBS := -lcap -ljansson -lseccomp
 # at every start, ~0.3 ms of a ~3.5 ms container start (bench/crun-compare.sh).
 $(BIN)/container: $(call objs,container/main.c $(CONTAINER_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(@D)
-	$(CC) -static -o $@ $^ $(CONTAINER_LIBS)
+	$(CC) -static -o $@ $^ $(CONTAINER_LIBS_STATIC) $(CONTAINER_LIBS)
 
 BINS += $(BIN)/container
 
