@@ -10,6 +10,8 @@
  *   ROOT/tmp/                blobs being written (never trusted)
  *   ROOT/layers/HEX/         layers unpacked once (by diff id), read-only,
  *                            shared by every container (layers.h)
+ *   ROOT/containers/PID/     upper and work directories of a running
+ *                            `container run IMAGE` (imgrun.h)
  *   ROOT/index.lock          flock()ed around every index.json update
  *   ROOT/gc.lock             shared while a store is open, exclusive for prune
  *

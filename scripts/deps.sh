@@ -15,7 +15,7 @@ fi
 
 # Compilers, libraries and lint; with the checkers the host tests call
 # (python3, file, xmllint), so that none of their checks is skipped.
-pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck shellcheck python3 file"
+pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libarchive-dev libacl1-dev zlib1g-dev libssl-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck shellcheck python3 file"
 # libFuzzer harnesses (tests/fuzz/, `make fuzz`; `make test` runs them
 # briefly): clang and its runtime libraries, libFuzzer among them.
 pkgs_fuzz="clang libclang-rt-14-dev"
