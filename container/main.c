@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "build.h"
 #include "image.h"
 #include "imgrun.h"
 #include "lifecycle.h"
@@ -394,8 +395,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
 		fputs(img_usage_text, stdout);
+		fputs(build_usage_text, stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "build"))
+		return build_main(argc - 1, argv + 1);
 	if (img_is_verb(argv[1]))
 		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a

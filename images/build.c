@@ -260,7 +260,8 @@ static int do_pairs(struct builder *b, const struct df_instr *in, json_t *obj, v
 		while (isspace((unsigned char)*rest))
 			rest++;
 		if (!*rest) {
-			vc_error(err, 0, "ENV %s: no value (ENV NAME=VALUE or ENV NAME VALUE)", w[0]);
+			vc_error(err, 0, "ENV %s: no value (ENV NAME=VALUE or ENV NAME VALUE)",
+			         w[0]);
 			df_strv_free(w);
 			return line_err(b, in, err);
 		}
@@ -277,7 +278,8 @@ static int do_pairs(struct builder *b, const struct df_instr *in, json_t *obj, v
 	for (size_t i = 0; i < nw; i++) {
 		char *eq = strchr(w[i], '=');
 		if (!eq || eq == w[i]) {
-			vc_error(err, 0, "%s: '%s' is not NAME=VALUE", df_kind_name(in->kind), w[i]);
+			vc_error(err, 0, "%s: '%s' is not NAME=VALUE", df_kind_name(in->kind),
+			         w[i]);
 			df_strv_free(w);
 			return line_err(b, in, err);
 		}
@@ -316,7 +318,8 @@ static bool clean_rel(const char *in, char *out, size_t len)
 	out[0] = '\0';
 	size_t l = 0;
 	for (size_t i = 0; i < n; i++)
-		l += (size_t)snprintf(out + l, l < len ? len - l : 0, "%s%s", i ? "/" : "", parts[i]);
+		l += (size_t)snprintf(out + l, l < len ? len - l : 0, "%s%s", i ? "/" : "",
+		                      parts[i]);
 	if (!n)
 		snprintf(out, len, ".");
 	return l < len;
@@ -393,8 +396,8 @@ static int resolve_src(struct builder *b, const struct df_instr *in, const char 
 		}
 		size_t cl = strlen(b->ctx);
 		if (strcmp(real, b->ctx) && (strncmp(real, b->ctx, cl) || real[cl] != '/')) {
-			vc_error(err, 0, "%s %s: outside the build context (it leads to %s)", kw, word,
-			         real);
+			vc_error(err, 0, "%s %s: outside the build context (it leads to %s)", kw,
+			         word, real);
 			goto fail;
 		}
 		if (stat(real, &st) < 0) {
@@ -453,9 +456,9 @@ static bool cache_get(struct builder *b, const char *key, struct layer *l)
 static void cache_put(struct builder *b, const char *key, const struct layer *l)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
-	json_t *j = json_pack("{s:s, s:s, s:I, s:s}", "mediaType", l->desc.media_type, "digest",
-	                      l->desc.digest, "size", (json_int_t)l->desc.size, "diff_id",
-	                      l->diff_id);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:I, s:s}", "mediaType", l->desc.media_type, "digest",
+	              l->desc.digest, "size", (json_int_t)l->desc.size, "diff_id", l->diff_id);
 	char *text = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
 	vc_err err;
 
@@ -481,7 +484,7 @@ static int add_layer(struct builder *b, const struct layer *l, vc_err *err)
  * TMP/N/{upper,work,merged}. */
 static int mount_step(struct builder *b, char *upper, size_t ulen, vc_err *err)
 {
-	char dir[PATH_MAX], work[PATH_MAX + 16], empty[PATH_MAX + 16];
+	char dir[2100], work[2200], empty[2200];
 	const char **lowers;
 	size_t n = 0;
 	int rc;
@@ -570,8 +573,8 @@ static int do_copy(struct builder *b, const struct df_instr *in, char *desc, siz
 		if (!w)
 			return vc_error(err, ENOMEM, "COPY");
 		for (nw = 0; nw < in->argc; nw++)
-			if (df_expand_word(in->argv[nw], b->df.escape, lookup_stage, b, &w[nw], err) <
-			    0) {
+			if (df_expand_word(in->argv[nw], b->df.escape, lookup_stage, b, &w[nw],
+			                   err) < 0) {
 				line_err(b, in, err);
 				goto out;
 			}
@@ -584,7 +587,8 @@ static int do_copy(struct builder *b, const struct df_instr *in, char *desc, siz
 		line_err(b, in, err);
 		goto out;
 	}
-	if (in->chown && df_expand_word(in->chown, b->df.escape, lookup_stage, b, &chown, err) < 0) {
+	if (in->chown &&
+	    df_expand_word(in->chown, b->df.escape, lookup_stage, b, &chown, err) < 0) {
 		line_err(b, in, err);
 		goto out;
 	}
@@ -615,7 +619,8 @@ static int do_copy(struct builder *b, const struct df_instr *in, char *desc, siz
 		snprintf(desc + strlen(desc), dlen - strlen(desc), "%s%s", i ? " " : "", w[i]);
 	{
 		char with[PATH_MAX + 512];
-		snprintf(with, sizeof(with), "%s\ncontent %s\nworkdir %s", desc, hash, wd ? wd : "");
+		snprintf(with, sizeof(with), "%s\ncontent %s\nworkdir %s", desc, hash,
+		         wd ? wd : "");
 		hash_chain(b, with, key);
 	}
 	if (cache_get(b, key, &l)) {
@@ -658,8 +663,8 @@ static char **run_env(struct builder *b)
 	return out;
 }
 
-static int do_run(struct builder *b, const struct df_instr *in, int step, char *desc,
-                  size_t dlen, bool *cached, vc_err *err)
+static int do_run(struct builder *b, const struct df_instr *in, int step, char *desc, size_t dlen,
+                  bool *cached, vc_err *err)
 {
 	char *sh[] = {"/bin/sh", "-c", in->args, NULL};
 	char **argv = in->json ? in->argv : sh;
@@ -686,7 +691,8 @@ static int do_run(struct builder *b, const struct df_instr *in, int step, char *
 	}
 	size_t wl = strlen(text) + 64;
 	for (size_t i = 0; i < b->n_args; i++)
-		wl += strlen(b->args[i].name) + (b->args[i].value ? strlen(b->args[i].value) : 0) + 3;
+		wl +=
+		    strlen(b->args[i].name) + (b->args[i].value ? strlen(b->args[i].value) : 0) + 3;
 	with = malloc(wl);
 	if (with) {
 		size_t o = (size_t)snprintf(with, wl, "RUN %s", text);
@@ -799,8 +805,9 @@ static int do_meta(struct builder *b, const struct df_instr *in, char *desc, siz
 		if (do_pairs(b, in, labels, err) < 0)
 			return -1;
 		/* the result, so that the cache key sees the values */
-		char *e = json_dumps(json_object_get(b->config, in->kind == DF_ENV ? "Env" : "Labels"),
-		                     JSON_SORT_KEYS | JSON_COMPACT);
+		char *e =
+		    json_dumps(json_object_get(b->config, in->kind == DF_ENV ? "Env" : "Labels"),
+		               JSON_SORT_KEYS | JSON_COMPACT);
 		snprintf(desc, dlen, "%s %s", df_kind_name(in->kind), e ? e : "");
 		free(e);
 		if (!json_object_size(labels))
@@ -1058,8 +1065,8 @@ static void builder_free(struct builder *b)
 	img_store_close(b->s);
 }
 
-static int parse_cli(struct builder *b, int argc, char **argv, const char **tag,
-                     const char **file, const char **ctx, vc_err *err)
+static int parse_cli(struct builder *b, int argc, char **argv, const char **tag, const char **file,
+                     const char **ctx, vc_err *err)
 {
 	static const struct option opts[] = {{"tag", required_argument, NULL, 't'},
 	                                     {"file", required_argument, NULL, 'f'},
@@ -1090,7 +1097,8 @@ static int parse_cli(struct builder *b, int argc, char **argv, const char **tag,
 			if (!nb)
 				return vc_error(err, ENOMEM, "--build-arg");
 			b->bargs = nb;
-			nb[b->n_bargs].name = eq ? strndup(optarg, (size_t)(eq - optarg)) : strdup(optarg);
+			nb[b->n_bargs].name =
+			    eq ? strndup(optarg, (size_t)(eq - optarg)) : strdup(optarg);
 			nb[b->n_bargs].value = eq ? eq + 1 : NULL;
 			nb[b->n_bargs].used = false;
 			if (!nb[b->n_bargs].name)
@@ -1106,13 +1114,14 @@ static int parse_cli(struct builder *b, int argc, char **argv, const char **tag,
 			break;
 		}
 		default:
-			return vc_error(err, 0, "build: unknown option '%s' (see container build --help)",
+			return vc_error(err, 0,
+			                "build: unknown option '%s' (see container build --help)",
 			                argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return vc_error(err, 0,
-		                "build: expected one CONTEXT directory (see container build --help)");
+		return vc_error(
+		    err, 0, "build: expected one CONTEXT directory (see container build --help)");
 	*ctx = argv[optind];
 	return 0;
 }
@@ -1123,7 +1132,7 @@ static int build(struct builder *b, int argc, char **argv, vc_err *err)
 	char dfpath[PATH_MAX], *text = NULL;
 	struct img_ref ref;
 	struct img_desc image;
-	size_t len;
+	size_t len = 0;
 	struct stat st;
 	int rc;
 	double t0 = now();
@@ -1167,8 +1176,8 @@ static int build(struct builder *b, int argc, char **argv, vc_err *err)
 		return -1;
 	if (img_store_subdir(b->s, "tmp", b->tmp, sizeof(b->tmp)) < 0 ||
 	    (size_t)snprintf(b->tmp + strlen(b->tmp), sizeof(b->tmp) - strlen(b->tmp),
-	                     "/build-%d-%ld", (int)getpid(), (long)time(NULL)) >=
-	        sizeof(b->tmp) - strlen(b->tmp))
+	                     "/build-%d-%ld", (int)getpid(),
+	                     (long)time(NULL)) >= sizeof(b->tmp) - strlen(b->tmp))
 		return vc_error(err, ENAMETOOLONG, "store temp directory");
 	if (mkdir(b->tmp, 0700) < 0) {
 		int e = errno;
@@ -1184,17 +1193,17 @@ static int build(struct builder *b, int argc, char **argv, vc_err *err)
 
 		for (size_t k = 0; k < i; k++)
 			from_seen |= b->df.ins[k].kind == DF_FROM;
-		printf("STEP %zu/%zu: %s %s%s%s\n", i + 1, b->df.n, df_kind_name(in->kind),
+		printf("STEP %zu/%zu: %s %s%s%s%s\n", i + 1, b->df.n, df_kind_name(in->kind),
 		       in->chown ? "--chown=" : "", in->chown ? in->chown : "",
-		       in->chown ? " " : "");
+		       in->chown ? " " : "", in->args);
 		switch (in->kind) {
 		case DF_FROM:
 			rc = do_from(b, in, err);
 			break;
 		case DF_ARG:
 			if (!from_seen) {
-				rc = do_arg(b, in, &b->globals, &b->n_globals, true, desc, sizeof(desc),
-				            err);
+				rc = do_arg(b, in, &b->globals, &b->n_globals, true, desc,
+				            sizeof(desc), err);
 				if (rc == 0)
 					printf("-->");
 				break;

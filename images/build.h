@@ -32,10 +32,10 @@ struct build_copy {
 	const struct dockerignore *ign; /* what the context leaves out */
 	struct build_src *srcs;
 	size_t n_srcs;
-	const char *dest; /* absolute path in the image */
-	bool dest_dir;    /* dest names a directory (ends in '/' or many sources) */
-	bool add;         /* ADD: a local tar archive is extracted */
-	const char *chown; /* --chown=USER[:GROUP] or NULL (root) */
+	const char *dest;    /* absolute path in the image */
+	bool dest_dir;       /* dest names a directory (ends in '/' or many sources) */
+	bool add;            /* ADD: a local tar archive is extracted */
+	const char *chown;   /* --chown=USER[:GROUP] or NULL (root) */
 	const char *workdir; /* made first when missing (NULL: none) */
 };
 
@@ -54,8 +54,8 @@ int build_resolve_user(int rootfd, const char *spec, uid_t *uid, gid_t *gid, vc_
 
 /* Mount an overlay: lowers[0] the topmost; target must exist. This is the
  * builder's own small mounter; the lead may swap in the store's. */
-int build_overlay_mount(const char *const *lowers, size_t n, const char *upper,
-                        const char *work, const char *target, vc_err *err);
+int build_overlay_mount(const char *const *lowers, size_t n, const char *upper, const char *work,
+                        const char *target, vc_err *err);
 
 struct build_run {
 	const char *rootfs; /* the merged overlay */

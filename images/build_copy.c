@@ -85,7 +85,8 @@ static int walk(int ctxfd, const char *rel, const char *sub, const struct docker
 		}
 		if (ign && di_excluded(ign, crel)) {
 			/* an exception below an excluded directory keeps it walked */
-			if (!ign->has_negation || fstatat(ctxfd, crel, &cst, AT_SYMLINK_NOFOLLOW) < 0 ||
+			if (!ign->has_negation ||
+			    fstatat(ctxfd, crel, &cst, AT_SYMLINK_NOFOLLOW) < 0 ||
 			    !S_ISDIR(cst.st_mode))
 				continue;
 		}
@@ -228,7 +229,8 @@ static bool lookup_db(int rootfd, const char *file, const char *name, long *id, 
 		if (match && numeric(fields[2])) {
 			*id = strtol(fields[2], NULL, 10);
 			if (gid)
-				*gid = fields[3] && numeric(fields[3]) ? strtol(fields[3], NULL, 10) : 0;
+				*gid = fields[3] && numeric(fields[3]) ? strtol(fields[3], NULL, 10)
+				                                       : 0;
 			found = true;
 		}
 	}
@@ -265,10 +267,11 @@ int build_resolve_user(int rootfd, const char *spec, uid_t *uid, gid_t *gid, vc_
 		else if (numeric(group))
 			g = strtol(group, NULL, 10);
 		else
-			return vc_error(err, 0,
-			                "unable to find group %s: no matching entries in the image's "
-			                "/etc/group",
-			                group);
+			return vc_error(
+			    err, 0,
+			    "unable to find group %s: no matching entries in the image's "
+			    "/etc/group",
+			    group);
 	}
 	if (u < 0 || u > 0xfffffffeL || g < 0 || g > 0xfffffffeL)
 		return vc_error(err, 0, "user '%s': id out of range", spec);
@@ -310,8 +313,8 @@ static int mkdir_p(const char *path, vc_err *err)
 	return 0;
 }
 
-static int copy_file(int ctxfd, const char *rel, const char *dst, const struct stat *st,
-                     uid_t uid, gid_t gid, vc_err *err)
+static int copy_file(int ctxfd, const char *rel, const char *dst, const struct stat *st, uid_t uid,
+                     gid_t gid, vc_err *err)
 {
 	char buf[65536];
 	ssize_t n;
@@ -355,8 +358,7 @@ static int copy_cb(int ctxfd, const char *rel, const char *sub, const struct sta
 	char dst[PATH_MAX], target[PATH_MAX];
 	struct stat dst_st;
 
-	if (snprintf(dst, sizeof(dst), "%s%s%s", a->dest, *sub ? "/" : "", sub) >=
-	    (int)sizeof(dst))
+	if (snprintf(dst, sizeof(dst), "%s%s%s", a->dest, *sub ? "/" : "", sub) >= (int)sizeof(dst))
 		return vc_error(err, ENAMETOOLONG, "%s/%s", a->dest, sub);
 	if (S_ISDIR(st->st_mode)) {
 		if (*sub == '\0' && !post)
@@ -393,7 +395,7 @@ static int copy_cb(int ctxfd, const char *rel, const char *sub, const struct sta
 	return 0; /* devices, fifos, sockets of a context are not copied */
 }
 
-/* ADD: is the context file rel a tar archive (plain, gzip, bzip2, xz)?
+/* ADD: is the context file rel a tar archive (plain or gzip)?
  * Then extract it into dir. *done tells whether it was one. */
 static int add_archive(int ctxfd, const char *rel, const char *dir, bool *done, vc_err *err)
 {
@@ -410,8 +412,6 @@ static int add_archive(int ctxfd, const char *rel, const char *dir, bool *done, 
 		return vc_error(err, errno, "context %s", rel);
 	}
 	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||

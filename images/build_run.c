@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "options.h"
@@ -19,8 +20,8 @@
 #include "spec.h"
 #include "timeline.h"
 
-int build_overlay_mount(const char *const *lowers, size_t n, const char *upper,
-                        const char *work, const char *target, vc_err *err)
+int build_overlay_mount(const char *const *lowers, size_t n, const char *upper, const char *work,
+                        const char *target, vc_err *err)
 {
 	char opts[8192];
 	size_t len;
@@ -45,10 +46,11 @@ int build_overlay_mount(const char *const *lowers, size_t n, const char *upper,
 /* Docker's default capabilities for a container (and so for RUN). */
 static uint64_t docker_caps(void)
 {
-	static const int caps[] = {CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FSETID,  CAP_FOWNER,
-	                           CAP_MKNOD,      CAP_NET_RAW,      CAP_SETGID,  CAP_SETUID,
-	                           CAP_SETFCAP,    CAP_SETPCAP,      CAP_NET_BIND_SERVICE,
-	                           CAP_SYS_CHROOT, CAP_KILL,         CAP_AUDIT_WRITE};
+	static const int caps[] = {
+	    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+	    CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+	    CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	    CAP_KILL,    CAP_AUDIT_WRITE};
 	uint64_t set = 0;
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 		set |= 1ull << caps[i];
@@ -77,6 +79,13 @@ void build_run_tidy(const struct build_run *r)
 			rmdir(path);
 		else if (S_ISREG(st.st_mode) && st.st_size == 0)
 			unlink(path);
+	}
+	/* /etc copied up only to hold the resolv.conf mount point */
+	if ((r->existed & (1u << 4)) && !(r->existed & (1u << 3))) {
+		char v[4];
+		snprintf(path, sizeof(path), "%s/etc", r->upper);
+		if (lgetxattr(path, "trusted.overlay.opaque", v, sizeof(v)) < 0)
+			rmdir(path); /* only when empty */
 	}
 }
 

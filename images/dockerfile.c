@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,10 @@ static const struct {
 	const char *name;
 	enum df_kind kind;
 } known[] = {
-    {"FROM", DF_FROM},         {"ARG", DF_ARG},     {"ENV", DF_ENV},       {"LABEL", DF_LABEL},
-    {"WORKDIR", DF_WORKDIR},   {"USER", DF_USER},   {"EXPOSE", DF_EXPOSE}, {"COPY", DF_COPY},
-    {"ADD", DF_ADD},           {"RUN", DF_RUN},     {"CMD", DF_CMD},       {"ENTRYPOINT", DF_ENTRYPOINT},
+    {"FROM", DF_FROM},     {"ARG", DF_ARG},         {"ENV", DF_ENV},
+    {"LABEL", DF_LABEL},   {"WORKDIR", DF_WORKDIR}, {"USER", DF_USER},
+    {"EXPOSE", DF_EXPOSE}, {"COPY", DF_COPY},       {"ADD", DF_ADD},
+    {"RUN", DF_RUN},       {"CMD", DF_CMD},         {"ENTRYPOINT", DF_ENTRYPOINT},
 };
 
 /* Docker knows these; vclab's builder does not do them. */
@@ -138,11 +140,17 @@ static bool directive(const char *s, size_t len, char *name, size_t nlen, char *
 	return true;
 }
 
-static int line_error(vc_err *err, const struct df_file *f, int line, const char *fmt, const char *a,
-                      const char *b)
+static int line_error(vc_err *err, const struct df_file *f, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int line_error(vc_err *err, const struct df_file *f, int line, const char *fmt, ...)
 {
 	char msg[400];
-	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	return vc_error(err, 0, "%s:%d: %s", f->name, line, msg);
 }
 
@@ -239,12 +247,12 @@ static int add_instr(struct df_file *f, int line, const char *text, vc_err *err)
 	if (!found) {
 		for (size_t i = 0; unsupported[i]; i++)
 			if (!strcasecmp(kw, unsupported[i])) {
-				line_error(err, f, line, "instruction '%s' is not supported by vclab build",
-				           kw, NULL);
+				line_error(err, f, line,
+				           "instruction '%s' is not supported by vclab build", kw);
 				free(kw);
 				return -1;
 			}
-		line_error(err, f, line, "unknown instruction '%s'", kw, NULL);
+		line_error(err, f, line, "unknown instruction '%s'", kw);
 		free(kw);
 		return -1;
 	}
@@ -273,15 +281,15 @@ static int add_instr(struct df_file *f, int line, const char *text, vc_err *err)
 		in.json = in.argv != NULL;
 	}
 	if (!rest[0]) {
-		line_error(err, f, line, "%s requires at least one argument", kw, NULL);
+		line_error(err, f, line, "%s requires at least one argument", kw);
 		goto fail;
 	}
 	if (in.json && (in.kind == DF_COPY || in.kind == DF_ADD) && in.argc < 2) {
-		line_error(err, f, line, "%s requires a source and a destination", kw, NULL);
+		line_error(err, f, line, "%s requires a source and a destination", kw);
 		goto fail;
 	}
 	if (in.json && in.kind == DF_RUN && in.argc == 0) {
-		line_error(err, f, line, "%s requires at least one argument", kw, NULL);
+		line_error(err, f, line, "%s requires at least one argument", kw);
 		goto fail;
 	}
 
@@ -311,15 +319,15 @@ static int check_structure(struct df_file *f, vc_err *err)
 		struct df_instr *in = &f->ins[i];
 		if (in->kind == DF_FROM) {
 			if (seen)
-				return line_error(err, f, in->line,
-				                  "a second FROM: multi-stage builds are not supported",
-				                  NULL, NULL);
+				return line_error(
+				    err, f, in->line,
+				    "a second FROM: multi-stage builds are not supported");
 			seen = true;
 			from = i;
 		} else if (!seen && in->kind != DF_ARG) {
 			return line_error(err, f, in->line,
 			                  "%s before FROM (only ARG may come before FROM)",
-			                  df_kind_name(in->kind), NULL);
+			                  df_kind_name(in->kind));
 		}
 	}
 	if (!seen)
@@ -373,7 +381,7 @@ int df_parse(const char *name, const char *text, size_t len, struct df_file *out
 		if (!strcmp(dname, "escape")) {
 			if (strcmp(dval, "\\") && strcmp(dval, "`")) {
 				line_error(err, out, (int)i + 1,
-				           "escape directive '%s': must be \\ or `", dval, NULL);
+				           "escape directive '%s': must be \\ or `", dval);
 				goto out;
 			}
 			out->escape = dval[0];
@@ -494,8 +502,8 @@ static int lex_dollar(struct lex *x, struct sbuf *out)
 		}
 		char op = x->s[x->i];
 		if (op != '-' && op != '+')
-			return vc_error(x->err, 0, "'%s': unsupported modifier in ${%s...}", x->whole,
-			                name);
+			return vc_error(x->err, 0, "'%s': unsupported modifier in ${%s...}",
+			                x->whole, name);
 		x->i++;
 		struct sbuf word = {0};
 		sb_add(&word, "", 0);
@@ -609,8 +617,8 @@ static int lex_words(const char *s, char esc, df_lookup_fn lookup, void *ctx, bo
 					x.i++;
 					break;
 				}
-				if (d == esc && (s[x.i + 1] == '"' || s[x.i + 1] == esc ||
-				                 s[x.i + 1] == '$')) {
+				if (d == esc &&
+				    (s[x.i + 1] == '"' || s[x.i + 1] == esc || s[x.i + 1] == '$')) {
 					sb_addc(&cur, s[x.i + 1]);
 					x.i += 2;
 				} else if (d == '$') {

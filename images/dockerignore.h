@@ -17,7 +17,7 @@
 #include "error.h"
 
 struct dockerignore {
-	char **pat;  /* cleaned patterns, without '!' */
+	char **pat; /* cleaned patterns, without '!' */
 	bool *negate;
 	size_t n;
 	bool has_negation; /* some '!' pattern: excluded directories must still be walked */

@@ -167,7 +167,8 @@ static int walk_entry(struct walk *wk, const char *rel, const char *name)
 	if (lstat(path, &st) < 0)
 		return vc_error(wk->err, errno, "layer: %s", path);
 
-	if ((wk->flags & LAYER_OVERLAY_UPPER) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+	if ((wk->flags & LAYER_OVERLAY_UPPER) && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(0, 0)) {
 		/* overlay whiteout: NAME deleted */
 		char wh[PATH_MAX];
 		size_t dlen = (size_t)(name - rel);

@@ -146,8 +146,10 @@ static void test_json_forms(void **state)
 static void test_errors(void **state)
 {
 	(void)state;
-	expect_error("FROM scratch\nRUN true\nFRUM x\n", "Dockerfile:3: unknown instruction 'FRUM'");
-	expect_error("FROM scratch\nVOLUME /x\n", "Dockerfile:2: instruction 'VOLUME' is not supported");
+	expect_error("FROM scratch\nRUN true\nFRUM x\n",
+	             "Dockerfile:3: unknown instruction 'FRUM'");
+	expect_error("FROM scratch\nVOLUME /x\n",
+	             "Dockerfile:2: instruction 'VOLUME' is not supported");
 	expect_error("RUN true\nFROM scratch\n", "Dockerfile:1: RUN before FROM");
 	expect_error("ARG A\n", "Dockerfile: no FROM instruction");
 	expect_error("", "Dockerfile: no FROM instruction");
@@ -202,11 +204,11 @@ static char *word(const char *s)
 	return out;
 }
 
-#define WORD_EQ(in, want)                                                                           \
-	do {                                                                                        \
-		char *w_ = word(in);                                                                \
-		assert_string_equal(w_, want);                                                      \
-		free(w_);                                                                           \
+#define WORD_EQ(in, want)                                                                          \
+	do {                                                                                       \
+		char *w_ = word(in);                                                               \
+		assert_string_equal(w_, want);                                                     \
+		free(w_);                                                                          \
 	} while (0)
 
 static void test_substitution(void **state)
