@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -618,10 +619,13 @@ static int do_copy(struct builder *b, const struct df_instr *in, char *desc, siz
 	for (size_t i = 0; i < nw; i++)
 		snprintf(desc + strlen(desc), dlen - strlen(desc), "%s%s", i ? " " : "", w[i]);
 	{
-		char with[PATH_MAX + 512];
-		snprintf(with, sizeof(with), "%s\ncontent %s\nworkdir %s", desc, hash,
-		         wd ? wd : "");
+		char *with;
+		if (asprintf(&with, "%s\ncontent %s\nworkdir %s", desc, hash, wd ? wd : "") < 0) {
+			vc_error(err, ENOMEM, "COPY");
+			goto out;
+		}
 		hash_chain(b, with, key);
+		free(with);
 	}
 	if (cache_get(b, key, &l)) {
 		*cached = true;
@@ -884,6 +888,27 @@ static int do_meta(struct builder *b, const struct df_instr *in, char *desc, siz
 
 /* --- FROM -------------------------------------------------------------------------- */
 
+/* A base image named with a registry and not in the store: `container
+ * pull REF` (this very binary), whose progress goes to our output. */
+static int pull_base(const char *ref)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/proc/self/exe", "container", "pull", ref, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 static int do_from(struct builder *b, const struct df_instr *in, vc_err *err)
 {
 	char **w;
@@ -909,12 +934,15 @@ static int do_from(struct builder *b, const struct df_instr *in, vc_err *err)
 		goto out;
 	}
 	if (img_resolve(b->s, w[0], &mdesc, err) < 0) {
-		vc_error(err, 0,
-		         "base image '%s' is not in the store (import it with `container image "
-		         "import`, or pull it)",
-		         w[0]);
-		line_err(b, in, err);
-		goto out;
+		struct img_ref ref;
+		bool remote = img_ref_parse(w[0], &ref, err) == 0 && ref.registry[0];
+		if (!remote || pull_base(w[0]) < 0 || img_resolve(b->s, w[0], &mdesc, err) < 0) {
+			vc_error(err, 0, "base image '%s' is not in the store (%s)", w[0],
+			         remote ? "pulling it failed"
+			                : "import it with `container image import`, or pull it");
+			line_err(b, in, err);
+			goto out;
+		}
 	}
 	if (img_manifest_read(b->s, mdesc.digest, &m, err) < 0 ||
 	    img_config_read(b->s, m.config.digest, &c, err) < 0) {
