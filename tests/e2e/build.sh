@@ -48,6 +48,7 @@ layer_blob() {
 
 app_context() {
 	echo hello >"$T/ctx/hello.txt"
+	# shellcheck disable=SC2016 # expanded by the container's shell
 	printf 'echo "greeting: $GREETING"\ncat hello.txt\n' >"$T/ctx/app.sh"
 	cat >"$T/ctx/Dockerfile" <<'DF'
 # syntax=docker/dockerfile:1
@@ -247,6 +248,7 @@ test_bad_malformed_dockerfile() {
 	bad_build "Dockerfile:2: ENV requires at least one argument"
 	printf 'FROM base:1\nEXPOSE eighty\n' >"$T/ctx/Dockerfile"
 	bad_build "Dockerfile:2: EXPOSE 'eighty': not PORT"
+	# shellcheck disable=SC2016 # a Dockerfile's own syntax
 	printf 'FROM base:1\nWORKDIR ${X\n' >"$T/ctx/Dockerfile"
 	bad_build "Dockerfile:2: '\${X': missing '}'"
 	expect_clean_failure "$CT" build -t bad "$T/nowhere"

@@ -83,7 +83,7 @@ static char *list_layer(const char *digest)
 	assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
 	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		char line[600];
-		char type = archive_entry_hardlink(e)           ? 'h'
+		char type = archive_entry_hardlink(e)               ? 'h'
 		            : archive_entry_filetype(e) == AE_IFDIR ? 'd'
 		            : archive_entry_filetype(e) == AE_IFLNK ? 'l'
 		                                                    : 'f';
