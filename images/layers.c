@@ -299,8 +299,20 @@ int img_layer_unpack(struct img_store *s, const struct img_desc *layer, const ch
 		goto out;
 	}
 	chmod(tmp, 0755);
-	if (extract(f, tmp, what, err) < 0)
+	if (extract(f, tmp, what, err) < 0) {
+		/* a corrupted blob usually breaks gzip or tar first: say so */
+		unsigned char rest[65536];
+		ssize_t n;
+
+		while ((n = read(f->fd, rest, sizeof(rest))) > 0)
+			img_hash_update(&f->blob, rest, (size_t)n);
+		img_hash_final(&f->blob, got);
+		if (strcmp(got, layer->digest))
+			vc_error(err, 0,
+			         "%s: digest mismatch: the blob in the store is %s (corrupted)",
+			         what, got);
 		goto fail;
+	}
 	img_hash_final(&f->blob, got);
 	if (strcmp(got, layer->digest)) {
 		vc_error(err, 0, "%s: digest mismatch: the blob in the store is %s", what, got);

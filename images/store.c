@@ -411,14 +411,12 @@ int img_blob_finish(struct img_blob_writer *w, const char *expected,
 		*size_out = w->size;
 	if (img_blob_path(w->s, got, dst, sizeof(dst), err) < 0)
 		goto out;
-	if (access(dst, F_OK) == 0) {
-		rc = 0;
-		goto out;
-	}
 	if (fchmod(w->fd, 0644) < 0 || fsync(w->fd) < 0) {
 		vc_error(err, errno, "store: %s", w->tmp);
 		goto out;
 	}
+	/* over an existing copy too: same content, and a corrupted copy is
+	 * repaired */
 	if (rename(w->tmp, dst) < 0) {
 		vc_error(err, errno, "store: rename to %s", dst);
 		goto out;

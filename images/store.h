@@ -108,7 +108,8 @@ int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len, vc_er
  * accept whatever was written. On a mismatch nothing enters the store and
  * the error says "digest mismatch: expected X, got Y". digest_out (may be
  * NULL) receives the actual digest, size_out (may be NULL) the size. A blob
- * already present is kept as it is (same content by definition). */
+ * already present is replaced (same content; a corrupted copy is repaired).
+ * Callers that want to skip the download check img_blob_exists() first. */
 int img_blob_finish(struct img_blob_writer *w, const char *expected,
                     char digest_out[IMG_DIGEST_SIZE], int64_t *size_out, vc_err *err);
 void img_blob_abort(struct img_blob_writer *w); /* NULL is fine */
