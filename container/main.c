@@ -30,6 +30,8 @@ static const char usage_text[] =
     "       container start|state ID\n"
     "       container kill ID [SIGNAL]\n"
     "       container delete [--force] ID\n"
+    "       container pull [--creds USER:PASS] HOST[:PORT]/NAME[:TAG]\n"
+    "       container push [--creds USER:PASS] [NAME] HOST[:PORT]/NAME[:TAG]\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
     "and cgroup namespaces, root switched to ROOTFS with pivot_root, a minimal /dev,\n"
@@ -51,6 +53,11 @@ static const char usage_text[] =
     "               --force kills a running one first\n"
     "  A created container's output goes where create's went: redirect it.\n"
     "  Lifecycle commands exit 1 on error.\n"
+    "\n"
+    "Registry (run by build/bin/container-registry, next to this binary; its\n"
+    "options: container pull --help):\n"
+    "  pull         fetch an image from a registry into the image store\n"
+    "  push         send a stored image to a registry\n"
     "\n"
     "Options of run:\n"
     "  --bundle DIR       run the OCI bundle DIR (DIR/config.json, runtime-spec 1.0)\n"
@@ -386,6 +393,29 @@ static int cmd_spec(int argc, char **argv)
 	return 0;
 }
 
+/* pull and push live in container-registry, next to this binary: it links
+ * libcurl dynamically, and this binary stays static (a fast `run`). */
+static int exec_registry(char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0) {
+		fprintf(stderr, "container: %s: /proc/self/exe: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/container-registry", self);
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "container: %s: cannot run %s: %s\n", argv[1], path, strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -400,6 +430,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "build"))
 		return build_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pull") || !strcmp(argv[1], "push"))
+		return exec_registry(argv);
 	if (img_is_verb(argv[1]))
 		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a

@@ -15,7 +15,7 @@ fi
 
 # Compilers, libraries and lint; with the checkers the host tests call
 # (python3, file, xmllint), so that none of their checks is skipped.
-pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libarchive-dev libacl1-dev zlib1g-dev libssl-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck shellcheck python3 file"
+pkgs_build="gcc make libc6-dev libcap-dev libjansson-dev libarchive-dev libacl1-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libcmocka-dev libseccomp-dev pkg-config libxml2-utils busybox-static clang-format cppcheck shellcheck python3 file"
 # libFuzzer harnesses (tests/fuzz/, `make fuzz`; `make test` runs them
 # briefly): clang and its runtime libraries, libFuzzer among them.
 pkgs_fuzz="clang libclang-rt-14-dev"
@@ -24,6 +24,9 @@ pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq procps"
 # The minimal guest kernel is built from Debian's kernel source.
 pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip lz4"
+# The registry tests (tests/e2e/registry.sh): a real registry, the tools on
+# the other side, htpasswd for basic auth.
+pkgs_registry="docker-registry skopeo umoci apache2-utils python3"
 # Peers the bench compares against; hyperfine for bench/crun-compare.sh.
 pkgs_bench="runc crun qemu-system-x86 busybox-static hyperfine"
 
@@ -35,7 +38,8 @@ for group in "$@"; do
 	testhost) want="$want $pkgs_testhost" ;;
 	guest) want="$want $pkgs_guest" ;;
 	bench) want="$want $pkgs_bench" ;;
-	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench)" >&2; exit 2 ;;
+	registry) want="$want $pkgs_registry" ;;
+	*) echo "deps.sh: unknown group '$group' (build, fuzz, testhost, guest, bench, registry)" >&2; exit 2 ;;
 	esac
 done
 
