@@ -889,24 +889,56 @@ static int do_meta(struct builder *b, const struct df_instr *in, char *desc, siz
 /* --- FROM -------------------------------------------------------------------------- */
 
 /* A base image named with a registry and not in the store: `container
- * pull REF` (this very binary), whose progress goes to our output. */
-static int pull_base(const char *ref)
+ * pull REF` (this very binary); its progress goes to our output, its error
+ * line (without "container: ") into why. */
+static int pull_base(const char *ref, char *why, size_t len)
 {
-	int status;
+	char buf[4096];
+	size_t n = 0;
+	ssize_t r;
+	int status, p[2];
 	pid_t pid;
 
+	snprintf(why, len, "pulling it failed");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
 		return -1;
+	}
 	if (pid == 0) {
+		dup2(p[1], 2);
 		execl("/proc/self/exe", "container", "pull", ref, (char *)NULL);
 		_exit(127);
 	}
+	close(p[1]);
+	while (n + 1 < sizeof(buf) && (r = read(p[0], buf + n, sizeof(buf) - 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += (size_t)r;
+	}
+	close(p[0]);
+	buf[n] = '\0';
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	char *last = strrchr(buf, '\n');
+	last = last ? last + 1 : buf;
+	if (!strncmp(last, "container: ", 11))
+		last += 11;
+	if (*last)
+		snprintf(why, len, "pulling it failed: %.300s", last);
+	return -1;
 }
 
 static int do_from(struct builder *b, const struct df_instr *in, vc_err *err)
@@ -935,11 +967,11 @@ static int do_from(struct builder *b, const struct df_instr *in, vc_err *err)
 	}
 	if (img_resolve(b->s, w[0], &mdesc, err) < 0) {
 		struct img_ref ref;
+		char why[400] = "import it with `container image import`, or pull it";
 		bool remote = img_ref_parse(w[0], &ref, err) == 0 && ref.registry[0];
-		if (!remote || pull_base(w[0]) < 0 || img_resolve(b->s, w[0], &mdesc, err) < 0) {
-			vc_error(err, 0, "base image '%s' is not in the store (%s)", w[0],
-			         remote ? "pulling it failed"
-			                : "import it with `container image import`, or pull it");
+		if (!remote || pull_base(w[0], why, sizeof(why)) < 0 ||
+		    img_resolve(b->s, w[0], &mdesc, err) < 0) {
+			vc_error(err, 0, "base image '%s' is not in the store (%s)", w[0], why);
 			line_err(b, in, err);
 			goto out;
 		}

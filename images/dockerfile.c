@@ -495,6 +495,8 @@ static int lex_dollar(struct lex *x, struct sbuf *out)
 				sb_add(out, val, strlen(val));
 			return 0;
 		}
+		if (!x->s[x->i])
+			return vc_error(x->err, 0, "'%s': missing '}'", x->whole);
 		bool colon = false;
 		if (x->s[x->i] == ':') {
 			colon = true;

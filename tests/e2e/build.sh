@@ -27,6 +27,21 @@ setup() {
 	mkdir "$T/ctx"
 }
 
+# build_fails CMD...: a one-line error, a non-zero exit, and nothing a
+# build could leave: no cgroup of a build step's container (vclab-build-*:
+# only ours, others run containers on this host at the same time), no
+# mount under $T, nothing in the store's tmp.
+build_fails() {
+	assert_one_line_error "$@"
+	local left
+	left=$(find /sys/fs/cgroup -maxdepth 4 -path '*/vclab/vclab-build-*' -type d 2>/dev/null)
+	[ -z "$left" ] || fail "cgroups left: $left"
+	assert_not_contains "$(cat /proc/self/mountinfo)" "$T" "no mount left"
+	if [ -d "$VCLAB_STORE/tmp" ]; then
+		assert_eq "$(find "$VCLAB_STORE/tmp" -mindepth 1 | head -3)" "" "no temp files left"
+	fi
+}
+
 # build ARGS...: container build, its output in $OUT; fails the test on error.
 build() {
 	assert_status 0 "$CT" build "$@"
@@ -165,7 +180,7 @@ test_dockerignore() {
 	assert_contains "$OUT" "--> cached" "an ignored file does not count"
 	# COPY of an ignored file by name is refused
 	printf 'FROM base:1\nCOPY debug.log /\n' >"$T/ctx/Dockerfile"
-	expect_clean_failure "$CT" build -t ign2 "$T/ctx"
+	build_fails "$CT" build -t ign2 "$T/ctx"
 	assert_contains "$ERR" "Dockerfile:2: COPY debug.log: excluded by .dockerignore" "error"
 }
 
@@ -223,6 +238,41 @@ test_scratch_copy_only() {
 	assert_eq "$(tar -tzf "$(layer_blob 1)" | tr '\n' ' ')" "x " "the layer holds x alone"
 }
 
+# FROM a registry reference that is not in the store: pulled first (needs
+# Debian's docker-registry; the test host has none).
+test_from_registry_is_pulled() {
+	setup
+	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	[ -x "$BIN/container-registry" ] || skip "build/bin/container-registry is not built"
+	local port reg pid _
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+		"$T/registry" "$port" >"$T/registry.yml"
+	docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+	pid=$!
+	# shellcheck disable=SC2064
+	trap "kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf '$T'" EXIT
+	for _ in $(seq 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+		sleep 0.1
+	done
+	reg=127.0.0.1:$port
+	assert_status 0 "$CT" push base:1 "$reg/base:1"
+	assert_status 0 "$CT" image rm base:1
+	printf 'FROM %s/base:1\nRUN echo pulled >/p\nCMD ["cat", "/p"]\n' "$reg" >"$T/ctx/Dockerfile"
+	build -t frompull "$T/ctx"
+	assert_contains "$OUT" "STEP 1/3: FROM $reg/base:1" "FROM step"
+	assert_status 0 "$CT" run frompull
+	assert_eq "$OUT" "pulled" "built on the pulled base"
+	# an unreachable registry: one line, naming the image
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	printf 'FROM %s/other:1\n' "$reg" >"$T/ctx/Dockerfile"
+	build_fails "$CT" build -t x "$T/ctx"
+	assert_contains "$ERR" "Dockerfile:1: base image '$reg/other:1' is not in the store (pulling it failed: pull $reg/other:1: GET http://$reg/v2/: connection refused)" "error"
+}
+
 # --- bad input: one line, non-zero, the store's index as it was, nothing left -----
 
 # bad_build EXPECTED-ERROR: build $T/ctx, expect a clean failure.
@@ -230,7 +280,7 @@ bad_build() {
 	local index blobs
 	index=$(cat "$VCLAB_STORE/index.json")
 	blobs=$(find "$VCLAB_STORE/blobs" -type f | sort)
-	expect_clean_failure "$CT" build -t bad "$T/ctx"
+	build_fails "$CT" build -t bad "$T/ctx"
 	assert_contains "$ERR" "$1" "error"
 	assert_eq "$(cat "$VCLAB_STORE/index.json")" "$index" "index.json unchanged"
 	assert_eq "$(find "$VCLAB_STORE/blobs" -type f | sort)" "$blobs" "no new blob"
@@ -251,9 +301,9 @@ test_bad_malformed_dockerfile() {
 	# shellcheck disable=SC2016 # a Dockerfile's own syntax
 	printf 'FROM base:1\nWORKDIR ${X\n' >"$T/ctx/Dockerfile"
 	bad_build "Dockerfile:2: '\${X': missing '}'"
-	expect_clean_failure "$CT" build -t bad "$T/nowhere"
+	build_fails "$CT" build -t bad "$T/nowhere"
 	assert_contains "$ERR" "build context $T/nowhere" "missing context"
-	expect_clean_failure "$CT" build -t bad -f "$T/none" "$T/ctx"
+	build_fails "$CT" build -t bad -f "$T/none" "$T/ctx"
 	assert_contains "$ERR" "$T/none: No such file" "missing Dockerfile"
 }
 

@@ -235,7 +235,7 @@ static void test_substitution(void **state)
 	char *out = NULL;
 	vc_err err;
 	assert_int_equal(df_expand_word("${A", '\\', lookup, NULL, &out, &err), -1);
-	assert_non_null(strstr(err.msg, "'${A'"));
+	assert_non_null(strstr(err.msg, "'${A': missing '}'"));
 	assert_int_equal(df_expand_word("${A:?x}", '\\', lookup, NULL, &out, &err), -1);
 	assert_non_null(strstr(err.msg, "unsupported modifier"));
 	assert_int_equal(df_expand_word("${}", '\\', lookup, NULL, &out, &err), -1);
