@@ -8,12 +8,14 @@
 #include "build.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include "layer.h"
 #include "layers.h"
 #include "ref.h"
+#include "statedir.h"
 
 const char build_usage_text[] =
     "usage: container build [-t NAME[:TAG]] [-f DOCKERFILE] [--build-arg K[=V]]...\n"
@@ -1125,6 +1128,28 @@ static void builder_free(struct builder *b)
 	img_store_close(b->s);
 }
 
+/* What a killed build left: ROOT/tmp/build-PID-TIME of a PID that is gone
+ * (its overlays went with its mount namespace), and the cgroup and state
+ * directory of its RUN container (statedir_sweep). */
+static void sweep_builds(struct builder *b)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 256];
+	struct dirent *d;
+	DIR *dp;
+	int pid;
+
+	statedir_sweep(NULL);
+	if (img_store_subdir(b->s, "tmp", dir, sizeof(dir)) < 0 || !(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp)))
+		if (sscanf(d->d_name, "build-%d-", &pid) == 1 && pid > 0 && pid != getpid() &&
+		    kill(pid, 0) < 0 && errno == ESRCH) {
+			snprintf(p, sizeof(p), "%s/%s", dir, d->d_name);
+			img_rmtree(p);
+		}
+	closedir(dp);
+}
+
 static int parse_cli(struct builder *b, int argc, char **argv, const char **tag, const char **file,
                      const char **ctx, vc_err *err)
 {
@@ -1239,6 +1264,7 @@ static int build(struct builder *b, int argc, char **argv, vc_err *err)
 	                     "/build-%d-%ld", (int)getpid(),
 	                     (long)time(NULL)) >= sizeof(b->tmp) - strlen(b->tmp))
 		return vc_error(err, ENAMETOOLONG, "store temp directory");
+	sweep_builds(b);
 	if (mkdir(b->tmp, 0700) < 0) {
 		int e = errno;
 		b->tmp[0] = '\0';

@@ -273,6 +273,33 @@ test_from_registry_is_pulled() {
 	assert_contains "$ERR" "Dockerfile:1: base image '$reg/other:1' is not in the store (pulling it failed: pull $reg/other:1: GET http://$reg/v2/: connection refused)" "error"
 }
 
+test_killed_build_is_cleaned_up() {
+	setup
+	printf 'FROM base:1\nRUN echo started; sleep 67\n' >"$T/ctx/Dockerfile"
+	"$CT" build -t killed "$T/ctx" >"$T/out" 2>&1 &
+	local pid=$! _
+	for _ in $(seq 100); do
+		grep -q started "$T/out" && break
+		sleep 0.1
+	done
+	grep -q started "$T/out" || fail "the RUN step did not start: $(cat "$T/out")"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	[ -n "$(find "$VCLAB_STORE/tmp" -maxdepth 1 -name "build-$pid-*")" ] ||
+		fail "expected the killed build's directory (the next build removes it)"
+	assert_not_contains "$(cat /proc/self/mountinfo)" "$T" "no mount outlives the build"
+	printf 'FROM base:1\nRUN true\n' >"$T/ctx/Dockerfile"
+	build -t next "$T/ctx"
+	assert_eq "$(find "$VCLAB_STORE/tmp" -mindepth 1 | head -3)" "" "the next build removed it"
+	for _ in $(seq 50); do
+		[ -z "$(find /sys/fs/cgroup -maxdepth 4 -path "*/vclab/vclab-build-$pid-*" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	assert_eq "$(find /sys/fs/cgroup -maxdepth 4 -path "*/vclab/vclab-build-$pid-*" 2>/dev/null)" "" \
+		"the RUN container's cgroup is gone"
+	assert_eq "$(find_proc "sleep 67" || true)" "" "the RUN container's process died with the build"
+}
+
 # --- bad input: one line, non-zero, the store's index as it was, nothing left -----
 
 # bad_build EXPECTED-ERROR: build $T/ctx, expect a clean failure.
