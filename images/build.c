@@ -90,6 +90,7 @@ struct builder {
 	char created[32];
 	int64_t mtime;
 	bool no_cache;
+	bool cmd_set; /* CMD given by this Dockerfile */
 	bool mounted;
 	char merged[PATH_MAX + 32];
 	int n_tmp;
@@ -873,8 +874,11 @@ static int do_meta(struct builder *b, const struct df_instr *in, char *desc, siz
 	case DF_ENTRYPOINT:
 		j = cmd_json(in);
 		json_object_set(b->config, in->kind == DF_CMD ? "Cmd" : "Entrypoint", j);
-		/* a new ENTRYPOINT drops the base image's CMD (Docker) */
-		if (in->kind == DF_ENTRYPOINT)
+		/* a new ENTRYPOINT drops the base image's CMD (Docker), not one
+		 * this Dockerfile set */
+		if (in->kind == DF_CMD)
+			b->cmd_set = true;
+		else if (!b->cmd_set)
 			json_object_del(b->config, "Cmd");
 		{
 			char *t = json_dumps(j, JSON_COMPACT);
@@ -1306,6 +1310,10 @@ static int build(struct builder *b, int argc, char **argv, vc_err *err)
 			if (rc == 0) {
 				hash_chain(b, desc, key);
 				snprintf(b->chain, sizeof(b->chain), "%s", key);
+				/* the key holds all of Env/Labels; the history the step */
+				if (in->kind == DF_ENV || in->kind == DF_LABEL)
+					snprintf(desc, sizeof(desc), "%s %s",
+					         df_kind_name(in->kind), in->args);
 				history_add(b, desc, true);
 				printf("-->");
 			}

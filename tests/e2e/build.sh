@@ -217,6 +217,29 @@ ada base 1000 1000:1000" "ADD extracted, ARG/--build-arg, USER, COPY --chown; EN
 	assert_contains "$OUT" "--build-arg NOPE: no ARG NOPE" "warning"
 }
 
+test_entrypoint_and_cmd() {
+	setup
+	printf 'FROM base:1\nCMD ["from", "base"]\n' >"$T/ctx/Dockerfile"
+	build -t withcmd "$T/ctx"
+	# a new ENTRYPOINT drops the base image's CMD ...
+	printf 'FROM withcmd\nENTRYPOINT ["/bin/echo", "e"]\n' >"$T/ctx/Dockerfile"
+	build -t ep1 "$T/ctx"
+	assert_status 0 "$CT" run ep1
+	assert_eq "$OUT" "e" "the base's CMD is dropped"
+	# ... but not one this Dockerfile set; the shell form runs /bin/sh -c
+	printf 'FROM withcmd\nCMD ["mine"]\nENTRYPOINT ["/bin/echo", "e"]\n' >"$T/ctx/Dockerfile"
+	build -t ep2 "$T/ctx"
+	assert_status 0 "$CT" run ep2
+	assert_eq "$OUT" "e mine" "ENTRYPOINT + CMD"
+	assert_status 0 "$CT" run ep2 x y
+	assert_eq "$OUT" "e x y" "arguments replace the CMD"
+	# shellcheck disable=SC2016 # for the image's shell
+	printf 'FROM base:1\nENV W=world\nCMD echo hello $W\n' >"$T/ctx/Dockerfile"
+	build -t shellform "$T/ctx"
+	assert_status 0 "$CT" run shellform
+	assert_eq "$OUT" "hello world" "the shell form of CMD"
+}
+
 test_run_sees_host_dns() {
 	setup
 	[ -r /etc/resolv.conf ] || skip "no /etc/resolv.conf on this host"
