@@ -406,19 +406,11 @@ int df_parse(const char *name, const char *text, size_t len, struct df_file *out
 			i++;
 			while (t && (s[t - 1] == ' ' || s[t - 1] == '\t'))
 				t--;
+			/* as Docker: a line ending in the escape character (blanks
+			 * after it allowed) goes on, even after another escape */
 			if (t && s[t - 1] == out->escape) {
-				/* an escaped escape at the end is no continuation */
-				size_t k = t - 1, run = 0;
-				while (k < t && s[k] == out->escape) {
-					run++;
-					if (!k)
-						break;
-					k--;
-				}
-				if (run % 2 == 1) {
-					cont = true;
-					l = t - 1;
-				}
+				cont = true;
+				l = t - 1;
 			}
 			sb_add(&b, s, l);
 			if (!cont)
