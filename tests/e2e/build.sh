@@ -250,6 +250,18 @@ test_run_sees_host_dns() {
 	assert_eq "$list" "resolv" "only the step's own file in the layer"
 	assert_status 0 "$CT" run dns cat /resolv
 	assert_eq "$OUT" "$(cat /etc/resolv.conf)" "RUN sees the host's resolv.conf (apt-get can resolve)"
+	# an image with its own resolv.conf (debootstrap's): RUN sees the host's,
+	# the image keeps its own, and the mount point is not copied up
+	echo "nameserver 192.0.2.1" >"$T/ctx/resolv.conf"
+	printf 'FROM base:1\nCOPY resolv.conf /etc/resolv.conf\nRUN cat /etc/resolv.conf >/resolv\n' \
+		>"$T/ctx/Dockerfile"
+	build -t dns2 "$T/ctx"
+	list=$(tar -tzf "$(layer_blob 2)")
+	assert_eq "$list" "resolv" "the image's resolv.conf is not in the RUN layer"
+	assert_status 0 "$CT" run dns2 cat /resolv
+	assert_eq "$OUT" "$(cat /etc/resolv.conf)" "RUN saw the host's"
+	assert_status 0 "$CT" run dns2 cat /etc/resolv.conf
+	assert_eq "$OUT" "nameserver 192.0.2.1" "the image keeps its own"
 }
 
 test_scratch_copy_only() {
