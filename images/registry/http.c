@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+volatile sig_atomic_t http_interrupted;
+
 struct http_client {
 	CURL *curl;
 	long timeout_s;
@@ -249,6 +251,14 @@ static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
 	return (size_t)got;
 }
 
+/* Called about once a second, and on every chunk: a signal stops us. */
+static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	(void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return http_interrupted ? 1 : 0;
+}
+
 /* The reason of a transport failure, short: "connection refused". */
 static const char *short_reason(struct http_client *c, CURLcode rc, const char *errbuf, char *buf,
                                 size_t len)
@@ -256,6 +266,8 @@ static const char *short_reason(struct http_client *c, CURLcode rc, const char *
 	CURL *h = c->curl;
 	long oserr = 0;
 
+	if (rc == CURLE_ABORTED_BY_CALLBACK && http_interrupted)
+		return "interrupted";
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(buf, len, "timed out (nothing received for %ld s)", c->timeout_s);
 		return buf;
@@ -315,6 +327,8 @@ int http_do(struct http_client *c, const struct http_req *q, struct http_resp *r
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
 	if (!strcmp(q->method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (upload) {
@@ -332,7 +346,7 @@ int http_do(struct http_client *c, const struct http_req *q, struct http_resp *r
 	} else if (strcmp(q->method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
 	}
-	rc = curl_easy_perform(h);
+	rc = http_interrupted ? CURLE_ABORTED_BY_CALLBACK : curl_easy_perform(h);
 	if (rc != CURLE_OK) {
 		if (x.sink_failed) /* err holds the sink's or the reader's reason */
 			ret = vc_error_wrap(err, "%s %s", q->method, q->url);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -50,6 +51,10 @@ struct http_resp {
 };
 
 struct http_client;
+
+/* Set (from a SIGINT/SIGTERM handler) to stop the transfer under way: it
+ * fails with "interrupted" within a second. */
+extern volatile sig_atomic_t http_interrupted;
 
 /* timeout_s: the most seconds one request may be stalled (no byte for
  * that long) or take to connect. */

@@ -36,7 +36,15 @@ static const char usage_text[] =
     "                       (default 16M; 0: always one monolithic PUT)\n"
     "  --timeout SECONDS    give up on a connection stalled this long (default 30)\n"
     "  -h, --help           this help\n"
-    "Errors are one line on stderr; the exit status is then 1.\n";
+    "Errors are one line on stderr; the exit status is then 1 (130 after\n"
+    "SIGINT or SIGTERM, which stop the transfer: the blobs being written are\n"
+    "removed and nothing is tagged).\n";
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	http_interrupted = 1;
+}
 
 enum { OPT_CREDS = 256, OPT_CREDS_FILE, OPT_CHUNK, OPT_TIMEOUT };
 
@@ -62,6 +70,15 @@ int main(int argc, char **argv)
 	}
 	/* a registry closing the connection is an error, not a SIGPIPE death */
 	signal(SIGPIPE, SIG_IGN);
+	/* Ctrl-C stops the transfer cleanly: the blobs being written are
+	 * removed, nothing is tagged (exit status 130) */
+	{
+		struct sigaction sa = {.sa_handler = on_signal};
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	cmd = argv[1];
 	argc--;
 	argv++;
@@ -113,5 +130,5 @@ int main(int argc, char **argv)
 fail:
 	fflush(stdout);
 	vc_error_print("container", &err);
-	return 1;
+	return http_interrupted ? 130 : 1;
 }

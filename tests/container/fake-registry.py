@@ -19,6 +19,7 @@ image, app:1, in one of these modes:
            redirected (307) to /storage/DIGEST, as registries that keep
            blobs elsewhere do
   stall    accepts connections and never answers
+  slow     the layer blob trickles out, 16 bytes every 0.5 s (4 s in all)
 """
 import gzip
 import hashlib
@@ -148,6 +149,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, MANIFEST, MANIFEST_TYPE, head)
         if p == "/v2/app/manifests/" + digest(MANIFEST):
             return self.send(200, MANIFEST, MANIFEST_TYPE, head)
+        if MODE == "slow" and p == "/v2/app/blobs/" + digest(LAYER) and not head:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(LAYER)))
+            self.end_headers()
+            try:
+                for i in range(0, len(LAYER), 16):
+                    self.wfile.write(LAYER[i:i + 16])
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except OSError:
+                pass
+            return None
         if p.startswith("/v2/app/blobs/") and p[len("/v2/app/blobs/"):] in served:
             return self.send(200, served[p[len("/v2/app/blobs/"):]],
                              "application/octet-stream", head)

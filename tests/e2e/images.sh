@@ -117,6 +117,7 @@ test_import_list_inspect() {
 test_run_image() {
 	setup
 	local out
+	# shellcheck disable=SC2016 # $GREETING is for the container's shell
 	import_test app --change 'ENV GREETING=hello' --change 'WORKDIR /work/dir' \
 		--change 'CMD ["/bin/sh","-c","echo $GREETING from $(pwd)"]'
 	out=$("$CT" run app) || fail "run app failed: $out"
@@ -176,7 +177,7 @@ test_save_dir_umoci() {
 	command -v umoci >/dev/null || skip "no umoci"
 	import_test app:7
 	"$CT" image save app:7 "$W/layout" >/dev/null || fail "save failed"
-	[ -f "$W/layout/oci-layout" ] && [ -f "$W/layout/index.json" ] || fail "not a layout"
+	{ [ -f "$W/layout/oci-layout" ] && [ -f "$W/layout/index.json" ]; } || fail "not a layout"
 	umoci unpack --image "$W/layout:7" "$W/bundle" >/dev/null 2>&1 || fail "umoci unpack failed"
 	diff -r --no-dereference "$ROOTFS" "$W/bundle/rootfs" >/dev/null ||
 		fail "umoci's rootfs differs from the test rootfs"
@@ -214,7 +215,7 @@ test_rm_prune() {
 	"$CT" image rm app >/dev/null
 	"$CT" image prune >/dev/null
 	# app:two shares every blob: nothing goes
-	assert_eq "$(ls "$VCLAB_STORE/blobs/sha256" | wc -l)" 3 "blobs of app:two"
+	assert_eq "$(find "$VCLAB_STORE/blobs/sha256" -type f | wc -l)" 3 "blobs of app:two"
 	"$CT" image rm app:two >/dev/null
 	out=$("$CT" images)
 	assert_not_contains "$out" "app" "images after rm"
@@ -227,7 +228,7 @@ test_rm_prune() {
 
 test_whiteouts() {
 	setup
-	command -v gzip >/dev/null && command -v jq >/dev/null || skip "no gzip or jq"
+	{ command -v gzip >/dev/null && command -v jq >/dev/null; } || skip "no gzip or jq"
 	local out
 	mkdir -p "$W/l1/data" "$W/l1/opq" "$W/l2/data" "$W/l2/opq"
 	echo a >"$W/l1/data/a"
@@ -331,7 +332,7 @@ test_corrupt_blob() {
 	printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
 	expect_clean_failure "$CT" image load "$W/good"
 	assert_contains "$ERR" "digest mismatch" "error"
-	[ -z "$(ls "$VCLAB_STORE/blobs/sha256" | grep "$(basename "$f")")" ] || fail "bad blob stored"
+	[ ! -e "$VCLAB_STORE/blobs/sha256/$(basename "$f")" ] || fail "bad blob stored"
 	check_clean
 }
 
@@ -354,7 +355,7 @@ test_bad_input() {
 	import_test app
 	expect_clean_failure "$CT" image save app "$W/rootfs.tar"
 	assert_contains "$ERR" "File exists" "save over a file"
-	[ -z "$("$CT" images | grep -v REPOSITORY | grep -v '^app ')" ] || fail "a failed import was listed"
+	! "$CT" images | grep -v REPOSITORY | grep -qv '^app ' || fail "a failed import was listed"
 	check_clean
 }
 
@@ -367,6 +368,35 @@ test_concurrent_tags() {
 	done
 	for i in $pids; do wait "$i" || fail "an import failed"; done
 	assert_eq "$(jq '.manifests | length' "$VCLAB_STORE/index.json")" 4 "four tags"
+	check_clean
+}
+
+test_signals() {
+	setup
+	local pid
+	import_test app
+	# SIGTERM: passed to the container (pid 1 ignores it; a second one
+	# kills it); the run ends and cleans up
+	"$CT" run app /bin/sleep 30 &
+	pid=$!
+	for _ in $(seq 50); do [ -d "$RUNDIR/$pid" ] && break; sleep 0.1; done
+	[ -d "$RUNDIR/$pid" ] || fail "the run never mounted its overlay"
+	sleep 0.3
+	kill -TERM "$pid"
+	sleep 0.3
+	kill -TERM "$pid"
+	wait_exit "$pid" 10
+	[ ! -e "$RUNDIR/$pid" ] || fail "SIGTERM: $RUNDIR/$pid left"
+	check_clean
+	# SIGKILL: nothing can clean up then; the next image run does
+	"$CT" run app /bin/sleep 30 &
+	pid=$!
+	for _ in $(seq 50); do [ -d "$RUNDIR/$pid" ] && break; sleep 0.1; done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	sleep 0.2
+	"$CT" run app /bin/true || fail "the next run failed"
+	[ ! -e "$RUNDIR/$pid" ] || fail "SIGKILL: $RUNDIR/$pid not swept"
 	check_clean
 }
 

@@ -360,4 +360,56 @@ test_bad_arguments() {
 	assert_contains "$ERR" "i10reg-none" "push of an image not in the store"
 }
 
+# start_slow_pull: a pull from the slow fake registry, in the background
+# (PULL_PID), once its config blob is in and its layer is coming.
+start_slow_pull() {
+	local _
+	start_fake slow
+	assert_status 0 "$CT" images # the store exists (empty)
+	BEFORE=$(store_snapshot)
+	"$CT" pull "$FAKE_REG/app:1" >"$T/pull.out" 2>"$T/pull.err" &
+	PULL_PID=$!
+	for _ in $(seq 100); do
+		grep -q "Config complete" "$T/pull.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "the slow pull did not get its config: $(cat "$T/pull.out" "$T/pull.err")"
+}
+
+test_interrupted_pull_leaves_nothing() {
+	need_tools python3
+	setup
+	start_slow_pull
+	local rc=0
+	kill -INT "$PULL_PID"
+	wait "$PULL_PID" || rc=$?
+	assert_eq "$rc" 130 "exit status of an interrupted pull"
+	assert_eq "$(wc -l <"$T/pull.err")" 1 "one error line"
+	assert_contains "$(cat "$T/pull.err")" "interrupted" "the error"
+	assert_eq "$(store_snapshot)" "$BEFORE" "the store after an interrupted pull"
+	[ -z "$(find "$VCLAB_STORE/tmp" -type f)" ] || fail "temp files left: $(ls "$VCLAB_STORE/tmp")"
+}
+
+test_killed_pull_is_not_trusted() {
+	need_tools python3
+	setup
+	start_slow_pull
+	kill -KILL "$PULL_PID"
+	wait "$PULL_PID" 2>/dev/null || true
+	# a half-written blob may stay in tmp/ (swept after an hour), never in blobs/
+	[ -z "$(store_manifest_digest "$FAKE_REG/app:1")" ] || fail "a killed pull tagged the image"
+	assert_eq "$(cd "$VCLAB_STORE" && find blobs -type f)" "" "blobs after a killed pull (the store was empty)"
+	assert_status 0 "$CT" pull "$FAKE_REG/app:1"
+	assert_contains "$OUT" "pulled 2 new blobs" "the next pull fetches both blobs again"
+}
+
+test_pull_without_the_registry_binary() {
+	need_tools python3
+	setup
+	mkdir "$T/bin"
+	cp "$CT" "$T/bin/container"
+	assert_one_line_error "$T/bin/container" pull 127.0.0.1:1/a:1
+	assert_contains "$ERR" "cannot run $T/bin/container-registry" "container without container-registry"
+}
+
 run_tests "$@"
