@@ -181,6 +181,11 @@ test_save_dir_umoci() {
 	umoci unpack --image "$W/layout:7" "$W/bundle" >/dev/null 2>&1 || fail "umoci unpack failed"
 	diff -r --no-dereference "$ROOTFS" "$W/bundle/rootfs" >/dev/null ||
 		fail "umoci's rootfs differs from the test rootfs"
+	if command -v skopeo >/dev/null; then
+		layer=$("$CT" image inspect app:7 | jq -r '.[0].Layers[0].digest')
+		out=$(skopeo inspect "oci:$W/layout:7") || fail "skopeo inspect failed"
+		assert_contains "$out" "$layer" "skopeo sees the layer"
+	fi
 	# and back: rm, prune, load, run
 	"$CT" image rm app:7 >/dev/null
 	"$CT" image prune >/dev/null
@@ -397,6 +402,24 @@ test_signals() {
 	sleep 0.2
 	"$CT" run app /bin/true || fail "the next run failed"
 	[ ! -e "$RUNDIR/$pid" ] || fail "SIGKILL: $RUNDIR/$pid not swept"
+	check_clean
+}
+
+test_full_disk() {
+	setup
+	local before
+	mkdir -p "$VCLAB_STORE"
+	mount -t tmpfs -o size=2m vclab-images-full "$VCLAB_STORE" || skip "cannot mount a tmpfs"
+	# shellcheck disable=SC2064
+	trap "umount '$VCLAB_STORE'; rm -rf '$W'" EXIT
+	import_test app # the 1.4 MB layer blob fits; unpacked (2.8 MB) it does not
+	before=$(store_state)
+	expect_clean_failure "$CT" run app /bin/true
+	assert_contains "$ERR" "layer" "error names the layer"
+	assert_eq "$(store_state)" "$before" "store unchanged"
+	# and importing into the full store fails without a trace either
+	expect_clean_failure "$CT" image import "$W/rootfs.tar" app2
+	assert_eq "$(store_state)" "$before" "store unchanged after import"
 	check_clean
 }
 
