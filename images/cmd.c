@@ -18,7 +18,7 @@
 #include "store.h"
 
 const char img_usage_text[] =
-    "Images (an OCI image layout in $VCLAB_STORE, default " IMG_STORE_DEFAULT "):\n"
+    "\nImages (an OCI image layout in $VCLAB_STORE, default " IMG_STORE_DEFAULT "):\n"
     "  container images                       list the images: name, tag, id, size\n"
     "  container image inspect NAME           config, layers (digests, sizes), history\n"
     "  container image rm NAME                remove the tag (blobs stay until prune)\n"
