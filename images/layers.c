@@ -186,6 +186,12 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 			while (*p == '/')
 				p++;
 			archive_entry_copy_pathname(e, *p ? p : ".");
+			p = archive_entry_pathname(e);
+		}
+		if (hl && hl[0] == '/') {
+			while (*hl == '/')
+				hl++;
+			archive_entry_copy_hardlink(e, hl);
 		}
 		if (img_whiteout(p, chk, sizeof(chk)) != IMG_WH_NONE) {
 			if (map_whiteout(".", p, err) < 0) {
