@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "build.h"
 #include "exec.h"
 #include "image.h"
 #include "imgrun.h"
@@ -568,6 +569,7 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
 		fputs(usage_text, stdout);
 		fputs(img_usage_text, stdout);
+		fputs(build_usage_text, stdout);
 		return 0;
 	}
 	if (!strcmp(verb, "-v") || !strcmp(verb, "--version") || !strcmp(verb, "version")) {
@@ -577,6 +579,8 @@ int main(int argc, char **argv)
 	}
 	rt_debug("command %s; state directory %s%s", verb, statedir_root,
 	         rt_globals.systemd_cgroup ? ", --systemd-cgroup" : "");
+	if (!strcmp(verb, "build"))
+		return build_main(argc - 1, argv + 1);
 	if (!strcmp(verb, "pull") || !strcmp(verb, "push"))
 		return exec_registry(argv);
 	if (img_is_verb(verb))

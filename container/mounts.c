@@ -182,10 +182,14 @@ static int open_in_root(struct mount_env *env, const char *path, bool want_file,
 			return vc_error(err, 0, "%s: \"..\" not allowed", path);
 		}
 		if (last && want_file) {
-			fd = openat(dir, part, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			/* O_EXCL: an existing file is not opened for writing (on an
+			 * overlay that would copy it up into the upper directory) */
+			fd = openat(dir, part, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			            0644);
 			if (fd >= 0)
 				close(fd);
-			else if (errno != EISDIR && errno != EROFS && errno != EACCES)
+			else if (errno != EEXIST && errno != EISDIR && errno != EROFS &&
+			         errno != EACCES)
 				goto fail;
 		} else if (mkdirat(dir, part, 0755) < 0 && errno != EEXIST) {
 			/* a read-only rootfs may still have the directory */

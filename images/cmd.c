@@ -18,7 +18,7 @@
 #include "store.h"
 
 const char img_usage_text[] =
-    "Images (an OCI image layout in $VCLAB_STORE, default " IMG_STORE_DEFAULT "):\n"
+    "\nImages (an OCI image layout in $VCLAB_STORE, default " IMG_STORE_DEFAULT "):\n"
     "  container images                       list the images: name, tag, id, size\n"
     "  container image inspect NAME           config, layers (digests, sizes), history\n"
     "  container image rm NAME                remove the tag (blobs stay until prune)\n"
@@ -754,8 +754,9 @@ static int untar_layout(struct archive *a, struct archive *w, const char *file, 
 			                archive_entry_pathname(e), archive_error_string(w));
 		while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
 			if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
-				return vc_error(err, 0, "image load: %s: %s", file,
-				                archive_error_string(w));
+				return vc_error(
+				    err, archive_errno(w) > 0 ? archive_errno(w) : errno,
+				    "image load: %s: writing %s", file, archive_entry_pathname(e));
 		if (r != ARCHIVE_EOF)
 			return vc_error(err, 0, "image load: %s: %s", file,
 			                archive_error_string(a));

@@ -39,15 +39,33 @@ bool img_run_wanted(const char *arg)
 	       img_ref_parse(arg, &r, &e) == 0;
 }
 
+/* rmdir each path in turn; when one is not empty (or not there), the
+ * whole tree goes with img_rmtree(). Usually the directories are empty and
+ * this is a few system calls instead of a tree walk. */
+static void rmdirs(const char *top, const char *const *subs)
+{
+	char p[PATH_MAX + 32];
+
+	for (; *subs; subs++) {
+		snprintf(p, sizeof(p), "%s/%s", top, *subs);
+		if (rmdir(p) < 0 && errno != ENOENT)
+			break;
+	}
+	if (rmdir(top) < 0 && errno != ENOENT)
+		img_rmtree(top);
+}
+
 static void remove_run(const char *dir, const char *ctdir)
 {
+	static const char *const run_subs[] = {"rootfs", "empty", NULL};
+	static const char *const ct_subs[] = {"upper", "work/work", "work", NULL};
 	char p[PATH_MAX + 16];
 
 	snprintf(p, sizeof(p), "%s/rootfs", dir);
 	umount2(p, MNT_DETACH);
-	img_rmtree(dir);
+	rmdirs(dir, run_subs);
 	if (ctdir)
-		img_rmtree(ctdir);
+		rmdirs(ctdir, ct_subs);
 }
 
 /* Remove what image runs killed by SIGKILL left: their PID is gone. */

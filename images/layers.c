@@ -186,6 +186,12 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 			while (*p == '/')
 				p++;
 			archive_entry_copy_pathname(e, *p ? p : ".");
+			p = archive_entry_pathname(e);
+		}
+		if (hl && hl[0] == '/') {
+			while (*hl == '/')
+				hl++;
+			archive_entry_copy_hardlink(e, hl);
 		}
 		if (img_whiteout(p, chk, sizeof(chk)) != IMG_WH_NONE) {
 			if (map_whiteout(".", p, err) < 0) {
@@ -204,9 +210,12 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 			la_int64_t off;
 
 			while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-				if (archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN) {
-					vc_error(err, 0, "%s: entry '%s': %s", what, p,
-					         archive_error_string(w));
+				/* a short write (a full disk) is only a warning to libarchive */
+				if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
+					int e = archive_errno(w) > 0 ? archive_errno(w) : errno;
+
+					vc_error(err, e ? e : EIO, "%s: entry '%s': writing", what,
+					         p);
 					goto back;
 				}
 			if (r != ARCHIVE_EOF) {

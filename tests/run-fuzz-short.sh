@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 time_each=${FUZZ_SHORT_TIME:-30}
-targets=${FUZZ_TARGETS:-"fuzz_oci_config fuzz_kernel_image fuzz_bench_json fuzz_devices"}
+targets=${FUZZ_TARGETS:-"fuzz_oci_config fuzz_kernel_image fuzz_bench_json fuzz_devices fuzz_image_ref"}
 pass=0 failn=0 skipn=0 failed=""
 
 for t in $targets; do

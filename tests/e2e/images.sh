@@ -20,10 +20,31 @@ setup() {
 	grep -qw overlay /proc/filesystems || skip "no overlayfs"
 	W=$(mktemp -d /tmp/vclab-images.XXXXXX)
 	export VCLAB_STORE=$W/store
-	# shellcheck disable=SC2064
-	trap "rm -rf '$W'" EXIT
+	trap cleanup_w EXIT
+	# an overlay's upper directory needs xattrs (not on the test host's
+	# initramfs): then the store goes on a tmpfs of its own
+	if ! overlay_works "$W"; then
+		mount -t tmpfs vclab-images "$W" || skip "cannot mount a tmpfs"
+		W_MOUNTED=1
+		overlay_works "$W" || skip "overlayfs does not work here"
+	fi
 	tar -C "$ROOTFS" -cf "$W/rootfs.tar" .
 	RUN_BEFORE=$(ls "$RUNDIR" 2>/dev/null || true)
+}
+
+W_MOUNTED=0
+cleanup_w() {
+	[ "$W_MOUNTED" = 0 ] || umount -l "$W"
+	rm -rf "$W"
+}
+
+overlay_works() { # DIR: can an overlay with an upper directory live in DIR?
+	local o=$1/ol rc=0
+	mkdir -p "$o/l" "$o/u" "$o/w" "$o/m"
+	mount -t overlay vclab-images-probe -o "lowerdir=$o/l,upperdir=$o/u,workdir=$o/w" "$o/m" 2>/dev/null || rc=1
+	[ "$rc" = 1 ] || umount "$o/m"
+	rm -rf "$o"
+	return "$rc"
 }
 
 # Nothing of this test's runs is left: mounts, run dirs, upper dirs, temps.
@@ -181,6 +202,11 @@ test_save_dir_umoci() {
 	umoci unpack --image "$W/layout:7" "$W/bundle" >/dev/null 2>&1 || fail "umoci unpack failed"
 	diff -r --no-dereference "$ROOTFS" "$W/bundle/rootfs" >/dev/null ||
 		fail "umoci's rootfs differs from the test rootfs"
+	if command -v skopeo >/dev/null; then
+		layer=$("$CT" image inspect app:7 | jq -r '.[0].Layers[0].digest')
+		out=$(skopeo inspect "oci:$W/layout:7") || fail "skopeo inspect failed"
+		assert_contains "$out" "$layer" "skopeo sees the layer"
+	fi
 	# and back: rm, prune, load, run
 	"$CT" image rm app:7 >/dev/null
 	"$CT" image prune >/dev/null
@@ -397,6 +423,24 @@ test_signals() {
 	sleep 0.2
 	"$CT" run app /bin/true || fail "the next run failed"
 	[ ! -e "$RUNDIR/$pid" ] || fail "SIGKILL: $RUNDIR/$pid not swept"
+	check_clean
+}
+
+test_full_disk() {
+	setup
+	local before
+	mkdir -p "$VCLAB_STORE"
+	mount -t tmpfs -o size=2m vclab-images-full "$VCLAB_STORE" || skip "cannot mount a tmpfs"
+	# shellcheck disable=SC2064
+	trap "umount '$VCLAB_STORE'; cleanup_w" EXIT
+	import_test app # the 1.4 MB layer blob fits; unpacked (2.8 MB) it does not
+	before=$(store_state)
+	expect_clean_failure "$CT" run app /bin/true
+	assert_contains "$ERR" "layer" "error names the layer"
+	assert_eq "$(store_state)" "$before" "store unchanged"
+	# and importing into the full store fails without a trace either
+	expect_clean_failure "$CT" image import "$W/rootfs.tar" app2
+	assert_eq "$(store_state)" "$before" "store unchanged after import"
 	check_clean
 }
 

@@ -29,13 +29,16 @@ build_one() { # NAME -> sources, include flags, libraries, files to report
 	fuzz_devices)
 		srcs=(vmm/bus.c vmm/hw/*.c) inc=(-iquote vmm)
 		libs=(-pthread) files=(vmm/bus.c vmm/hw/uart16550.c vmm/hw/i8042.c vmm/hw/debugport.c) ;;
+	fuzz_image_ref)
+		srcs=(images/ref.c images/layers.c images/store.c) inc=(-iquote images)
+		libs=(-larchive -lcrypto -ljansson -lz) files=(images/ref.c) ;;
 	*) echo "coverage.sh: unknown target $1" >&2; return 1 ;;
 	esac
 	# shellcheck disable=SC2068 # the emptied main.c entry must vanish
 	clang "${flags[@]}" "${inc[@]}" -o "$out/$1" "tests/fuzz/$1.c" ${srcs[@]} "${common[@]}" "${libs[@]}"
 }
 
-for t in "${@:-fuzz_oci_config fuzz_kernel_image fuzz_bench_json fuzz_devices}"; do
+for t in "${@:-fuzz_oci_config fuzz_kernel_image fuzz_bench_json fuzz_devices fuzz_image_ref}"; do
 	for name in $t; do
 		build_one "$name"
 		dirs=("tests/fuzz/corpus/$name")

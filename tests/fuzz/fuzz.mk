@@ -16,7 +16,7 @@ FUZZ_FLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g \
               -Wno-gnu-variable-sized-type-not-at-end
 FUZZ_LINK  := -fsanitize=fuzzer,address,undefined
 
-FUZZ_TARGETS := fuzz_oci_config fuzz_kernel_image fuzz_bench_json fuzz_devices
+FUZZ_TARGETS := fuzz_oci_config fuzz_kernel_image fuzz_bench_json fuzz_devices fuzz_image_ref
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
@@ -29,6 +29,7 @@ $(BUILD)/fuzz/obj/vmm/%.o $(BUILD)/fuzz/obj/tests/fuzz/fuzz_kernel_image.o \
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_devices.o: FUZZ_CPPFLAGS := -iquote vmm
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_oci_config.o: FUZZ_CPPFLAGS := -iquote container
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_bench_json.o: FUZZ_CPPFLAGS := -iquote bench
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_image_ref.o $(BUILD)/fuzz/obj/images/%.o: FUZZ_CPPFLAGS := -iquote images -iquote container
 
 FUZZ_CONTAINER_SRCS := $(filter-out container/main.c,$(wildcard container/*.c)) $(COMMON_SRCS)
 FUZZ_LOADER_SRCS := vmm/loader.c vmm/elf.c vmm/bzimage.c vmm/memory.c vmm/x86.c $(COMMON_SRCS)
@@ -43,6 +44,10 @@ $(BUILD)/fuzz/fuzz_devices: $(call fuzz_objs,tests/fuzz/fuzz_devices.c $(FUZZ_DE
 	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ -pthread
 $(BUILD)/fuzz/fuzz_bench_json: $(call fuzz_objs,tests/fuzz/fuzz_bench_json.c $(FUZZ_BENCH_SRCS))
 	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ -ljansson -lm
+# images/ref.c and layers.c (layers.c needs the store for its unpacking)
+FUZZ_IMAGE_SRCS := images/ref.c images/layers.c images/store.c $(COMMON_SRCS)
+$(BUILD)/fuzz/fuzz_image_ref: $(call fuzz_objs,tests/fuzz/fuzz_image_ref.c $(FUZZ_IMAGE_SRCS))
+	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ -larchive -lcrypto -ljansson -lz
 
 .PHONY: fuzz fuzz-build fuzz-short
 fuzz-build: $(FUZZ_BINS)
