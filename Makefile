@@ -72,11 +72,11 @@ guest: $(GUEST)
 
 # --- dependencies: Debian packages only, installed by one script ---------
 deps:
-	@scripts/deps.sh build testhost guest bench engines
+	@scripts/deps.sh build testhost guest bench engines registry
 deps-build:
 	@scripts/deps.sh build
 deps-test:
-	@scripts/deps.sh build testhost guest engines
+	@scripts/deps.sh build testhost guest engines registry
 deps-bench:
 	@scripts/deps.sh build guest bench
 

@@ -40,7 +40,7 @@ if [ ! -s "$tarball" ]; then
 	# On every path: the half-made root and tarball go (debootstrap may leave
 	# /proc or /sys mounted inside the root when it fails).
 	cleanup() {
-		grep -o " $work/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+		{ grep -o " $work/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 		rm -rf "$work"
 	}
 	trap cleanup EXIT
