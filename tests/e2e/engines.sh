@@ -105,10 +105,14 @@ start_dockerd() {
 	[ -s "$d/dockerd.pid" ] && kill -0 "$(cat "$d/dockerd.pid")" 2>/dev/null && return 0
 	mkdir -p "$d"
 	echo '{}' >"$d/daemon.json"
+	# vclab is the default runtime (what `docker build` uses for RUN; the
+	# runc cases name theirs), through a wrapper that logs each call
+	printf '#!/bin/sh\necho "$*" >>%s/vclab-calls.log\nexec %s "$@"\n' "$d" "$CT" >"$d/vclab-rt"
+	chmod +x "$d/vclab-rt"
 	# setsid: not in our process group, so a ^C reaches only us; we stop it
 	setsid dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" \
 		--pidfile "$d/dockerd.pid" -H "unix://$W/docker.sock" --bridge none --iptables=false \
-		--ip-masq=false --storage-driver vfs --add-runtime "vclab=$CT" \
+		--ip-masq=false --storage-driver vfs --add-runtime "vclab=$d/vclab-rt" --default-runtime vclab \
 		</dev/null >"$d/dockerd.log" 2>&1 &
 	for _ in $(seq 150); do
 		docker -H "unix://$W/docker.sock" version >/dev/null 2>&1 && return 0
@@ -289,6 +293,34 @@ case_exec_tty() {
 	assert_contains "$OUT" "/dev/pts/" "tty inside"
 	assert_contains "$OUT" "stdin-is-a-tty" "stdin is the terminal"
 	assert_contains "$OUT" "sleep" "pid 1 of the container"
+}
+
+# The course's flow on our runtime: `docker build` with the classic builder
+# runs each RUN step in a container of the default runtime (vclab here),
+# then `docker run --runtime vclab` of the result prints what CMD says.
+test_docker_build_classic_on_vclab() {
+	setup_case docker vclab
+	local ctx=$W/build-ctx tag=vclab-engines/built:$$ before after
+	mkdir -p "$ctx"
+	echo "copied file" >"$ctx/hello.txt"
+	cat >"$ctx/Dockerfile" <<EOF
+FROM $IMAGE
+WORKDIR /app
+COPY hello.txt .
+RUN echo "made by RUN" >/app/run.txt
+ENV GREETING=hi
+CMD ["sh", "-c", "cat /app/hello.txt /app/run.txt; echo \$GREETING from \$(pwd)"]
+EOF
+	before=$(grep -c ' create ' "$W/docker/vclab-calls.log" 2>/dev/null || true)
+	OUT=$(DOCKER_BUILDKIT=0 timeout 300 docker -H "unix://$W/docker.sock" build -t "$tag" "$ctx" 2>&1) ||
+		fail "docker build failed: $(printf '%s' "$OUT" | tail -5)"
+	after=$(grep -c ' create ' "$W/docker/vclab-calls.log" 2>/dev/null || true)
+	[ "${after:-0}" -gt "${before:-0}" ] || fail "the RUN step did not go through vclab (creates: $before -> $after)"
+	run_ok run --rm --network none --runtime vclab "$tag"
+	ENG rmi -f "$tag" >/dev/null 2>&1 || true
+	assert_contains "$OUT" "copied file" "COPY"
+	assert_contains "$OUT" "made by RUN" "RUN"
+	assert_contains "$OUT" "hi from /app" "ENV and WORKDIR"
 }
 
 CASES="exec_tty echo exit_status memory pids_limit env workdir read_only user hostname volume ulimit
