@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
+
 /* How long destroy waits for killed processes to leave (1 ms steps). */
 #define CG_KILL_ROUNDS 5000
 
@@ -178,51 +180,31 @@ int cg_writef(struct cgroup *cg, const char *dir, const char *file, vc_err *err,
 	return cg_write(cg, dir, file, value, err);
 }
 
+/* The files are read by common/procfs.c, the reader the bench uses too. */
 int cg_read(const char *dir, const char *file, char *buf, size_t len, vc_err *err)
 {
 	char path[PATH_MAX];
-	size_t got = 0;
-	ssize_t n;
-	int fd;
+	int n;
 
 	if (cg_join(path, sizeof(path), dir, file, err) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	n = vc_read_file(path, buf, len);
+	if (n < 0)
 		return vc_error(err, errno, "cgroup: reading %s", path);
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) != 0) {
-		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			return vc_error(err, e, "cgroup: reading %s", path);
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	while (got > 0 && buf[got - 1] == '\n')
-		got--;
-	buf[got] = '\0';
-	return (int)got;
+	return n;
 }
 
 int cg_read_key(const char *dir, const char *file, const char *key, uint64_t *val, vc_err *err)
 {
-	size_t klen = strlen(key);
-	char buf[4096];
-	char *line, *save = NULL;
+	char path[PATH_MAX];
 
-	if (cg_read(dir, file, buf, sizeof(buf), err) < 0)
+	if (cg_join(path, sizeof(path), dir, file, err) < 0)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-			*val = strtoull(line + klen + 1, NULL, 10);
-			return 0;
-		}
-	}
-	return vc_error(err, 0, "cgroup: no '%s' line in %s/%s", key, dir, file);
+	if (vc_read_field(path, key, val) == 0)
+		return 0;
+	if (errno == ENOENT && access(path, F_OK) == 0)
+		return vc_error(err, 0, "cgroup: no '%s' line in %s/%s", key, dir, file);
+	return vc_error(err, errno, "cgroup: reading %s", path);
 }
 
 int cg_read_u64(const char *dir, const char *file, uint64_t *val, vc_err *err)

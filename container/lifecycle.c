@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "procfs.h"
 #include "statedir.h"
 
 #define OCI_VERSION "1.0.2"
@@ -54,58 +55,26 @@ static int state_path(char *buf, size_t len, const char *id, const char *file, v
 /* State (field 3) and start time (field 22) of /proc/PID/stat. */
 static int read_proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, field;
+	return vc_proc_stat(pid, state, start);
+}
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* the command name (field 2) may hold spaces: start after its ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c", state) != 1)
-		return -1;
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", start) != 1)
-		return -1;
-	return 0;
+/* A line of /proc/PID/cgroup whose path is /vclab/ID or below it. */
+static int is_container_path(const char *controllers, const char *path, void *want)
+{
+	size_t wl = strlen(want);
+
+	(void)controllers;
+	return !strncmp(path, want, wl) && (path[wl] == '\0' || path[wl] == '/');
 }
 
 /* Is pid in the cgroup vclab/ID (or below it) of some hierarchy? Read
  * from /proc/PID/cgroup, as the host sees it. */
 static bool in_container_cgroup(pid_t pid, const char *id)
 {
-	char path[64], line[1024], want[100];
-	size_t wl;
-	bool found = false;
-	FILE *f;
+	char want[100];
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	wl = (size_t)snprintf(want, sizeof(want), "/vclab/%s", id);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		/* "N:controllers:/path": the path follows the second ':' */
-		char *p = strchr(line, ':');
-
-		p = p ? strchr(p + 1, ':') : NULL;
-		if (!p)
-			continue;
-		p++;
-		p[strcspn(p, "\n")] = '\0';
-		if (!strncmp(p, want, wl) && (p[wl] == '\0' || p[wl] == '/'))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	snprintf(want, sizeof(want), "/vclab/%s", id);
+	return vc_proc_cgroup_each(pid, is_container_path, want) == 1;
 }
 
 /* Alive: the same process (same start time), in the container's cgroup
