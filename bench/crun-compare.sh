@@ -136,12 +136,14 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 get() { echo "$results" | awk -v n="$1" '$1 == n {print $2}'; }
 failed() { echo "$results" | awk -v n="$1" '$1 == n {print $3}'; }
 show() { # NAME LABEL
-	local f
+	local f h
 	f=$(failed "$1")
 	if [ -z "$(get "$1")" ]; then
 		printf '%-28s %12s %12s\n' "$2" "FAILED" "${f:-}"
 	else
-		printf '%-28s %12.2f %12s %12s\n' "$2" "$(get "$1")" "$(get "hf-$1")" "${f:-0}"
+		h=$(get "hf-$1")
+		if [ -n "$h" ]; then h=$(printf %.2f "$h"); else h=n/a; fi
+		printf '%-28s %12.2f %12s %12s\n' "$2" "$(get "$1")" "$h" "${f:-0}"
 	fi
 }
 printf '%-28s %12s %12s %12s\n' "command" "loop median" "hyperfine" "failed runs"
