@@ -100,7 +100,9 @@ measure_all() { # prints "NAME MEDIAN_MS FAILED" lines, then "pair NAME RATIO"
 	done
 	median() { sort -n | awk '{a[NR]=$1} END {if (!NR) exit; m = NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 	for name in $names; do
-		echo "$name $(awk '{print $2/1000}' "$WORK/$name.times" | median) $(wc -l <"$WORK/$name.failed")"
+		local m
+		m=$(awk '{print $2/1000}' "$WORK/$name.times" | median)
+		echo "$name ${m:--} $(wc -l <"$WORK/$name.failed")"
 	done
 	# ours/other in each round, and the median of those ratios: a load
 	# change between rounds then moves both runtimes of a pair alike
@@ -133,13 +135,13 @@ else
 	results=$(measure_all)
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-get() { echo "$results" | awk -v n="$1" '$1 == n {print $2}'; }
+get() { echo "$results" | awk -v n="$1" '$1 == n && $2 != "-" {print $2}'; }
 failed() { echo "$results" | awk -v n="$1" '$1 == n {print $3}'; }
 show() { # NAME LABEL
 	local f h
 	f=$(failed "$1")
 	if [ -z "$(get "$1")" ]; then
-		printf '%-28s %12s %12s\n' "$2" "FAILED" "${f:-}"
+		printf '%-28s %12s %12s %12s\n' "$2" "FAILED" "" "${f:-}"
 	else
 		h=$(get "hf-$1")
 		if [ -n "$h" ]; then h=$(printf %.2f "$h"); else h=n/a; fi
@@ -156,9 +158,9 @@ ratio() { # a b
 	case "$1/$2" in /* | */) echo "n/a" ;; *) awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' ;; esac
 }
 echo "ratio ours/crun: loop $(ratio "$(get ours)" "$(get crun)"), median of per-round ratios" \
-	"$(get pair-crun), hyperfine $(ratio "$(get hf-ours)" "$(get hf-crun)") (target <= 0.30)"
+	"$(get pair-crun | grep . || echo n/a), hyperfine $(ratio "$(get hf-ours)" "$(get hf-crun)") (target <= 0.30)"
 echo "ratio ours/runc: loop $(ratio "$(get ours)" "$(get runc)"), median of per-round ratios" \
-	"$(get pair-runc), hyperfine $(ratio "$(get hf-ours)" "$(get hf-runc)")"
+	"$(get pair-runc | grep . || echo n/a), hyperfine $(ratio "$(get hf-ours)" "$(get hf-runc)")"
 load=$(cut -d' ' -f1 /proc/loadavg)
 if awk -v l="$load" 'BEGIN {exit !(l > 1.5)}'; then
 	echo "note: load average $load: crun's first pid write into cgroup.procs waits for an RCU grace"
