@@ -329,6 +329,8 @@ static int containers_setup(const struct run_opts *o, struct bench_env *env,
                             struct bench_result *res, vc_err *err)
 {
 	bool any = false, crun = false;
+	vc_err why;
+	char msg[128];
 	json_t *cfg;
 	char *text;
 
@@ -348,10 +350,13 @@ static int containers_setup(const struct run_opts *o, struct bench_env *env,
 	bundle_describe(cfg, res->oci_summary, sizeof(res->oci_summary));
 	free(text);
 	json_decref(cfg);
-	if (crun && env->cgroup == CG_MODE_HYBRID) {
-		if (spawn_private_v1_view(err) < 0)
-			return vc_error_wrap(err, "crun on a hybrid cgroup host: a private mount "
-			                          "namespace without /sys/fs/cgroup/unified");
+	if (crun && env->cgroup == CG_MODE_HYBRID && spawn_private_v1_view(&why) < 0) {
+		/* not root: every runner sees the host, and crun's runs fail
+		 * with their own error */
+		snprintf(res->oci_cgroups, sizeof(res->oci_cgroups),
+		         "the host's (hybrid): no private mount namespace for crun (%s)",
+		         vc_error_str(&why, msg, sizeof(msg)));
+	} else if (crun && env->cgroup == CG_MODE_HYBRID) {
 		env->v1_view = true;
 		snprintf(res->oci_cgroups, sizeof(res->oci_cgroups),
 		         "v1 view of a hybrid host: the bench ran in a private mount namespace "
