@@ -109,6 +109,12 @@ struct bench_result {
 	uint64_t guest_mem_mib;
 	size_t nscale;
 	unsigned scale[BENCH_MAX_SCALE];
+	/* The container runners (container, runc, crun) all run one bundle:
+	 * its config.json in one line, in words, and the cgroup layout they
+	 * saw. Empty when no container runner ran. */
+	char oci_config[4096];
+	char oci_summary[256];
+	char oci_cgroups[192];
 	size_t nrunners;
 	struct runner_result runner[BENCH_MAX_RUNNERS];
 };

@@ -1,7 +1,8 @@
 /* The container image every container runner uses: a rootfs that holds only
- * the static workload and the two mount points it needs, an OCI
- * config.json next to it (runc, crun), and the rootfs packed as a gzip
- * layer tarball (what a registry would ship). */
+ * the static workload and the mount points of its config, one OCI
+ * config.json next to it that every container runner runs (container, runc
+ * and crun: `--bundle`), and the rootfs packed as a gzip layer tarball (what
+ * a registry would ship). */
 #include "runners.h"
 
 #include <errno.h>
@@ -75,33 +76,105 @@ static int copy_file(const char *from, const char *to, mode_t mode, vc_err *err)
 	return rc;
 }
 
-/* The OCI runtime spec, as small as runc and crun accept: the same
- * namespaces vclab's container uses by default, a read-only root, /proc
- * and a tmpfs /dev. */
-static json_t *oci_config(const struct bench_env *env)
+/* The one config.json every container runner (container, runc, crun) runs:
+ * what `runc spec` writes (runc 1.1 and `crun spec` agree on it), with no
+ * terminal, the workload as the process and hostname vclab-bench. pid,
+ * network, ipc, uts and mount namespaces; 7 mounts; runc's 3 capabilities;
+ * 10 masked and 5 read-only paths; a read-only root; no seccomp (runc spec
+ * has none). */
+static const char oci_config_template[] =
+    "{\"ociVersion\": \"1.0.2-dev\",\n"
+    " \"process\": {\"terminal\": false, \"user\": {\"uid\": 0, \"gid\": 0},\n"
+    "  \"args\": [],\n"
+    "  \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\","
+    " \"TERM=xterm\"],\n"
+    "  \"cwd\": \"/\",\n"
+    "  \"capabilities\": {\n"
+    "   \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+    "   \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+    "   \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+    "   \"ambient\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]},\n"
+    "  \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024}],\n"
+    "  \"noNewPrivileges\": true},\n"
+    " \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+    " \"hostname\": \"vclab-bench\",\n"
+    " \"mounts\": [\n"
+    "  {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+    "  {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+    "   \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},\n"
+    "  {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
+    "   \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\","
+    " \"gid=5\"]},\n"
+    "  {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},\n"
+    "  {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},\n"
+    "  {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},\n"
+    "  {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]}],\n"
+    " \"linux\": {\n"
+    "  \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},\n"
+    "  \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"},"
+    " {\"type\": \"uts\"}, {\"type\": \"mount\"}],\n"
+    "  \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\","
+    " \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\","
+    " \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\"],\n"
+    "  \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\","
+    " \"/proc/sysrq-trigger\"]}}\n";
+
+json_t *bundle_config(const struct bench_env *env)
 {
+	json_t *cfg = json_loads(oci_config_template, 0, NULL);
 	json_t *args = json_array();
 
+	if (!cfg || !args) {
+		json_decref(cfg);
+		json_decref(args);
+		return NULL;
+	}
 	json_array_append_new(args, json_string("/workload"));
 	for (size_t i = 0; i < env->nwords; i++)
 		json_array_append_new(args, json_string(env->words[i]));
-	return json_pack("{s:s, s:{s:b, s:{s:i, s:i}, s:o, s:[s], s:s, s:b}, s:{s:s, s:b}, s:s,"
-	                 " s:[{s:s, s:s, s:s}, {s:s, s:s, s:s, s:[s,s,s,s]}],"
-	                 " s:{s:[{s:s},{s:s},{s:s},{s:s},{s:s}], s:[s,s,s]}}",
-	                 "ociVersion", "1.0.2", "process", "terminal", 0, "user", "uid", 0, "gid",
-	                 0, "args", args, "env", "PATH=/", "cwd", "/", "noNewPrivileges", 1, "root",
-	                 "path", "rootfs", "readonly", 1, "hostname", "vclab-bench", "mounts",
-	                 "destination", "/proc", "type", "proc", "source", "proc", "destination",
-	                 "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid",
-	                 "strictatime", "mode=755", "size=65536k", "linux", "namespaces", "type",
-	                 "pid", "type", "ipc", "type", "uts", "type", "mount", "type", "network",
-	                 "maskedPaths", "/proc/kcore", "/proc/keys", "/proc/timer_list");
+	json_object_set_new(json_object_get(cfg, "process"), "args", args);
+	return cfg;
+}
+
+static size_t count(json_t *cfg, const char *section, const char *key)
+{
+	json_t *o = section ? json_object_get(cfg, section) : cfg;
+
+	return json_array_size(json_object_get(o, key));
+}
+
+void bundle_describe(const json_t *config, char *out, size_t len)
+{
+	json_t *cfg = (json_t *)config, *ns, *v;
+	size_t off, i;
+
+	off = (size_t)snprintf(out, len, "runc spec style: %zu mounts, namespaces",
+	                       count(cfg, NULL, "mounts"));
+	ns = json_object_get(json_object_get(cfg, "linux"), "namespaces");
+	json_array_foreach(ns, i, v)
+	{
+		if (off < len)
+			off += (size_t)snprintf(out + off, len - off, "%s%s", i ? "," : " ",
+			                        json_string_value(json_object_get(v, "type")));
+	}
+	if (off < len)
+		snprintf(out + off, len - off,
+		         "; %zu capabilities; %zu masked, %zu read-only paths; read-only root; "
+		         "seccomp %s",
+		         count(json_object_get(cfg, "process"), "capabilities", "bounding"),
+		         count(cfg, "linux", "maskedPaths"), count(cfg, "linux", "readonlyPaths"),
+		         json_object_get(json_object_get(cfg, "linux"), "seccomp") ? "yes"
+		                                                                   : "none");
 }
 
 static int write_config(const struct bench_env *env, const char *bundle, vc_err *err)
 {
 	char path[PATH_MAX + 16];
-	json_t *cfg = oci_config(env);
+	json_t *cfg = bundle_config(env);
 	int rc;
 
 	if (!cfg)
@@ -161,6 +234,9 @@ int bundle_prepare(const struct bench_env *env, vc_err *err)
 	if (mkdir_one(path, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/dev", rootfs);
+	if (mkdir_one(path, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/sys", rootfs);
 	if (mkdir_one(path, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/workload", rootfs);

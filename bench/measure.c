@@ -3,11 +3,14 @@
 #include <dirent.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "procfs.h"
 
 void mem_sample_clear(struct mem_sample *s)
 {
@@ -78,24 +81,12 @@ size_t process_tree(pid_t pid, pid_t *out, size_t max)
 	return n;
 }
 
-/* The value of "Key:   N kB" lines in a /proc file. */
+/* The value of a "Key:   N kB" line in a /proc file, < 0 when missing. */
 static long read_kb_field(const char *path, const char *key)
 {
-	size_t klen = strlen(key);
-	char line[256];
-	long v = -1;
-	FILE *f;
+	uint64_t v;
 
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return vc_read_field(path, key, &v) < 0 ? -1 : (long)v;
 }
 
 long pss_kib(pid_t pid)
@@ -110,30 +101,7 @@ long pss_kib(pid_t pid)
  * v2 "0::" line. */
 static int memory_cgroup_of(pid_t pid, enum cg_mode mode, char *out, size_t len)
 {
-	char path[64], line[PATH_MAX + 64];
-	int found = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (found < 0 && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':');
-		char *q = p ? strchr(p + 1, ':') : NULL;
-
-		if (!q)
-			continue;
-		*q = '\0';
-		q[strcspn(q + 1, "\n") + 1] = '\0';
-		if ((mode == CG_MODE_V2 && !strcmp(p + 1, "")) ||
-		    (mode != CG_MODE_V2 && !strcmp(p + 1, "memory"))) {
-			snprintf(out, len, "%s", q + 1);
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
+	return vc_proc_cgroup_path(pid, mode == CG_MODE_V2 ? "" : "memory", out, len);
 }
 
 /* cgroup v2 memory.stat: the "kernel" line where the kernel has it, else
@@ -142,41 +110,30 @@ static long v2_kernel_bytes(const char *dir)
 {
 	static const char *const parts[] = {"kernel_stack", "pagetables", "percpu",
 	                                    "sock",         "slab",       "vmalloc"};
-	char path[PATH_MAX + 32], key[64];
-	long long v, kernel = -1, sum = 0;
-	FILE *f;
+	char path[PATH_MAX + 32];
+	uint64_t v, sum = 0;
+	bool any = false;
 
 	if (snprintf(path, sizeof(path), "%s/memory.stat", dir) >= (int)sizeof(path))
 		return -1;
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2) {
-		if (!strcmp(key, "kernel"))
-			kernel = v;
-		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-			if (!strcmp(key, parts[i]))
-				sum += v;
-	}
-	fclose(f);
-	return (long)(kernel >= 0 ? kernel : sum);
+	if (vc_read_field(path, "kernel", &v) == 0)
+		return (long)v;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (vc_read_field(path, parts[i], &v) == 0) {
+			sum += v;
+			any = true;
+		}
+	return any ? (long)sum : -1;
 }
 
 static long v1_kmem_bytes(const char *dir)
 {
 	char path[PATH_MAX + 48];
-	long long v = -1;
-	FILE *f;
+	uint64_t v;
 
 	if (snprintf(path, sizeof(path), "%s/memory.kmem.usage_in_bytes", dir) >= (int)sizeof(path))
 		return -1;
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return (long)v;
+	return vc_read_u64(path, &v) < 0 ? -1 : (long)v;
 }
 
 long cgroup_kmem_kib(pid_t pid, enum cg_mode mode)

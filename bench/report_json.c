@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *num(double v)
@@ -83,19 +84,32 @@ static json_t *runner_json(const struct runner_result *r)
 	return o;
 }
 
+/* The one bundle every container runner ran: its config.json as an object
+ * (a text that does not parse is kept as a string). */
+static json_t *containers_json(const struct bench_result *res)
+{
+	json_t *cfg = json_loads(res->oci_config, 0, NULL);
+
+	return json_pack("{s:s, s:s, s:o}", "summary", res->oci_summary, "cgroups",
+	                 res->oci_cgroups, "config", cfg ? cfg : json_string(res->oci_config));
+}
+
 static json_t *result_json(const struct bench_result *res)
 {
+	json_t *o;
 	json_t *runners = json_array(), *scale = json_array();
 
 	for (size_t i = 0; i < res->nscale; i++)
 		json_array_append_new(scale, json_integer(res->scale[i]));
 	for (size_t i = 0; i < res->nrunners; i++)
 		json_array_append_new(runners, runner_json(&res->runner[i]));
-	return json_pack("{s:s, s:o, s:{s:I, s:I, s:s, s:I, s:o}, s:o}", "schema", BENCH_SCHEMA,
-	                 "host", host_json(&res->host), "settings", "runs", (json_int_t)res->runs,
-	                 "warmup", (json_int_t)res->warmup, "workload", res->workload,
-	                 "guest_mem_mib", (json_int_t)res->guest_mem_mib, "scale", scale, "runners",
-	                 runners);
+	o = json_pack("{s:s, s:o, s:{s:I, s:I, s:s, s:I, s:o}, s:o}", "schema", BENCH_SCHEMA,
+	              "host", host_json(&res->host), "settings", "runs", (json_int_t)res->runs,
+	              "warmup", (json_int_t)res->warmup, "workload", res->workload, "guest_mem_mib",
+	              (json_int_t)res->guest_mem_mib, "scale", scale, "runners", runners);
+	if (o && res->oci_config[0])
+		json_object_set_new(o, "containers", containers_json(res));
+	return o;
 }
 
 static void print_json(const struct bench_result *res, FILE *f)
@@ -152,6 +166,22 @@ static void read_host(json_t *h, struct host_info *host)
 	get_str(peers, "qemu", host->qemu, sizeof(host->qemu));
 	get_str(h, "git", host->git, sizeof(host->git));
 	get_str(h, "date", host->date, sizeof(host->date));
+}
+
+static void read_containers(json_t *c, struct bench_result *res)
+{
+	json_t *cfg = json_object_get(c, "config");
+	char *text = json_is_object(cfg) ? json_dumps(cfg, JSON_COMPACT) : NULL;
+
+	if (!c)
+		return;
+	get_str(c, "summary", res->oci_summary, sizeof(res->oci_summary));
+	get_str(c, "cgroups", res->oci_cgroups, sizeof(res->oci_cgroups));
+	if (text)
+		snprintf(res->oci_config, sizeof(res->oci_config), "%s", text);
+	else
+		get_str(c, "config", res->oci_config, sizeof(res->oci_config));
+	free(text);
 }
 
 static void read_image(json_t *o, struct image *img)
@@ -241,6 +271,7 @@ static int read_result(json_t *root, struct bench_result *res, vc_err *err)
 	res->runs = (unsigned)json_integer_value(json_object_get(settings, "runs"));
 	res->warmup = (unsigned)json_integer_value(json_object_get(settings, "warmup"));
 	get_str(settings, "workload", res->workload, sizeof(res->workload));
+	read_containers(json_object_get(root, "containers"), res);
 	res->guest_mem_mib =
 	    (uint64_t)json_integer_value(json_object_get(settings, "guest_mem_mib"));
 	json_array_foreach(json_object_get(settings, "scale"), i, v)

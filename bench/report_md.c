@@ -76,7 +76,13 @@ static void print_host(const struct bench_result *res, FILE *f)
 	        h->git, h->date, res->runs, res->warmup, res->workload);
 	if (res->guest_mem_mib)
 		fprintf(f, "; VM guest RAM %llu MiB", (unsigned long long)res->guest_mem_mib);
-	fprintf(f, "\n\n");
+	fprintf(f, "\n");
+	if (res->oci_summary[0])
+		fprintf(f,
+		        "- Container runners (container, runc, crun): one bundle, one config.json "
+		        "(in the JSON report): %s; cgroups: %s\n",
+		        res->oci_summary, res->oci_cgroups);
+	fprintf(f, "\n");
 }
 
 /* Text inside a table cell: a '|' would end the cell. */

@@ -143,21 +143,6 @@ static int probe_container(struct runner_result *r, const struct bench_env *env,
 	return probe_bundle(r, env, err);
 }
 
-static int launch_container(const struct bench_env *env, unsigned seq, struct launch *l,
-                            vc_err *err)
-{
-	char bundle[PATH_MAX], rootfs[PATH_MAX], layer[PATH_MAX];
-
-	bundle_paths(env, bundle, rootfs, layer);
-	snprintf(l->timings, sizeof(l->timings), "%s/timings-container-%u.json", env->workdir, seq);
-	if (launch_arg(l, "%s/bin/container", env->build) < 0 || launch_arg(l, "run") < 0 ||
-	    launch_arg(l, "--timings") < 0 || launch_arg(l, "%s", l->timings) < 0 ||
-	    launch_arg(l, "--read-only") < 0 || launch_arg(l, "%s", rootfs) < 0 ||
-	    launch_arg(l, "--") < 0 || launch_arg(l, "/workload") < 0 || add_words(l, env) < 0)
-		return too_long(err);
-	return 0;
-}
-
 static int probe_oci(struct runner_result *r, const struct bench_env *env, const char *tool,
                      vc_err *err)
 {
@@ -175,11 +160,11 @@ static int probe_runc(struct runner_result *r, const struct bench_env *env, vc_e
 
 static int probe_crun(struct runner_result *r, const struct bench_env *env, vc_err *err)
 {
-	if (env->cgroup == CG_MODE_HYBRID)
+	if (env->v1_view)
 		snprintf(r->note, sizeof(r->note),
-		         "crun refuses hybrid cgroup hosts: run in a private mount namespace "
-		         "with /sys/fs/cgroup/unified unmounted (it then uses cgroup v1, like "
-		         "runc)");
+		         "crun refuses hybrid cgroup hosts: the bench runs in a private mount "
+		         "namespace with /sys/fs/cgroup/unified unmounted (every runner then "
+		         "sees cgroup v1)");
 	return probe_oci(r, env, "crun", err);
 }
 
@@ -201,6 +186,25 @@ static int launch_oci(const struct bench_env *env, unsigned seq, struct launch *
 	return 0;
 }
 
+/* vclab's runtime runs the same bundle as runc and crun (`run --bundle DIR
+ * ID`), and writes its steps to a --timings file for the phase table. */
+static int launch_container(const struct bench_env *env, unsigned seq, struct launch *l,
+                            vc_err *err)
+{
+	char bundle[PATH_MAX], rootfs[PATH_MAX], layer[PATH_MAX];
+
+	bundle_paths(env, bundle, rootfs, layer);
+	snprintf(l->timings, sizeof(l->timings), "%s/timings-container-%u.json", env->workdir, seq);
+	snprintf(l->cleanup_tool, sizeof(l->cleanup_tool), "%s/bin/container", env->build);
+	snprintf(l->cleanup_id, sizeof(l->cleanup_id), "vclab-bench-%d-%u", (int)getpid(), seq);
+	if (launch_arg(l, "%s", l->cleanup_tool) < 0 || launch_arg(l, "run") < 0 ||
+	    launch_arg(l, "--timings") < 0 || launch_arg(l, "%s", l->timings) < 0 ||
+	    launch_arg(l, "--bundle") < 0 || launch_arg(l, "%s", bundle) < 0 ||
+	    launch_arg(l, "%s", l->cleanup_id) < 0)
+		return too_long(err);
+	return 0;
+}
+
 static int launch_runc(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err)
 {
 	return launch_oci(env, seq, l, "runc", err);
@@ -208,7 +212,6 @@ static int launch_runc(const struct bench_env *env, unsigned seq, struct launch 
 
 static int launch_crun(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err)
 {
-	l->private_unified = env->cgroup == CG_MODE_HYBRID;
 	return launch_oci(env, seq, l, "crun", err);
 }
 
@@ -339,8 +342,8 @@ static int launch_qemu(const struct bench_env *env, unsigned seq, struct launch 
 
 const struct runner_def runner_defs[] = {
     {"process", "process", "the bare static workload (baseline)", probe_process, launch_process},
-    {"container", "container", "vclab container run ROOTFS -- /workload", probe_container,
-     launch_container},
+    {"container", "container", "vclab container run --bundle, the bundle runc and crun run",
+     probe_container, launch_container},
     {"runc", "container", "runc run with the same rootfs as an OCI bundle", probe_runc,
      launch_runc},
     {"crun", "container", "crun run with the same bundle", probe_crun, launch_crun},

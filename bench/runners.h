@@ -10,6 +10,7 @@
 #ifndef BENCH_RUNNERS_H
 #define BENCH_RUNNERS_H
 
+#include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@ struct bench_env {
 	enum vc_accel accel;  /* how VMs run here (results record it) */
 	char kvm_detail[128]; /* why not, when not */
 	enum cg_mode cgroup;
+	bool v1_view; /* hybrid host, seen without its unified mount (for crun) */
 };
 
 struct runner_def {
@@ -62,6 +64,10 @@ int find_in_path(const char *name, char *out, size_t len);
 /* The OCI bundle (config.json + rootfs) and the gzip layer under
  * env->workdir, shared by container, runc and crun. */
 int bundle_prepare(const struct bench_env *env, vc_err *err);
+/* The config.json of that bundle (runc spec style, the workload as the
+ * process), and a one-line summary of a config for the report. */
+json_t *bundle_config(const struct bench_env *env);
+void bundle_describe(const json_t *config, char *out, size_t len);
 int bundle_image(const struct bench_env *env, struct image *img, vc_err *err);
 void bundle_paths(const struct bench_env *env, char *bundle, char *rootfs, char *layer);
 

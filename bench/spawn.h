@@ -25,12 +25,15 @@ struct launch {
 	size_t used;
 	int expect_status;           /* exit status of the launcher on success */
 	int expect_done;             /* status in "VCLAB-DONE status=N" */
-	bool private_unified;        /* child: private mount ns without /sys/fs/cgroup/unified */
 	uint64_t vm_guest_bytes;     /* VM guest RAM, 0 for non-VMs */
 	char timings[PATH_MAX];      /* --timings file the launcher writes, "" if none */
-	char cleanup_tool[PATH_MAX]; /* "runc"/"crun" path: `TOOL delete -f ID` on failure */
+	char cleanup_tool[PATH_MAX]; /* container/runc/crun: `TOOL delete -f ID` on failure */
 	char cleanup_id[64];
 };
+
+/* Move this process into a private mount namespace without
+ * /sys/fs/cgroup/unified (a hybrid host seen as v1, what crun needs). */
+int spawn_private_v1_view(vc_err *err);
 
 /* Append one argument (printf format). < 0 when argv or buf is full. */
 int launch_arg(struct launch *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
+
 /* How long destroy waits for killed processes to leave (1 ms steps). */
 #define CG_KILL_ROUNDS 5000
 
@@ -255,51 +257,31 @@ int cg_writef(struct cgroup *cg, const char *dir, const char *file, vc_err *err,
 	return cg_write(cg, dir, file, value, err);
 }
 
+/* The files are read by common/procfs.c, the reader the bench uses too. */
 int cg_read(const char *dir, const char *file, char *buf, size_t len, vc_err *err)
 {
 	char path[PATH_MAX];
-	size_t got = 0;
-	ssize_t n;
-	int fd;
+	int n;
 
 	if (cg_join(path, sizeof(path), dir, file, err) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	n = vc_read_file(path, buf, len);
+	if (n < 0)
 		return vc_error(err, errno, "cgroup: reading %s", path);
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) != 0) {
-		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			return vc_error(err, e, "cgroup: reading %s", path);
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	while (got > 0 && buf[got - 1] == '\n')
-		got--;
-	buf[got] = '\0';
-	return (int)got;
+	return n;
 }
 
 int cg_read_key(const char *dir, const char *file, const char *key, uint64_t *val, vc_err *err)
 {
-	size_t klen = strlen(key);
-	char buf[4096];
-	char *line, *save = NULL;
+	char path[PATH_MAX];
 
-	if (cg_read(dir, file, buf, sizeof(buf), err) < 0)
+	if (cg_join(path, sizeof(path), dir, file, err) < 0)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-			*val = strtoull(line + klen + 1, NULL, 10);
-			return 0;
-		}
-	}
-	return vc_error(err, 0, "cgroup: no '%s' line in %s/%s", key, dir, file);
+	if (vc_read_field(path, key, val) == 0)
+		return 0;
+	if (errno == ENOENT && access(path, F_OK) == 0)
+		return vc_error(err, 0, "cgroup: no '%s' line in %s/%s", key, dir, file);
+	return vc_error(err, errno, "cgroup: reading %s", path);
 }
 
 int cg_read_u64(const char *dir, const char *file, uint64_t *val, vc_err *err)
@@ -848,17 +830,36 @@ fail:
 	return -1;
 }
 
+struct pid_in_want {
+	char paths[8][PATH_MAX];
+	size_t n;
+};
+
+/* A line of /proc/PID/cgroup whose path is one of the wanted or below it. */
+static int path_is_wanted(const char *controllers, const char *path, void *arg)
+{
+	const struct pid_in_want *w = arg;
+
+	(void)controllers;
+	for (size_t i = 0; i < w->n; i++) {
+		size_t wl = strlen(w->paths[i]);
+
+		if (!strncmp(path, w->paths[i], wl) && (path[wl] == '\0' || path[wl] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
 bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t pid)
 {
-	char path[64], line[PATH_MAX + 64], want[8][PATH_MAX];
-	size_t nwant = 0, rl = strlen(root);
-	bool found = false;
-	FILE *f;
+	static struct pid_in_want w; /* 32 KiB: not on the stack */
+	size_t rl = strlen(root);
 
+	w.n = 0;
 	if (!record) {
-		snprintf(want[nwant++], sizeof(want[0]), "/vclab/%s", id);
+		snprintf(w.paths[w.n++], sizeof(w.paths[0]), "/vclab/%s", id);
 	} else {
-		for (const char *l = record; *l && nwant < 8;) {
+		for (const char *l = record; *l && w.n < 8;) {
 			char name[32], dir[PATH_MAX];
 			const char *controller, *rest;
 			size_t n = strcspn(l, "\n");
@@ -867,33 +868,13 @@ bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t p
 			    (controller = known_controller(name)) &&
 			    check_recorded(root, controller, dir, NULL) == 0) {
 				rest = dir + rl + (controller[0] ? 1 + strlen(controller) : 0);
-				snprintf(want[nwant++], sizeof(want[0]), "%s", rest);
+				snprintf(w.paths[w.n++], sizeof(w.paths[0]), "%s", rest);
 			}
 			l += n;
 			l += *l == '\n';
 		}
 	}
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		/* "N:controllers:/path": the path follows the second ':' */
-		char *p = strchr(line, ':');
-
-		p = p ? strchr(p + 1, ':') : NULL;
-		if (!p)
-			continue;
-		p++;
-		p[strcspn(p, "\n")] = '\0';
-		for (size_t i = 0; i < nwant && !found; i++) {
-			size_t wl = strlen(want[i]);
-
-			found = !strncmp(p, want[i], wl) && (p[wl] == '\0' || p[wl] == '/');
-		}
-	}
-	fclose(f);
-	return found;
+	return vc_proc_cgroup_each(pid, path_is_wanted, &w) == 1;
 }
 
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "freezer.h"
 #include "hooks.h"
+#include "procfs.h"
 #include "runtime.h"
 #include "statedir.h"
 
@@ -57,28 +58,7 @@ static int state_path(char *buf, size_t len, const char *id, const char *file, v
 /* State (field 3) and start time (field 22) of /proc/PID/stat. */
 static int read_proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* the command name (field 2) may hold spaces: start after its ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c", state) != 1)
-		return -1;
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", start) != 1)
-		return -1;
-	return 0;
+	return vc_proc_stat(pid, state, start);
 }
 
 /* Is pid in the container's cgroup (or below it) of some hierarchy? Read

@@ -172,13 +172,37 @@ test_svg_is_xml() {
 	assert_contains "$(cat "$WORK/b.svg")" "Startup: spawn to ready line" "startup panel"
 }
 
+# container, runc and crun run one bundle and one config.json (runc spec
+# style, the workload as its process), and the report says which.
+test_container_runners_share_one_config() {
+	compare_run
+	local cfg bundle
+	cfg=$(jq -c '.containers.config' "$J")
+	assert_eq "$(jq -r '.process.args[0]' <<<"$cfg")" /workload "config.json's process"
+	assert_eq "$(jq -r '[.mounts[].destination] | join(" ")' <<<"$cfg")" \
+		"/proc /dev /dev/pts /dev/shm /dev/mqueue /sys /sys/fs/cgroup" "runc spec's 7 mounts"
+	assert_eq "$(jq -r '.linux.maskedPaths | length' <<<"$cfg")" 10 "masked paths"
+	assert_contains "$(jq -r '.containers.summary' "$J")" "7 mounts, namespaces pid,network,ipc,uts,mount" "summary"
+	assert_contains "$(cat "$WORK/b.md")" "Container runners (container, runc, crun): one bundle, one config.json" "report line"
+	# the file the runners read is the one reported
+	assert_eq "$(jq -c . "$BUILD/bench/bundle/config.json")" "$cfg" "bundle's config.json"
+	bundle="--bundle $BUILD/bench/bundle "
+	assert_contains "$(runner container .command)" "$bundle" "container runs the bundle"
+	for r in runc crun; do
+		assert_contains "$(runner $r .command)" "$bundle" "$r runs the bundle"
+	done
+}
+
 test_no_debris_after_run() {
 	compare_run
 	ls "$BUILD"/bench/timings-* 2>/dev/null && fail "timings files left in build/bench"
 	if command -v runc >/dev/null; then
 		assert_not_contains "$(runc list -q 2>/dev/null)" "vclab-bench-" "runc containers left"
 	fi
-	if find /sys/fs/cgroup -maxdepth 3 -name 'vclab-bench-*' 2>/dev/null | grep -q .; then
+	if compgen -G '/run/vclab/vclab-bench-*' >/dev/null; then
+		fail "container state directories left: $(ls /run/vclab)"
+	fi
+	if find /sys/fs/cgroup -maxdepth 4 -name 'vclab-bench-*' 2>/dev/null | grep -q .; then
 		fail "cgroups left: $(find /sys/fs/cgroup -maxdepth 3 -name 'vclab-bench-*')"
 	fi
 	return 0

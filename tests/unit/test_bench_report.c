@@ -188,6 +188,42 @@ static void test_markdown_table(void **state)
 	free(res);
 }
 
+/* The bundle every container runner ran: its config.json goes into the
+ * JSON whole and comes back, and the table's header names it. */
+static void test_containers_config_in_json_and_table(void **state)
+{
+	struct bench_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	char path[128], *md;
+	vc_err err = {0};
+
+	(void)state;
+	fixture_result(a);
+	snprintf(a->oci_config, sizeof(a->oci_config), "%s",
+	         "{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"args\":[\"/workload\"]}}");
+	snprintf(a->oci_summary, sizeof(a->oci_summary), "runc spec style: 7 mounts");
+	snprintf(a->oci_cgroups, sizeof(a->oci_cgroups), "the host's (v2)");
+	tmp_path(path, sizeof(path), "oci.json");
+	assert_int_equal(report_json_write(a, path, &err), 0);
+	assert_int_equal(report_json_read(path, b, &err), 0);
+	assert_string_equal(b->oci_config, a->oci_config);
+	assert_string_equal(b->oci_summary, a->oci_summary);
+	assert_string_equal(b->oci_cgroups, a->oci_cgroups);
+	md = print_to_string(report_md_print, a);
+	assert_non_null(strstr(md, "- Container runners (container, runc, crun): one bundle, one "
+	                           "config.json (in the JSON report): runc spec style: 7 mounts; "
+	                           "cgroups: the host's (v2)\n"));
+	free(md);
+	/* without container runners: no such line, no "containers" key */
+	a->oci_config[0] = a->oci_summary[0] = '\0';
+	md = print_to_string(report_md_print, a);
+	assert_null(strstr(md, "Container runners"));
+	free(md);
+	bench_result_free(a);
+	bench_result_free(b);
+	free(a);
+	free(b);
+}
+
 /* A VM row carries how it ran, in the JSON and as a marker in the table;
  * other rows carry nothing. */
 static void test_accel_in_json_and_table(void **state)
@@ -360,6 +396,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_round_trip),
+	    cmocka_unit_test(test_containers_config_in_json_and_table),
 	    cmocka_unit_test(test_json_read_rejects_malformed),
 	    cmocka_unit_test(test_json_read_rejects_other_schema),
 	    cmocka_unit_test(test_json_read_rejects_bad_runner),

@@ -1,5 +1,6 @@
 /* Unit tests of common/: size and number parsing, error objects, the
- * timeline's JSON. */
+ * timeline's JSON, the procfs/cgroupfs reader. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "error.h"
 #include "kvmhost.h"
 #include "parse.h"
+#include "procfs.h"
 #include "timeline.h"
 
 static void test_size_units(void **state)
@@ -185,6 +187,84 @@ static void test_accel_classify(void **state)
 	assert_int_equal(vc_accel_parse("pvm", &a), -1);
 }
 
+/* A temporary file holding text, for the procfs/cgroupfs reader. */
+static void write_tmp(char *path, size_t len, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, len, "/tmp/vclab-test-procfs-%d", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_procfs_numbers(void **state)
+{
+	char path[64], buf[8];
+	uint64_t v = 0;
+
+	(void)state;
+	write_tmp(path, sizeof(path), "123456789012\n");
+	assert_int_equal(vc_read_u64(path, &v), 0);
+	assert_int_equal(v, 123456789012ull);
+	write_tmp(path, sizeof(path), "max\n");
+	assert_int_equal(vc_read_u64(path, &v), -1);
+	assert_int_equal(errno, EINVAL);
+	write_tmp(path, sizeof(path), "12 34\n");
+	assert_int_equal(vc_read_u64(path, &v), -1);
+	/* a file larger than the buffer is an error, not a cut number */
+	write_tmp(path, sizeof(path), "123456789\n");
+	assert_int_equal(vc_read_file(path, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENOSPC);
+	write_tmp(path, sizeof(path), "1234\n\n");
+	assert_int_equal(vc_read_file(path, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "1234");
+	unlink(path);
+	assert_int_equal(vc_read_u64(path, &v), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_procfs_fields(void **state)
+{
+	char path[64];
+	uint64_t v = 0;
+
+	(void)state;
+	/* smaps_rollup / meminfo style, and memory.stat style */
+	write_tmp(path, sizeof(path),
+	          "55d0-7ffc ---p 00000000 00:00 0 [rollup]\nRss:     1200 kB\nPss:      "
+	          "800 kB\nPss_Anon:  300 kB\nkernel_stack 16384\nkernel 90112\n");
+	assert_int_equal(vc_read_field(path, "Pss", &v), 0);
+	assert_int_equal(v, 800);
+	assert_int_equal(vc_read_field(path, "Pss_Anon", &v), 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(vc_read_field(path, "kernel", &v), 0);
+	assert_int_equal(v, 90112);
+	assert_int_equal(vc_read_field(path, "Swap", &v), -1);
+	assert_int_equal(errno, ENOENT);
+	unlink(path);
+}
+
+static void test_procfs_self(void **state)
+{
+	unsigned long long start = 0;
+	char st = 0, path[4096];
+
+	(void)state;
+	assert_int_equal(vc_proc_stat(getpid(), &st, &start), 0);
+	assert_true(st == 'R' || st == 'S');
+	assert_true(start > 0);
+	/* every process has a cgroup line: a v2 "0::" line or a v1 hierarchy */
+	assert_true(vc_proc_cgroup_path(getpid(), "", path, sizeof(path)) == 0 ||
+	            vc_proc_cgroup_path(getpid(), "memory", path, sizeof(path)) == 0);
+	assert_int_equal(path[0], '/');
+	assert_int_equal(vc_proc_cgroup_path(getpid(), "no-such-controller", path, sizeof(path)),
+	                 -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(vc_proc_stat(-5, &st, &start), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +276,9 @@ int main(void)
 	    cmocka_unit_test(test_timeline_json),
 	    cmocka_unit_test(test_timeline_bad_path),
 	    cmocka_unit_test(test_accel_classify),
+	    cmocka_unit_test(test_procfs_numbers),
+	    cmocka_unit_test(test_procfs_fields),
+	    cmocka_unit_test(test_procfs_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
