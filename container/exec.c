@@ -29,6 +29,7 @@
 #include "runtime.h"
 #include "run.h"
 #include "spec.h"
+#include "statedir.h"
 #include "sync.h"
 #include "timeline.h"
 
@@ -686,26 +687,6 @@ static int wait_started(struct exec_ctx *x, int *code, vc_err *err)
 	return -1;
 }
 
-/* FILE gets the pid through a temporary file and a rename (as runc). */
-static int write_pid_file(const char *file, pid_t pid, vc_err *err)
-{
-	char tmp[PATH_MAX], buf[16];
-	int fd, len = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%d", file, (int)getpid()) >= sizeof(tmp))
-		return vc_error(err, ENAMETOOLONG, "--pid-file %s", file);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vc_error(err, errno, "--pid-file %s", tmp);
-	if (write(fd, buf, (size_t)len) != len || close(fd) < 0 || rename(tmp, file) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return vc_error(err, e, "--pid-file %s", file);
-	}
-	return 0;
-}
-
 /* Forward signals until the process ends; its status becomes ours. */
 static int wait_exit(struct exec_ctx *x, int *code, vc_err *err)
 {
@@ -794,7 +775,7 @@ int exec_main(int argc, char **argv)
 		goto fail;
 	vc_step(x.tl, "started", "pid %d runs %s in container %s", (int)x.pid, x.spec.args[0],
 	        x.cli.id);
-	if (x.cli.pid_file && write_pid_file(x.cli.pid_file, x.pid, &err) < 0) {
+	if (x.cli.pid_file && statedir_write_pid_file(x.cli.pid_file, x.pid, &err) < 0) {
 		code = EXEC_EXIT_ERROR;
 		goto fail;
 	}

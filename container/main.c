@@ -489,13 +489,6 @@ static int cmd_features(void)
 	    "strictatime", "suid",    "sync",    "unbindable", NULL};
 	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
 	                                 "time",   "user", "uts",   NULL};
-	static const char *const hooks[] = {"prestart",
-	                                    "createRuntime",
-	                                    "createContainer",
-	                                    "startContainer",
-	                                    "poststart",
-	                                    "poststop",
-	                                    NULL};
 	static const char *const actions[] = {
 	    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
 	    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
@@ -503,7 +496,10 @@ static int cmd_features(void)
 	static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
 	                                  "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
 	                                  "SCMP_CMP_NE", NULL};
-	json_t *caps = json_array(), *o;
+	json_t *caps = json_array(), *hooks = json_array(), *o;
+
+	for (int k = 0; k < CT_HOOK_KINDS; k++)
+		json_array_append_new(hooks, json_string(spec_hook_name(k)));
 
 	for (int c = 0; c <= CAP_LAST_CAP; c++) {
 		char *name = cap_to_name(c), up[64];
@@ -525,7 +521,7 @@ static int cmd_features(void)
 	})
 	o = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b}, "
 	              "s:{s:b, s:o, s:o, s:[s]}, s:{s:b}, s:{s:b}}}",
-	              "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", STRS(hooks),
+	              "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", hooks,
 	              "mountOptions", STRS(mount_opts), "linux", "namespaces", STRS(ns),
 	              "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "seccomp",
 	              "enabled", 1, "actions", STRS(actions), "operators", STRS(ops), "archs",

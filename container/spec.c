@@ -1222,7 +1222,8 @@ static int parse_linux(struct ct_spec *spec, json_t *root, vc_err *err)
 
 /* ---- hooks ---------------------------------------------------------------- */
 
-static const char *const hook_names[CT_HOOK_KINDS] = {
+/* NULL terminated: also the known keys of "hooks" */
+static const char *const hook_names[CT_HOOK_KINDS + 1] = {
     [CT_HOOK_PRESTART] = "prestart",
     [CT_HOOK_CREATE_RUNTIME] = "createRuntime",
     [CT_HOOK_CREATE_CONTAINER] = "createContainer",
@@ -1262,17 +1263,9 @@ static int parse_hook(struct ct_spec *spec, json_t *v, const char *p, struct ct_
 
 static int parse_hooks(struct ct_spec *spec, json_t *hooks, vc_err *err)
 {
-	static const char *const known[] = {"prestart",
-	                                    "createRuntime",
-	                                    "createContainer",
-	                                    "startContainer",
-	                                    "poststart",
-	                                    "poststop",
-	                                    NULL};
-
 	if (!json_is_object(hooks))
 		return type_error(err, "hooks", "object");
-	check_keys(spec, hooks, "hooks", known);
+	check_keys(spec, hooks, "hooks", hook_names);
 	for (int k = 0; k < CT_HOOK_KINDS; k++) {
 		char base[PATH_LEN];
 		json_t *arr, *v;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cgroup.h"
 #include "lifecycle.h"
 
@@ -121,30 +122,13 @@ static int read_cgroup_record(const char *id, char *buf, size_t len, vc_err *err
 int statedir_save_cgroup(const char *id, const struct cgroup *cg, vc_err *err)
 {
 	char text[8192], tmp[256], path[256];
-	int len = cgroup_record(cg, text, sizeof(text)), fd;
+	int len = cgroup_record(cg, text, sizeof(text));
 
 	if (len < 0)
 		return vc_error(err, E2BIG, "container %s: recording its cgroup", id);
 	snprintf(tmp, sizeof(tmp), "%s/%s/cgroup.tmp", statedir_root, id);
 	snprintf(path, sizeof(path), "%s/%s/cgroup", statedir_root, id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return vc_error(err, errno, "creating %s", tmp);
-	if (write(fd, text, (size_t)len) != len) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return vc_error(err, e, "writing %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return vc_error(err, e, "renaming %s", tmp);
-	}
-	return 0;
+	return vc_write_atomic(path, tmp, text, (size_t)len, 0600, false, err);
 }
 
 int statedir_open_cgroup(const char *id, struct cgroup **cg, vc_err *err)
@@ -355,26 +339,13 @@ int statedir_write_pid_file(const char *path, pid_t pid, vc_err *err)
 {
 	char tmp[PATH_MAX], num[24];
 	const char *slash = strrchr(path, '/');
-	int fd, n = snprintf(num, sizeof(num), "%d", (int)pid);
+	int n = snprintf(num, sizeof(num), "%d", (int)pid);
 
 	/* DIR/.NAME-PID beside it, then rename: a reader sees all or nothing */
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s-%d", slash ? (int)(slash - path + 1) : 0,
 	                     path, slash ? slash + 1 : path, (int)getpid()) >= sizeof(tmp))
 		return vc_error(err, ENAMETOOLONG, "--pid-file %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vc_error(err, errno, "--pid-file %s: creating %s", path, tmp);
-	if (write(fd, num, (size_t)n) != n) {
-		vc_error(err, errno, "--pid-file %s: writing %s", path, tmp);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		vc_error(err, errno, "--pid-file %s: renaming %s", path, tmp);
-		unlink(tmp);
-		return -1;
-	}
+	if (vc_write_atomic(path, tmp, num, (size_t)n, 0644, false, err) < 0)
+		return vc_error_wrap(err, "--pid-file %s", path);
 	return 0;
 }

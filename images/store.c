@@ -17,6 +17,7 @@
 
 #include <openssl/crypto.h>
 
+#include "atomicfile.h"
 #include "internal.h"
 
 struct img_store {
@@ -102,27 +103,10 @@ int img_rmtree(const char *path)
 int img_write_file(const char *path, const void *data, size_t len, vc_err *err)
 {
 	char tmp[PATH_MAX];
-	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vc_error(err, errno, "%s", tmp);
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return vc_error(err, e ? e : EIO, "writing %s", path);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return vc_error(err, e, "renaming %s", tmp);
-	}
-	return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= sizeof(tmp))
+		return vc_error(err, ENAMETOOLONG, "%s", path);
+	return vc_write_atomic(path, tmp, data, len, 0644, true, err);
 }
 
 int img_store_subdir(const struct img_store *s, const char *sub, char *buf, size_t len)
