@@ -59,7 +59,8 @@ struct feed {
 	int fd;
 	bool gzip;
 	z_stream z;
-	bool z_end;
+	bool z_end;      /* the last gzip member ended and no input is left */
+	bool member_end; /* a gzip member ended: another may follow (gzip(1), pgzip) */
 	struct img_hash blob, diff;
 	unsigned char in[65536], out[65536];
 	size_t in_len;
@@ -80,6 +81,8 @@ static ssize_t feed_read(struct archive *a, void *data, const void **buf)
 			f->failed = errno;
 			return -1;
 		}
+		if (r == 0)
+			f->in_eof = true;
 		img_hash_update(&f->blob, f->out, (size_t)r);
 		img_hash_update(&f->diff, f->out, (size_t)r);
 		*buf = f->out;
@@ -102,11 +105,19 @@ static ssize_t feed_read(struct archive *a, void *data, const void **buf)
 			f->z.next_in = f->in;
 			f->z.avail_in = (uInt)r;
 		}
+		if (f->member_end) {
+			if (f->z.avail_in == 0) { /* no more input: that was the last member */
+				f->z_end = true;
+				return 0;
+			}
+			inflateReset(&f->z); /* a gzip file may hold several members */
+			f->member_end = false;
+		}
 		f->z.next_out = f->out;
 		f->z.avail_out = sizeof(f->out);
 		zr = inflate(&f->z, Z_NO_FLUSH);
 		if (zr == Z_STREAM_END) {
-			f->z_end = true;
+			f->member_end = true;
 		} else if (zr != Z_OK && !(zr == Z_BUF_ERROR && !f->in_eof)) {
 			f->failed = -1; /* corrupt or truncated gzip */
 			archive_set_error(a, EIO, "gzip: %s",
@@ -121,12 +132,18 @@ static ssize_t feed_read(struct archive *a, void *data, const void **buf)
 			*buf = f->out;
 			return (ssize_t)n;
 		}
-		if (f->in_eof && f->z.avail_in == 0 && !f->z_end) {
+		if (f->in_eof && f->z.avail_in == 0 && !f->member_end) {
 			archive_set_error(a, EIO, "gzip: truncated");
 			f->failed = -1;
 			return -1;
 		}
 	}
+}
+
+/* All of the layer's bytes were read (the last gzip member ended). */
+static bool feed_at_end(const struct feed *f)
+{
+	return f->gzip ? (f->member_end || f->z_end) && f->z.avail_in == 0 && f->in_eof : f->in_eof;
 }
 
 static int map_whiteout(const char *dir, const char *path, vc_err *err)
@@ -151,6 +168,7 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
 	struct archive_entry *e;
 	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r, rc = -1;
+	bool cut_short = false;
 	char chk[PATH_MAX];
 
 	if (!a || !w || cwd < 0) {
@@ -207,9 +225,9 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 		if (archive_entry_size(e) > 0) {
 			const void *buf;
 			size_t size;
-			la_int64_t off;
+			la_int64_t off, done = 0;
 
-			while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+			while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
 				/* a short write (a full disk) is only a warning to libarchive */
 				if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
 					int e = archive_errno(w) > 0 ? archive_errno(w) : errno;
@@ -218,6 +236,16 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 					         p);
 					goto back;
 				}
+				done = off + (la_int64_t)size;
+			}
+			/* umoci 0.4 ends a layer right after its last file's data,
+			 * without the padding and the two zero blocks: all of the
+			 * file is there, so take it as the end (GNU tar does, with
+			 * a warning). A file cut short stays an error. */
+			if (r != ARCHIVE_EOF && done == archive_entry_size(e) && feed_at_end(f)) {
+				cut_short = true;
+				r = ARCHIVE_EOF;
+			}
 			if (r != ARCHIVE_EOF) {
 				vc_error(err, 0, "%s: entry '%s': %s", what, p,
 				         archive_error_string(a));
@@ -228,8 +256,10 @@ static int extract(struct feed *f, const char *dir, const char *what, vc_err *er
 			vc_error(err, 0, "%s: entry '%s': %s", what, p, archive_error_string(w));
 			goto back;
 		}
+		if (cut_short)
+			break;
 	}
-	if (r != ARCHIVE_EOF) {
+	if (r != ARCHIVE_EOF && !cut_short) {
 		vc_error(err, 0, "%s: %s", what, archive_error_string(a));
 		goto back;
 	}

@@ -444,4 +444,56 @@ test_full_disk() {
 	check_clean
 }
 
+# short_layout DIR CUT: an OCI layout DIR (tag short:1) whose one layer is
+# the test rootfs plus short.txt, its tar ending right after short.txt's
+# data (as umoci 0.4 writes layers: no padding, no zero blocks), CUT bytes
+# before that (CUT=0: the whole file is there).
+short_layout() {
+	python3 - "$ROOTFS" "$1" "$2" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile
+root, out, cut = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = b'made by a short tar\n'
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as t:
+    t.add(root, arcname='.')
+    ti = tarfile.TarInfo('short.txt')
+    ti.size, ti.mode = len(data), 0o644
+    t.addfile(ti, io.BytesIO(data))
+raw = buf.getvalue()
+raw = raw[:raw.rindex(data) + len(data) - cut]
+os.makedirs(out + '/blobs/sha256')
+def blob(b):
+    d = hashlib.sha256(b).hexdigest()
+    open(out + '/blobs/sha256/' + d, 'wb').write(b)
+    return 'sha256:' + d, len(b)
+gz = gzip.compress(raw, mtime=0)
+layer, lsize = blob(gz)
+cfg, csize = blob(json.dumps({'architecture': 'amd64', 'os': 'linux', 'config': {},
+    'rootfs': {'type': 'layers', 'diff_ids': ['sha256:' + hashlib.sha256(raw).hexdigest()]}}).encode())
+man, msize = blob(json.dumps({'schemaVersion': 2,
+    'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+    'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': cfg, 'size': csize},
+    'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip', 'digest': layer, 'size': lsize}]}).encode())
+json.dump({'schemaVersion': 2, 'manifests': [{'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+    'digest': man, 'size': msize, 'annotations': {'org.opencontainers.image.ref.name': '1'}}]},
+    open(out + '/index.json', 'w'))
+json.dump({'imageLayoutVersion': '1.0.0'}, open(out + '/oci-layout', 'w'))
+PY
+}
+
+# A layer whose tar stops right after its last file's data is read (umoci
+# writes such layers); one cut inside that file's data is refused.
+test_layer_cut_after_last_file() {
+	setup
+	command -v python3 >/dev/null || skip "no python3"
+	short_layout "$W/whole" 0 || fail "making the layout failed"
+	"$CT" image load "$W/whole" short:1 >/dev/null || fail "load failed"
+	assert_status 0 "$CT" run short:1 cat /short.txt
+	assert_eq "$OUT" "made by a short tar" "the last file of the layer"
+	short_layout "$W/cut" 5 || fail "making the layout failed"
+	"$CT" image load "$W/cut" cut:1 >/dev/null || fail "load failed"
+	assert_one_line_error "$CT" run cut:1 cat /short.txt
+	assert_contains "$ERR" "short.txt" "the error names the entry"
+}
+
 run_tests "$@"

@@ -220,6 +220,8 @@ test_pull_image_made_by_umoci_and_skopeo() {
 	echo "made by umoci" >"$T/files/umoci.txt"
 	umoci init --layout "$T/oci" >/dev/null
 	umoci new --image "$T/oci:foreign" >/dev/null
+	# a busybox layer (the test rootfs) so that vclab can run it, then the file
+	umoci insert --image "$T/oci:foreign" "$ROOTFS" / >/dev/null
 	umoci insert --image "$T/oci:foreign" "$T/files/umoci.txt" /umoci.txt >/dev/null
 	assert_status 0 skopeo copy --dest-tls-verify=false "oci:$T/oci:foreign" "docker://$REG/other/foreign:1"
 	assert_status 0 "$CT" pull "$REG/other/foreign:1"
@@ -229,6 +231,9 @@ test_pull_image_made_by_umoci_and_skopeo() {
 	want=$(skopeo inspect --tls-verify=false "docker://$REG/other/foreign:1" |
 		python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["Layers"]))')
 	assert_eq "$(store_layers "$REG/other/foreign:1")" "$want" "layers of the foreign image"
+	# and run by vclab
+	assert_status 0 "$CT" run "$REG/other/foreign:1" cat /umoci.txt
+	assert_eq "$OUT" "made by umoci" "a container of the foreign image"
 }
 
 test_basic_auth() {
