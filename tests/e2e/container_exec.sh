@@ -207,7 +207,7 @@ test_exec_no_host_fds() {
 	ex_start
 	local out
 	# fds 5 and 7 are open in the caller (not close-on-exec)
-	out=$("$CT" exec "$ID" sh -c 'ls /proc/$$/fd; true' 5</etc/hostname 7</)
+	out=$("$CT" exec "$ID" sh -c 'ls /proc/$$/fd; true' 5</dev/null 7</)
 	assert_eq "$(echo "$out" | tr '\n' ' ')" "0 1 2 " "descriptors of the exec'd process"
 }
 
