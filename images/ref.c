@@ -93,6 +93,9 @@ int img_ref_parse(const char *s, struct img_ref *r, vc_err *err)
 	if (slash &&
 	    (memchr(buf, '.', (size_t)(slash - buf)) || memchr(buf, ':', (size_t)(slash - buf)) ||
 	     (slash - buf == 9 && !strncmp(buf, "localhost", 9)))) {
+		if ((size_t)(slash - buf) >= sizeof(r->registry))
+			return vc_error(err, 0,
+			                "image reference '%.40s...': registry host too long", s);
 		if (!host_ok(buf, (size_t)(slash - buf)))
 			return vc_error(err, 0, "image reference '%s': bad registry host '%.*s'", s,
 			                (int)(slash - buf), buf);

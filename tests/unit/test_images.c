@@ -70,6 +70,15 @@ static void test_ref_bad(void **state)
 	ref_bad("app@md5:" D64, "bad digest");
 	ref_bad("-app", "bad name");
 	ref_bad("app..x", "bad name");
+	{
+		/* a registry host longer than the field: refused, never cut
+		 * (the fuzzer found the cut form parsing to another name) */
+		char host[300];
+
+		memset(host, 'a', 280);
+		memcpy(host + 280, ".io/app", 8);
+		ref_bad(host, "registry host too long");
+	}
 }
 
 static void test_digest(void **state)
