@@ -139,10 +139,10 @@ test_run_image() {
 	setup
 	local out
 	# shellcheck disable=SC2016 # $GREETING is for the container's shell
-	import_test app --change 'ENV GREETING=hello' --change 'WORKDIR /work/dir' \
+	import_test app --change 'ENV GREETING=hello' --change 'WORKDIR /srv/dir' \
 		--change 'CMD ["/bin/sh","-c","echo $GREETING from $(pwd)"]'
 	out=$("$CT" run app) || fail "run app failed: $out"
-	assert_eq "$out" "hello from /work/dir" "the image's Cmd, Env, WorkingDir"
+	assert_eq "$out" "hello from /srv/dir" "the image's Cmd, Env, WorkingDir"
 	out=$("$CT" run app /bin/echo override)
 	assert_eq "$out" "override" "CMD on the command line replaces Cmd"
 	out=$("$CT" run --env GREETING=bye --workdir / app)
