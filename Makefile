@@ -85,7 +85,7 @@ unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
 e2e: build
-	@tests/run-e2e.sh tests/e2e
+	@tests/run-e2e.sh tests/e2e tests/labs
 
 testhost: build
 	@tests/testhost/run-suite.sh

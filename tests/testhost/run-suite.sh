@@ -15,7 +15,7 @@
 #
 #   VCLAB_TESTHOST_SUITE_TIMEOUT  seconds for each boot's tests (default 2400)
 #   VCLAB_TESTHOST_SUITE_MEM      memory of the test host (default 2G)
-#   VCLAB_TESTHOST_SUITE_FILES    test files or folders (default: tests/kvm tests/e2e)
+#   VCLAB_TESTHOST_SUITE_FILES    test files or folders (default: tests/kvm tests/e2e tests/labs)
 #   VCLAB_TESTHOST_SELFTEST=0     skip tests/testhost/selftest.sh (5 boots)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -34,7 +34,7 @@ fi
 
 # The files, in the order this host lists them; every boot gets the same list.
 files=()
-for arg in ${VCLAB_TESTHOST_SUITE_FILES:-tests/kvm tests/e2e}; do
+for arg in ${VCLAB_TESTHOST_SUITE_FILES:-tests/kvm tests/e2e tests/labs}; do
 	if [ -d "$arg" ]; then
 		for f in "$arg"/*.sh; do [ -e "$f" ] && files+=("$f"); done
 	else
