@@ -108,6 +108,44 @@ static double panel_max(const struct panel *p, size_t n)
 	return m > 0 ? m : 1;
 }
 
+/* The startup bar split into the launcher's phases (from its --timings,
+ * common/timeline.h), stacked from the left in the order they happen; the
+ * rest of the bar, up to the ready line, stays plain. Each segment is a
+ * median, so together they may pass the bar's median: they are cut there.
+ * Hover a segment for its name. */
+static void draw_phases(FILE *f, const struct runner_result *r, double bar, double scale, double x0,
+                        double w, double y)
+{
+	static const struct {
+		const char *name, *color;
+	} seg[] = {
+	    {"spawn -> launcher start", "#9ecae1"},
+	    {"runtime setup", "#fdae6b"},
+	    {"child setup", "#e6550d"},
+	    {"vmm setup", "#a1d99b"},
+	    {"guest boot", "#31a354"},
+	};
+	double at = 0;
+
+	for (size_t k = 0; k < sizeof(seg) / sizeof(seg[0]); k++)
+		for (size_t i = 0; i < r->nphases; i++) {
+			double ms = r->phase[i].st.median;
+
+			if (strcmp(r->phase[i].name, seg[k].name) || r->phase[i].st.n == 0 ||
+			    !(ms > 0) || at >= bar)
+				continue;
+			ms = fmin(ms, bar - at);
+			fprintf(f,
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+			        "class=\"seg\" fill=\"%s\"><title>",
+			        x0 + at * scale * w, y + 4, ms * scale * w, ROW_H - 8,
+			        seg[k].color);
+			xml_text(f, seg[k].name);
+			fprintf(f, ": %.3f ms (median)</title></rect>\n", r->phase[i].st.median);
+			at += ms;
+		}
+}
+
 static void draw_row(FILE *f, const struct runner_result *r, const struct bar *b,
                      const struct panel *p, double scale, double y)
 {
@@ -130,6 +168,8 @@ static void draw_row(FILE *f, const struct runner_result *r, const struct bar *b
 	}
 	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" class=\"bar\"/>\n", x0,
 	        y + 4, b->value > 0 ? b->value * scale * w : 0, ROW_H - 8);
+	if (!strncmp(p->title, "Startup", 7))
+		draw_phases(f, r, b->value, scale, x0, w, y);
 	if (!isnan(b->lo) && !isnan(b->hi)) {
 		double lo = fmax(b->lo, 0) * scale * w + x0, hi = fmax(b->hi, 0) * scale * w + x0;
 
@@ -185,7 +225,8 @@ void report_svg_print(const struct bench_result *res, FILE *f)
 		draw_panel(f, res, &p[i], GAP + (i % COLS) * (PANEL_W + GAP),
 		           GAP + (i / COLS) * (ph + GAP));
 	fprintf(f,
-	        "<text x=\"%d\" y=\"%d\">bar: median; whisker: min to p95 over %u runs. "
+	        "<text x=\"%d\" y=\"%d\">bar: median; whisker: min to p95 over %u runs; "
+	        "startup in colours: the launcher's phases (hover). "
 	        "vclab ",
 	        GAP, height - 14, res->runs);
 	xml_text(f, res->host.git);

@@ -114,6 +114,9 @@ static const char usage_text[] =
     "  --pid-file FILE    as above (also for the quick form)\n"
     "  --trace            print each setup step, with its time, on stderr\n"
     "  --timings FILE     write the steps as JSON to FILE\n"
+    "  --timings-format json|chrome  json (default): vclab's steps; chrome: Chrome\n"
+    "                     trace events for Perfetto or chrome://tracing, the phases\n"
+    "                     runtime setup > cgroups, child setup > mounts > each mount\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status on our own failures: 125 setup failed, 126 CMD not executable,\n"
@@ -139,6 +142,7 @@ enum {
 	OPT_ID,
 	OPT_TRACE,
 	OPT_TIMINGS,
+	OPT_TIMINGS_FORMAT,
 	OPT_SECCOMP,
 	OPT_NO_NEW_KEYRING,
 	OPT_PID_FILE,
@@ -150,6 +154,7 @@ struct cli {
 	struct quick_opts q;
 	const char *bundle, *id, *timings, *pid_file, *console_socket;
 	bool trace, no_new_keyring;
+	const char *timings_format;
 };
 
 static int usage_error(vc_err *err, const char *what)
@@ -182,6 +187,7 @@ static int parse_run_args(int argc, char **argv, struct cli *c, bool create, vc_
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"trace", no_argument, NULL, OPT_TRACE},
 	    {"timings", required_argument, NULL, OPT_TIMINGS},
+	    {"timings-format", required_argument, NULL, OPT_TIMINGS_FORMAT},
 	    {"seccomp", required_argument, NULL, OPT_SECCOMP},
 	    {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
 	    {"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -241,6 +247,9 @@ static int parse_run_args(int argc, char **argv, struct cli *c, bool create, vc_
 			break;
 		case OPT_TIMINGS:
 			c->timings = optarg;
+			break;
+		case OPT_TIMINGS_FORMAT:
+			c->timings_format = optarg;
 			break;
 		case OPT_SECCOMP:
 			q->seccomp = optarg;
@@ -342,12 +351,45 @@ static int check_timings_path(const char *file, vc_err *err)
 	return 0;
 }
 
+/* Phases for --timings (common/timeline.h): the runtime's setup up to
+ * clone3 (its cgroups inside), the child's setup from clone3 to its execve
+ * (its mounts inside), the runtime's teardown after the container exited. */
+static void add_phases(struct vc_timeline *tl)
+{
+	static const char *const cgroups[] = {"cgroup", NULL};
+	static const char *const mounts[] = {
+	    "rootfs_bind",  "mount",          "dev",           "devices", "pivot_root", "chroot",
+	    "masked_paths", "readonly_paths", "root_readonly", NULL};
+	const struct vc_event *clone = vc_timeline_find(tl, 0, "clone3");
+	const struct vc_event *exited = vc_timeline_find(tl, 0, "exited");
+	uint64_t b, e, cb;
+
+	tl->track_name[0] = "container runtime";
+	tl->track_name[1] = "container process, before its execve";
+	if (!clone)
+		return;
+	cb = clone->at_ns - clone->took_ns;
+	vc_timeline_phase(tl, 0, "runtime setup", tl->start_ns, cb,
+	                  "the runtime, before it clones the container process");
+	if (vc_timeline_span(tl, 0, cgroups, tl->start_ns, cb, &b, &e))
+		vc_timeline_phase(tl, 0, "cgroups", b, e, "the container's cgroups");
+	if (vc_timeline_span(tl, 1, NULL, cb, UINT64_MAX, &b, &e))
+		vc_timeline_phase(tl, 1, "child setup", cb, e,
+		                  "the container process, from clone3 to its execve");
+	if (vc_timeline_span(tl, 1, mounts, cb, UINT64_MAX, &b, &e))
+		vc_timeline_phase(tl, 1, "mounts", b, e, "its root file system and mounts");
+	if (exited && vc_timeline_span(tl, 0, NULL, exited->at_ns, UINT64_MAX, &b, &e))
+		vc_timeline_phase(tl, 0, "teardown", exited->at_ns, e,
+		                  "the runtime, after the container exited");
+}
+
 /* `container run`, and with create `container create --bundle DIR ID`. */
 static int cmd_run(int argc, char **argv, bool create)
 {
 	struct cli c = {0};
 	struct ct_spec spec;
 	struct vc_timeline *tl = malloc(sizeof(*tl));
+	enum vc_timings_format fmt = VC_TIMINGS_JSON;
 	struct run_result res = {.exit_code = RUN_EXIT_SETUP};
 	struct run_opts ro;
 	struct img_run *ir = NULL;
@@ -369,6 +411,11 @@ static int cmd_run(int argc, char **argv, bool create)
 	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
 	if (c.timings && check_timings_path(c.timings, &err) < 0)
+		goto out;
+	if (c.timings_format &&
+	    (!c.timings ? usage_error(&err, "--timings-format: only with "
+	                                    "--timings FILE")
+	                : vc_timings_format_parse(c.timings_format, &fmt, &err)) < 0)
 		goto out;
 	if (c.bundle) {
 		if (spec_load_bundle(&spec, c.bundle, &err) < 0)
@@ -407,7 +454,8 @@ static int cmd_run(int argc, char **argv, bool create)
 		vc_err terr;
 
 		/* the steps were asked for: not getting them is a failure */
-		if (vc_timeline_write_json(tl, c.timings, &terr) < 0) {
+		add_phases(tl);
+		if (vc_timeline_write(tl, c.timings, fmt, &terr) < 0) {
 			vc_error_print("container", &terr);
 			res.exit_code = RUN_EXIT_SETUP;
 		}

@@ -287,8 +287,10 @@ static int prepare_child(struct parent *p, vc_err *err)
 
 static void add_child_event(struct vc_timeline *tl, const struct vc_event *ev)
 {
-	if (tl->n < VC_TIMELINE_MAX)
-		tl->ev[tl->n++] = *ev;
+	if (tl->n < VC_TIMELINE_MAX) {
+		tl->ev[tl->n] = *ev;
+		tl->ev[tl->n++].track = 1; /* the child's own thread in --timings-format chrome */
+	}
 }
 
 static int cmp_event(const void *a, const void *b)

@@ -29,6 +29,8 @@ struct options {
 	unsigned cpus;       /* vCPUs, 1..VM_MAX_VCPUS */
 	bool trace;
 	const char *timings;
+	enum vc_timings_format timings_format;
+	bool timings_format_set;
 };
 
 static void usage(FILE *f)
@@ -53,6 +55,10 @@ static void usage(FILE *f)
 	       "  --timeout SEC    stop the guest after SEC seconds (exit status 124)\n"
 	       "  --trace          print boot phases with times and VM exit counts to stderr\n"
 	       "  --timings FILE   write the boot phases as JSON to FILE\n"
+	       "  --timings-format json|chrome\n"
+	       "                   json (default): vclab's steps; chrome: Chrome trace events\n"
+	       "                   (open FILE in Perfetto or chrome://tracing): the phases\n"
+	       "                   vmm setup, guest boot and guest run, each step inside\n"
 	       "  -h, --help       show this help\n"
 	       "\n"
 	       "guest devices: 16550A UART at port 0x3f8 (IRQ 4), i8042 at 0x60/0x64 (0xFE\n"
@@ -70,12 +76,17 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 {
-	static const struct option longopts[] = {
-	    {"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
-	    {"cmdline", required_argument, NULL, 'c'}, {"mem", required_argument, NULL, 'm'},
-	    {"cpus", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 't'},
-	    {"trace", no_argument, NULL, 'T'},         {"timings", required_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"kernel", required_argument, NULL, 'k'},
+	                                         {"initrd", required_argument, NULL, 'i'},
+	                                         {"cmdline", required_argument, NULL, 'c'},
+	                                         {"mem", required_argument, NULL, 'm'},
+	                                         {"cpus", required_argument, NULL, 'n'},
+	                                         {"timeout", required_argument, NULL, 't'},
+	                                         {"trace", no_argument, NULL, 'T'},
+	                                         {"timings", required_argument, NULL, 'j'},
+	                                         {"timings-format", required_argument, NULL, 'f'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	uint64_t cpus;
 	int c;
 
@@ -112,6 +123,11 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 		case 'j':
 			o->timings = optarg;
 			break;
+		case 'f':
+			if (vc_timings_format_parse(optarg, &o->timings_format, err) < 0)
+				return -1;
+			o->timings_format_set = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -125,6 +141,8 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 		return vc_error(err, 0, "unexpected argument '%s' (see vmm --help)", argv[optind]);
 	if (!o->kernel)
 		return vc_error(err, 0, "run: --kernel IMAGE is required (see vmm --help)");
+	if (o->timings_format_set && !o->timings)
+		return vc_error(err, 0, "--timings-format: only with --timings FILE");
 	return 0;
 }
 
@@ -223,6 +241,27 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 	return status;
 }
 
+/* The phases that group the boot steps (for --timings): vmm's own setup up
+ * to the first KVM_RUN, the guest's boot up to its boot marker, its run up
+ * to its exit. */
+static void add_phases(struct vc_timeline *tl)
+{
+	const struct vc_event *run = vc_timeline_find(tl, 0, "first_kvm_run");
+	const struct vc_event *mark = vc_timeline_find(tl, 0, "guest_boot_marker");
+	const struct vc_event *end = vc_timeline_find(tl, 0, "guest_exit");
+
+	if (!run)
+		return;
+	vc_timeline_phase(tl, 0, "vmm setup", tl->start_ns, run->at_ns,
+	                  "vmm: /dev/kvm, the VM, its memory, the image, the vCPUs");
+	if (mark)
+		vc_timeline_phase(tl, 0, "guest boot", run->at_ns, mark->at_ns,
+		                  "the guest, from its first KVM_RUN to its boot marker");
+	if (end)
+		vc_timeline_phase(tl, 0, "guest run", mark ? mark->at_ns : run->at_ns, end->at_ns,
+		                  "the guest, from its boot marker to its end");
+}
+
 int main(int argc, char **argv)
 {
 	struct vc_timeline *tl;
@@ -254,8 +293,10 @@ int main(int argc, char **argv)
 	if (err.msg[0])
 		vc_error_print(PROG, &err);
 	/* Timings only for a guest that ran: a failed start leaves no file. */
+	if (o.timings && status != VMM_EXIT_BAD_INPUT && status != VMM_EXIT_KVM_ERROR)
+		add_phases(tl);
 	if (o.timings && status != VMM_EXIT_BAD_INPUT && status != VMM_EXIT_KVM_ERROR &&
-	    vc_timeline_write_json(tl, o.timings, &jerr) < 0) {
+	    vc_timeline_write(tl, o.timings, o.timings_format, &jerr) < 0) {
 		vc_error_print(PROG, &jerr);
 		status = VMM_EXIT_BAD_INPUT;
 	}

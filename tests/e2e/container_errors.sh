@@ -171,6 +171,18 @@ test_json_error_quoting_a_newline_is_one_line() {
 	assert_contains "$ERR" 'config.json: line' "error names the place"
 }
 
+test_bad_timings_format_fails() {
+	require_container
+	local d
+	d=$(mktemp -d)
+	expect_clean_failure "$CT" run --timings "$d/t.json" --timings-format svg "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--timings-format 'svg': expected json or chrome" "error"
+	expect_clean_failure "$CT" run --timings-format chrome "$ROOTFS" -- /bin/true
+	assert_contains "$ERR" "--timings-format: only with --timings FILE" "error"
+	[ -z "$(ls -A "$d")" ] || fail "a timings file was left: $(ls "$d")"
+	rm -rf "$d"
+}
+
 test_timings_in_missing_directory_fails() {
 	require_container
 	expect_clean_failure "$CT" run --timings /nonexistent/d/t.json "$ROOTFS" -- /bin/true

@@ -331,6 +331,31 @@ test_trace_and_timings() {
 	rm -f "$t"
 }
 
+# --timings-format chrome: valid trace-event JSON whose complete events nest
+# (no two on one thread overlap without one holding the other), each mount
+# inside "mounts" inside "child setup", the cgroups inside "runtime setup".
+test_timings_chrome_nests_phases() {
+	require_container
+	local t
+	t=$(mktemp)
+	assert_status 0 ct_run --timings "$t" --timings-format chrome "$ROOTFS" -- true
+	jq -e '.traceEvents | length > 0' "$t" >/dev/null || fail "not trace-event JSON: $(head -c 300 "$t")"
+	jq -e 'all(.traceEvents[] | select(.ph == "X"); [.ts, .dur, .pid, .tid] | map(type) == ["number", "number", "number", "number"])' "$t" >/dev/null ||
+		fail "an X event without numeric ts/dur/pid/tid"
+	assert_eq "$(jq '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001) | [$a.name, $b.name]] | length' "$t")" 0 "events that overlap without nesting"
+	inside() { # CHILD PARENT: how many CHILD events lie inside a PARENT event
+		jq --arg c "$1" --arg p "$2" '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] | select(.name == $p)] as $ps | [$e[] | select(.name == $c) as $x | select(any($ps[]; .tid == $x.tid and .ts <= $x.ts and $x.ts + $x.dur <= .ts + .dur + 0.001))] | length' "$t"
+	}
+	[ "$(inside mount mounts)" -ge 3 ] || fail "fewer than 3 mounts inside \"mounts\""
+	assert_eq "$(inside mounts "child setup")" 1 "mounts inside child setup"
+	[ "$(inside cgroup "runtime setup")" -ge 1 ] || fail "no cgroup step inside \"runtime setup\""
+	# the default stays vclab's own format
+	assert_status 0 ct_run --timings "$t" "$ROOTFS" -- true
+	jq -e '.steps[] | select(.name == "child setup" and .phase == true)' "$t" >/dev/null ||
+		fail "the json format lacks the phases"
+	rm -f "$t"
+}
+
 test_cgroup_is_the_containers_own() {
 	require_container
 	local limit

@@ -18,6 +18,19 @@ vmm_refuses() {
 	assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines of vmm run $*"
 }
 
+test_bad_timings_format_is_refused() {
+	[ -x "$VMM" ] || fail "$VMM missing: make build/bin/vmm"
+	local d
+	d=$(mktemp -d)
+	head -c 4096 /dev/zero >"$d/kernel"
+	vmm_refuses 10 --kernel "$d/kernel" --timings "$d/t.json" --timings-format svg
+	assert_contains "$ERR" "--timings-format 'svg': expected json or chrome" "error"
+	vmm_refuses 10 --kernel "$d/kernel" --timings-format chrome
+	assert_contains "$ERR" "--timings-format: only with --timings FILE" "error"
+	[ ! -e "$d/t.json" ] || fail "a timings file was left"
+	rm -rf "$d"
+}
+
 test_kernel_fifo_is_refused_at_once() {
 	[ -x "$VMM" ] || fail "$VMM missing: make build/bin/vmm"
 	local d

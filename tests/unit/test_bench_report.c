@@ -363,6 +363,44 @@ static void test_svg_is_well_formed(void **state)
 	free(res);
 }
 
+static int count_substr(const char *s, const char *sub)
+{
+	int n = 0;
+
+	for (s = strstr(s, sub); s; s = strstr(s + 1, sub))
+		n++;
+	return n;
+}
+
+/* The startup bar is split into the launcher's phases from --timings:
+ * known phases stacked (cut at the bar's end), the others left out. */
+static void test_svg_stacks_startup_phases(void **state)
+{
+	struct bench_result *res = calloc(1, sizeof(*res));
+	struct runner_result *ct;
+	char *svg;
+
+	(void)state;
+	fixture_result(res);
+	ct = &res->runner[1];
+	snprintf(ct->phase[1].name, sizeof(ct->phase[1].name), "runtime setup");
+	ct->phase[1].st = (struct stats){.n = 5, .median = 2.0};
+	snprintf(ct->phase[2].name, sizeof(ct->phase[2].name), "child setup");
+	ct->phase[2].st = (struct stats){.n = 5, .median = 30.0}; /* past the bar: cut */
+	ct->nphases = 3;
+	svg = print_to_string(report_svg_print, res);
+	assert_true(xml_well_formed(svg));
+	assert_non_null(strstr(svg, "<title>runtime setup: 2.000 ms (median)</title>"));
+	assert_non_null(strstr(svg, "<title>child setup: 30.000 ms (median)</title>"));
+	assert_null(strstr(svg, "<title>clone3"));
+	/* two segments, once (the startup panel only) */
+	assert_int_equal(count_substr(svg, "class=\"seg\""), 2);
+	free(svg);
+	ct->nphases = 1;
+	bench_result_free(res);
+	free(res);
+}
+
 static void test_svg_escapes_text(void **state)
 {
 	struct bench_result *res = calloc(1, sizeof(*res));
@@ -407,6 +445,7 @@ int main(void)
 	    cmocka_unit_test(test_accel_in_json_and_table),
 	    cmocka_unit_test(test_svg_is_well_formed),
 	    cmocka_unit_test(test_svg_escapes_text),
+	    cmocka_unit_test(test_svg_stacks_startup_phases),
 	    cmocka_unit_test(test_write_to_missing_dir_fails),
 	};
 

@@ -154,6 +154,64 @@ static void test_timeline_json(void **state)
 	assert_non_null(strstr(buf, "\"name\": \"second\""));
 }
 
+/* --timings-format chrome: complete events in microseconds, a phase listed
+ * before the steps it holds (Chrome nests them by interval), one thread
+ * per track; an unknown format is refused with its name. */
+static void test_timeline_chrome(void **state)
+{
+	char path[] = "/tmp/vclab-test-chrome-XXXXXX";
+	struct vc_timeline *tl = malloc(sizeof(*tl));
+	enum vc_timings_format fmt;
+	uint64_t b, e;
+	char buf[8192];
+	const char *ph, *st;
+	vc_err err;
+	size_t n;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(tl);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	vc_timeline_init(tl, "test", NULL);
+	tl->ev[0] = (struct vc_event){
+	    .name = "mount", .at_ns = tl->start_ns + 3000, .took_ns = 1000, .track = 1};
+	tl->ev[1] = (struct vc_event){
+	    .name = "mount", .at_ns = tl->start_ns + 5000, .took_ns = 2000, .track = 1};
+	tl->ev[2] = (struct vc_event){.name = "spec", .at_ns = tl->start_ns + 500, .took_ns = 500};
+	tl->n = 3;
+	static const char *const mounts[] = {"mount", NULL};
+	assert_true(vc_timeline_span(tl, 1, mounts, tl->start_ns, UINT64_MAX, &b, &e));
+	assert_int_equal(b - tl->start_ns, 2000);
+	assert_int_equal(e - tl->start_ns, 5000);
+	assert_false(vc_timeline_span(tl, 0, mounts, tl->start_ns, UINT64_MAX, &b, &e));
+	vc_timeline_phase(tl, 1, "mounts", b, e, "%d mounts", 2);
+	assert_int_equal(vc_timings_format_parse("chrome", &fmt, &err), 0);
+	assert_int_equal(fmt, VC_TIMINGS_CHROME);
+	assert_int_equal(vc_timeline_write(tl, path, fmt, &err), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	free(tl);
+	assert_non_null(strstr(buf, "\"traceEvents\": ["));
+	assert_non_null(strstr(buf, "\"name\": \"thread_name\", \"ph\": \"M\""));
+	ph = strstr(buf, "{\"name\": \"mounts\", \"cat\": \"phase\", \"ph\": \"X\", \"ts\": 2.000, "
+	                 "\"dur\": 3.000");
+	st = strstr(buf, "{\"name\": \"mount\", \"cat\": \"step\", \"ph\": \"X\", \"ts\": 2.000, "
+	                 "\"dur\": 1.000");
+	assert_non_null(ph);
+	assert_non_null(st);
+	assert_true(ph < st); /* the phase first */
+	assert_non_null(strstr(buf, "\"ts\": 0.000, \"dur\": 0.500"));
+	assert_int_equal(vc_timings_format_parse("svg", &fmt, &err), -1);
+	assert_string_equal(err.msg, "--timings-format 'svg': expected json or chrome");
+}
+
 static void test_timeline_bad_path(void **state)
 {
 	struct vc_timeline *tl = malloc(sizeof(*tl));
@@ -275,6 +333,7 @@ int main(void)
 	    cmocka_unit_test(test_error_long_path_keeps_reason),
 	    cmocka_unit_test(test_timeline_json),
 	    cmocka_unit_test(test_timeline_bad_path),
+	    cmocka_unit_test(test_timeline_chrome),
 	    cmocka_unit_test(test_accel_classify),
 	    cmocka_unit_test(test_procfs_numbers),
 	    cmocka_unit_test(test_procfs_fields),
