@@ -24,6 +24,9 @@ struct vc_event {
 struct vc_timeline {
 	const char *tool;  /* "vmm" or "container": prefix of trace lines */
 	FILE *trace;       /* where --trace lines go, NULL when off */
+	/* Nobody reads the steps (no --trace, no --timings): vc_step formats
+	 * nothing and only restarts the step clock. Set after init. */
+	int unread;
 	uint64_t start_ns; /* when the timeline began */
 	uint64_t step_ns;  /* start of the step in progress */
 	size_t n;

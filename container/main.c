@@ -368,6 +368,7 @@ static int cmd_run(int argc, char **argv, bool create)
 		goto out;
 	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
+	tl->unread = !c.trace && !c.timings; /* format no step text for nobody */
 	if (c.timings && check_timings_path(c.timings, &err) < 0)
 		goto out;
 	if (c.bundle) {
