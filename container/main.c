@@ -583,8 +583,9 @@ int main(int argc, char **argv)
 	if (img_is_verb(verb))
 		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a
-	 * process still in it, its state directory) goes first: see statedir.h. */
-	if (!strcmp(verb, "run") || !strcmp(verb, "create") || lifecycle_is_verb(verb))
+	 * process still in it, its state directory) goes first: see statedir.h.
+	 * `run` does it once its container started (run.c), off its start-up. */
+	if (!strcmp(verb, "create") || lifecycle_is_verb(verb))
 		statedir_sweep(!strcmp(verb, "delete") ? argv[argc - 1] : NULL);
 	if (!strcmp(verb, "run") || !strcmp(verb, "create"))
 		return cmd_run(argc - 1, argv + 1, !strcmp(verb, "create"));

@@ -148,8 +148,16 @@ static int make_cgroup(struct parent *p, vc_err *err)
 	vc_step_begin(p->tl);
 	/* cgroup_create_at detects the layout (v1, v2, hybrid) and traces it */
 	if (cgroup_create_at(p->opts->cgroup_root, p->spec->cgroups_path, p->opts->id,
-	                     &p->spec->limits, p->tl, &p->cg, err) < 0)
-		return -1;
+	                     &p->spec->limits, p->tl, &p->cg, err) < 0) {
+		vc_err ignored;
+
+		/* vclab/ID there, with the id ours (claimed): debris of a runtime
+		 * that kept no state directory. Removed, and tried again. */
+		if (p->spec->cgroups_path || statedir_remove_stale_cgroup(p->opts->id, &ignored) <= 0 ||
+		    cgroup_create_at(p->opts->cgroup_root, NULL, p->opts->id, &p->spec->limits, p->tl,
+		                     &p->cg, err) < 0)
+			return -1;
+	}
 	p->cg_mode = cgroup_mode(p->cg);
 	/* not vclab/ID: the state directory says where, for later commands */
 	if (p->spec->cgroups_path && statedir_save_cgroup(p->opts->id, p->cg, err) < 0)
@@ -585,6 +593,9 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	}
 	if (run_poststart(&p, res, err) < 0)
 		goto fail;
+	/* what killed commands left (main.c does it first for the others):
+	 * while the container runs, not before it starts */
+	statedir_sweep(opts->id);
 	if (wait_for_exit(&p, res, err) < 0) {
 		res->exit_code = RUN_EXIT_SETUP;
 		goto fail;
