@@ -22,8 +22,8 @@ struct vc_event {
 };
 
 struct vc_timeline {
-	const char *tool;  /* "vmm" or "container": prefix of trace lines */
-	FILE *trace;       /* where --trace lines go, NULL when off */
+	const char *tool; /* "vmm" or "container": prefix of trace lines */
+	FILE *trace;      /* where --trace lines go, NULL when off */
 	/* Nobody reads the steps (no --trace, no --timings): vc_step formats
 	 * nothing and only restarts the step clock. Set after init. */
 	int unread;

@@ -153,9 +153,10 @@ static int make_cgroup(struct parent *p, vc_err *err)
 
 		/* vclab/ID there, with the id ours (claimed): debris of a runtime
 		 * that kept no state directory. Removed, and tried again. */
-		if (p->spec->cgroups_path || statedir_remove_stale_cgroup(p->opts->id, &ignored) <= 0 ||
-		    cgroup_create_at(p->opts->cgroup_root, NULL, p->opts->id, &p->spec->limits, p->tl,
-		                     &p->cg, err) < 0)
+		if (p->spec->cgroups_path ||
+		    statedir_remove_stale_cgroup(p->opts->id, &ignored) <= 0 ||
+		    cgroup_create_at(p->opts->cgroup_root, NULL, p->opts->id, &p->spec->limits,
+		                     p->tl, &p->cg, err) < 0)
 			return -1;
 	}
 	p->cg_mode = cgroup_mode(p->cg);
