@@ -176,5 +176,6 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 if awk -v l="$load" 'BEGIN {exit !(l > 1.5)}'; then
 	echo "note: load average $load: crun's first pid write into cgroup.procs waits for an RCU grace"
 	echo "      period that grows with the machine's load (ours writes 0 to tasks and has none),"
-	echo "      so ours/crun is lower on a busy machine; compare ratios measured at the same load"
+	echo "      while with the CPUs saturated ours/crun tends to the ratio of CPU time (~0.4 here:"
+	echo "      perf stat -e task-clock); compare ratios measured at the same load"
 fi
