@@ -55,7 +55,11 @@ if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then h
 # --- measuring ------------------------------------------------------------
 # Two harnesses on the same bundle, in the same place:
 #  1. our loop: the runtimes interleaved (true, ours, crun, runc, then
-#     again), so that a change in the machine's load hits all of them alike;
+#     ours, crun, runc, true: the order rotates each round), so that a change
+#     in the machine's load hits all of them alike, and so does the teardown
+#     the previous command left to the kernel (its network namespace is freed
+#     by a kworker after it exited: with a fixed order crun always paid for
+#     ours, and ours for /bin/true's nothing);
 #     each run timed by bash's $EPOCHREALTIME around fork+exec+wait. A run
 #     that fails is counted and reported, never timed as a fast run.
 #  2. hyperfine -N (when installed): each runtime's runs back to back.
@@ -63,7 +67,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then h
 # namespace with the unified hierarchy unmounted, which leaves every runtime
 # the same v1 hierarchies and puts the unshare in no runtime's time.
 measure_all() { # prints "NAME MEDIAN_MS FAILED" lines, then "pair NAME RATIO"
-	local i name t0 t1 rc
+	local i j name t0 t1 rc
 	declare -A cmd=(
 		[true]="/bin/true"
 		[ours]="$CONTAINER run --bundle $B bench-ours-$$"
@@ -84,8 +88,15 @@ measure_all() { # prints "NAME MEDIAN_MS FAILED" lines, then "pair NAME RATIO"
 			}
 		done
 	done
+	local -a order
+	read -ra order <<<"$names"
 	for ((i = 0; i < RUNS; i++)); do
-		for name in $names; do
+		# rotated each round: a run pays for what the previous command
+		# left the kernel to finish (a network namespace is torn down by
+		# a kworker after its last process exits), so a fixed order would
+		# charge each runtime for its predecessor's teardown
+		for ((j = 0; j < ${#order[@]}; j++)); do
+			name=${order[$(((i + j) % ${#order[@]}))]}
 			[ -s "$WORK/$name.failed" ] && continue
 			t0=$EPOCHREALTIME
 			rc=0
@@ -165,5 +176,6 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 if awk -v l="$load" 'BEGIN {exit !(l > 1.5)}'; then
 	echo "note: load average $load: crun's first pid write into cgroup.procs waits for an RCU grace"
 	echo "      period that grows with the machine's load (ours writes 0 to tasks and has none),"
-	echo "      so ours/crun is lower on a busy machine; compare ratios measured at the same load"
+	echo "      while with the CPUs saturated ours/crun tends to the ratio of CPU time (~0.4 here:"
+	echo "      perf stat -e task-clock); compare ratios measured at the same load"
 fi

@@ -37,6 +37,10 @@ void vc_step(struct vc_timeline *tl, const char *name, const char *fmt, ...)
 	struct vc_event *e;
 	va_list ap;
 
+	if (tl->unread && !tl->trace) {
+		tl->step_ns = now;
+		return;
+	}
 	if (tl->n < VC_TIMELINE_MAX) {
 		e = &tl->ev[tl->n++];
 		snprintf(e->name, sizeof(e->name), "%s", name);

@@ -39,8 +39,11 @@ enum vc_timings_format {
 };
 
 struct vc_timeline {
-	const char *tool;                  /* "vmm" or "container": prefix of trace lines */
-	FILE *trace;                       /* where --trace lines go, NULL when off */
+	const char *tool; /* "vmm" or "container": prefix of trace lines */
+	FILE *trace;      /* where --trace lines go, NULL when off */
+	/* Nobody reads the steps (no --trace, no --timings): vc_step formats
+	 * nothing and only restarts the step clock. Set after init. */
+	int unread;
 	uint64_t start_ns;                 /* when the timeline began */
 	uint64_t step_ns;                  /* start of the step in progress */
 	int pid;                           /* the tool's pid, for the Chrome format */

@@ -84,7 +84,9 @@ int caps_set(const uint64_t sets[5], vc_err *err)
 		                "inheritable sets");
 	}
 	cap_free(caps);
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	/* one prctl (libcap's cap_reset_ambient asks about each capability
+	 * first); EINVAL: a kernel without ambient capabilities */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return vc_error(err, errno, "clearing the ambient capabilities");
 	for (int cap = 0; cap < last && cap < 64; cap++) {
 		uint64_t bit = 1ull << cap;

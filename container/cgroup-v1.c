@@ -6,10 +6,12 @@
 #include "cgroup-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* memory, cpu and pids are always joined: they give the bench and the
  * tests peak memory, OOM kills and cpu throttling even without limits. */
@@ -181,25 +183,52 @@ static int v1_blkio(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 	return 0;
 }
 
+/* One rule into devices.allow or devices.deny, through an fd kept open
+ * for the next rules (the kernel parses each write(2) on its own): two
+ * opens for the whole list instead of one per rule. A traced step. */
+static int dev_rule(struct cgroup *cg, const char *dir, bool allow, int fds[2], const char *rule,
+                    vc_err *err)
+{
+	const char *file = allow ? "devices.allow" : "devices.deny";
+	char path[PATH_MAX], line[64];
+	int len = snprintf(line, sizeof(line), "%s\n", rule);
+	ssize_t n;
+
+	if (cg_join(path, sizeof(path), dir, file, err) < 0)
+		return -1;
+	if (fds[allow] < 0)
+		fds[allow] = open(path, O_WRONLY | O_CLOEXEC);
+	if (fds[allow] < 0)
+		return vc_error(err, errno, "cgroup: writing '%s' to %s", rule, path);
+	n = write(fds[allow], line, (size_t)len);
+	if (n < 0)
+		return vc_error(err, errno, "cgroup: writing '%s' to %s", rule, path);
+	if (n != len)
+		return vc_error(err, 0, "cgroup: writing '%s' to %s: short write", rule, path);
+	if (cg->tl)
+		vc_step(cg->tl, "cgroup", "%s = %s in %s", file, rule, dir);
+	return 0;
+}
+
 /* Deny everything, then each rule in order (the kernel's list ends up
  * answering as the last matching rule): before any task joins. */
 static int v1_devices(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
 	const char *dir = cg_dir_of(cg, "devices");
-	char major[24], minor[24], access[4];
+	char major[24], minor[24], access[4], rule[80];
 	unsigned n;
 	struct cg_dev_rule *r = cg_dev_rules(lim, &n);
+	int fds[2] = {-1, -1}; /* devices.deny, devices.allow */
 	int rc = 0;
 
 	if (!r)
 		return vc_error(err, ENOMEM, "cgroup: device rules");
 	for (unsigned i = 0; i < n && rc == 0; i++) {
-		const char *file = r[i].allow ? "devices.allow" : "devices.deny";
 		size_t k = 0;
 
 		if (r[i].type == 'a') {
 			/* the kernel reads "a" alone: every device, every access */
-			rc = cg_write(cg, dir, file, "a", err);
+			rc = dev_rule(cg, dir, r[i].allow, fds, "a", err);
 			continue;
 		}
 		snprintf(major, sizeof(major), "%lld", (long long)r[i].major);
@@ -211,9 +240,13 @@ static int v1_devices(struct cgroup *cg, const struct cg_limits *lim, vc_err *er
 		if (r[i].access & CG_DEV_MKNOD)
 			access[k++] = 'm';
 		access[k] = '\0';
-		rc = cg_writef(cg, dir, file, err, "%c %s:%s %s", r[i].type,
-		               r[i].major < 0 ? "*" : major, r[i].minor < 0 ? "*" : minor, access);
+		snprintf(rule, sizeof(rule), "%c %s:%s %s", r[i].type, r[i].major < 0 ? "*" : major,
+		         r[i].minor < 0 ? "*" : minor, access);
+		rc = dev_rule(cg, dir, r[i].allow, fds, rule, err);
 	}
+	for (int k = 0; k < 2; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
 	free(r);
 	return rc;
 }

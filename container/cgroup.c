@@ -592,6 +592,39 @@ static int remove_dirs(struct cgroup *cg, bool also_parents, vc_err *err)
 	return rc;
 }
 
+/* The common end: the container's processes are gone and it made no
+ * sub-cgroups, so each directory's rmdir succeeds at once (newest first),
+ * without reading cgroup.procs or listing it. true when all went; else the
+ * ones the kernel kept (EBUSY: a process or a sub-cgroup left) stay in
+ * cg->dirs, in order, for the kill and the patient removal. */
+static bool remove_empty_dirs(struct cgroup *cg)
+{
+	bool gone[CG_MAX_DIRS] = {false};
+	bool all = true;
+	unsigned i, k = 0;
+
+	for (i = cg->ndirs; i-- > 0;) {
+		const struct cg_dir *d = &cg->dirs[i];
+
+		if (d->parent)
+			continue;
+		if (rmdir(d->path) < 0 && errno != ENOENT) {
+			all = false;
+			continue;
+		}
+		gone[i] = true;
+		if (cg->tl)
+			vc_step(cg->tl, "cgroup", "rmdir %s", d->path);
+	}
+	if (all)
+		return true;
+	for (i = 0; i < cg->ndirs; i++)
+		if (!gone[i])
+			cg->dirs[k++] = cg->dirs[i];
+	cg->ndirs = k;
+	return false;
+}
+
 static void close_join_fds(struct cgroup *cg)
 {
 	unsigned i;
@@ -949,6 +982,10 @@ int cgroup_destroy(struct cgroup *cg, vc_err *err)
 	if (cg->tl)
 		vc_step_begin(cg->tl);
 	close_join_fds(cg);
+	if (remove_empty_dirs(cg)) {
+		cgroup_free(cg);
+		return 0;
+	}
 	if (cg->ops->kill_all(cg, err) < 0)
 		rc = -1;
 	/* Try to remove the directories even when a process survived: the

@@ -206,7 +206,7 @@ static int kill_and_wait(const struct lc_container *ct, vc_err *err)
 /* ---- removing the cgroup ------------------------------------------------ */
 
 /* delete --force of an id without a state directory: a cgroup vclab/ID
- * left by a runtime that kept none is removed (claiming the id does it);
+ * left by a runtime that kept none is removed, with the id claimed;
  * with nothing at all there is nothing to do (runc: success). */
 static int remove_stale_cgroup(const char *id, vc_err *err)
 {
@@ -223,12 +223,16 @@ static int remove_stale_cgroup(const char *id, vc_err *err)
 		cgroup_destroy(cg, NULL); /* nothing to remove: frees the handle */
 		return 0;
 	}
-	/* claiming removes the stale cgroup, with the id held */
 	if (statedir_claim(id, &claim, err) < 0) {
 		cgroup_destroy(cg, NULL);
 		return -1;
 	}
-	cgroup_destroy(cg, NULL); /* gone already: frees the handle */
+	/* removed with the id held */
+	if (cgroup_destroy(cg, err) < 0) {
+		vc_error_wrap(err, "container %s: removing a stale cgroup", id);
+		statedir_release(&claim);
+		return -1;
+	}
 	statedir_release(&claim);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "image.h"
 #include "imgrun.h"
 #include "lifecycle.h"
+#include "mounts.h"
 #include "options.h"
 #include "run.h"
 #include "runtime.h"
@@ -53,7 +54,8 @@ static const char usage_text[] =
     "Commands:\n"
     "  run          run a container until its process ends\n"
     "  spec         write a default config.json (like `runc spec`) into DIR or .\n"
-    "  features     print what this runtime supports, as JSON (runc's `features`)\n"
+    "  features     print what this runtime supports, as JSON (runc's `features`;\n"
+    "               mountOptions: every mount option word it applies)\n"
     "\n"
     "OCI lifecycle, runc's command line (state in " LC_STATE_ROOT "/ID/state.json):\n"
     "  create       set the bundle's container up; its process waits before execve\n"
@@ -410,6 +412,7 @@ static int cmd_run(int argc, char **argv, bool create)
 		goto out;
 	}
 	vc_timeline_init(tl, "container", c.trace ? stderr : NULL);
+	tl->unread = !c.trace && !c.timings; /* format no step text for nobody */
 	if (c.timings && check_timings_path(c.timings, &err) < 0)
 		goto out;
 	if (c.timings_format &&
@@ -529,12 +532,6 @@ static int exec_registry(char **argv)
 /* runc's `features` (runtime-spec features.md): what config.json may ask. */
 static int cmd_features(void)
 {
-	static const char *const mount_opts[] = {
-	    "async",       "atime",   "bind",    "defaults",   "dev",        "diratime",
-	    "exec",        "mand",    "noatime", "nodev",      "nodiratime", "noexec",
-	    "nosuid",      "private", "rbind",   "relatime",   "remount",    "ro",
-	    "rprivate",    "rshared", "rslave",  "rw",         "shared",     "slave",
-	    "strictatime", "suid",    "sync",    "unbindable", NULL};
 	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
 	                                 "time",   "user", "uts",   NULL};
 	static const char *const actions[] = {
@@ -544,7 +541,12 @@ static int cmd_features(void)
 	static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
 	                                  "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
 	                                  "SCMP_CMP_NE", NULL};
-	json_t *caps = json_array(), *hooks = json_array(), *o;
+	json_t *caps = json_array(), *hooks = json_array(), *mount_opts = json_array(), *o;
+	const char *name;
+
+	/* mounts.c's own tables: every word a config's mount options may use */
+	for (size_t i = 0; (name = mounts_option_name(i)); i++)
+		json_array_append_new(mount_opts, json_string(name));
 
 	for (int k = 0; k < CT_HOOK_KINDS; k++)
 		json_array_append_new(hooks, json_string(spec_hook_name(k)));
@@ -570,10 +572,10 @@ static int cmd_features(void)
 	o = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b}, "
 	              "s:{s:b, s:o, s:o, s:[s]}, s:{s:b}, s:{s:b}}}",
 	              "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", hooks,
-	              "mountOptions", STRS(mount_opts), "linux", "namespaces", STRS(ns),
-	              "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "seccomp",
-	              "enabled", 1, "actions", STRS(actions), "operators", STRS(ops), "archs",
-	              "SCMP_ARCH_X86_64", "apparmor", "enabled", 0, "selinux", "enabled", 0);
+	              "mountOptions", mount_opts, "linux", "namespaces", STRS(ns), "capabilities",
+	              caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "seccomp", "enabled", 1,
+	              "actions", STRS(actions), "operators", STRS(ops), "archs", "SCMP_ARCH_X86_64",
+	              "apparmor", "enabled", 0, "selinux", "enabled", 0);
 #undef STRS
 	if (!o) {
 		fprintf(stderr, "container: features: out of memory\n");
@@ -630,8 +632,9 @@ int main(int argc, char **argv)
 	if (img_is_verb(verb))
 		return img_main(argc - 1, argv + 1);
 	/* Whatever a killed `container run` or `create` left (its cgroup, a
-	 * process still in it, its state directory) goes first: see statedir.h. */
-	if (!strcmp(verb, "run") || !strcmp(verb, "create") || lifecycle_is_verb(verb))
+	 * process still in it, its state directory) goes first: see statedir.h.
+	 * `run` does it once its container started (run.c), off its start-up. */
+	if (!strcmp(verb, "create") || lifecycle_is_verb(verb))
 		statedir_sweep(!strcmp(verb, "delete") ? argv[argc - 1] : NULL);
 	if (!strcmp(verb, "run") || !strcmp(verb, "create"))
 		return cmd_run(argc - 1, argv + 1, !strcmp(verb, "create"));

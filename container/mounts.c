@@ -18,102 +18,127 @@
 
 /* ---- mount options ------------------------------------------------------ */
 
+/* The option tables: what mounts_option applies, and all that `container
+ * features` lists as mountOptions (mounts_option_name), so the two cannot
+ * differ. tests/e2e/container_cli.sh reads the quoted words between the
+ * BEGIN and END lines and checks each is in `features`. */
+/* BEGIN mount option tables */
+/* mount(2) flags: set, or cleared by their negation */
+static const struct {
+	const char *name;
+	unsigned long set, clear;
+} mount_flag_opts[] = {
+    {"ro", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},
+    {"nosuid", MS_NOSUID, 0},
+    {"suid", 0, MS_NOSUID},
+    {"nodev", MS_NODEV, 0},
+    {"dev", 0, MS_NODEV},
+    {"noexec", MS_NOEXEC, 0},
+    {"exec", 0, MS_NOEXEC},
+    {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS},
+    {"dirsync", MS_DIRSYNC, 0},
+    {"remount", MS_REMOUNT, 0},
+    {"mand", MS_MANDLOCK, 0},
+    {"nomand", 0, MS_MANDLOCK},
+    {"atime", 0, MS_NOATIME},
+    {"noatime", MS_NOATIME, 0},
+    {"diratime", 0, MS_NODIRATIME},
+    {"nodiratime", MS_NODIRATIME, 0},
+    {"relatime", MS_RELATIME, 0},
+    {"norelatime", 0, MS_RELATIME},
+    {"strictatime", MS_STRICTATIME, 0},
+    {"nostrictatime", 0, MS_STRICTATIME},
+    {"lazytime", MS_LAZYTIME, 0},
+    {"nolazytime", 0, MS_LAZYTIME},
+    {"silent", MS_SILENT, 0},
+    {"loud", 0, MS_SILENT},
+    {"defaults", 0, 0},
+    {"bind", MS_BIND, 0},
+    {"rbind", MS_BIND | MS_REC, 0},
+};
+static const struct {
+	const char *name;
+	unsigned long prop;
+} mount_prop_opts[] = {
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+/* Recursive attributes (runc's names): mount_setattr(AT_RECURSIVE)
+ * after the mount. The access-time modes replace each other. */
+static const struct {
+	const char *name;
+	unsigned set, clear;
+} mount_rec_opts[] = {
+    {"rro", MOUNT_ATTR_RDONLY, 0},
+    {"rrw", 0, MOUNT_ATTR_RDONLY},
+    {"rnosuid", MOUNT_ATTR_NOSUID, 0},
+    {"rsuid", 0, MOUNT_ATTR_NOSUID},
+    {"rnodev", MOUNT_ATTR_NODEV, 0},
+    {"rdev", 0, MOUNT_ATTR_NODEV},
+    {"rnoexec", MOUNT_ATTR_NOEXEC, 0},
+    {"rexec", 0, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", MOUNT_ATTR_NODIRATIME, 0},
+    {"rdiratime", 0, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {"ratime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {"rnostrictatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {"rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+    {"rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+    {"rnorelatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+};
+/* tmpfs: a copy of the directory it covers (podman --read-only) */
+static const char *const mount_copyup_opts[] = {"tmpcopyup", "notmpcopyup"};
+/* END mount option tables */
+
+/* What engines send that this runtime does not do: idmapped mounts
+ * (podman's :idmap) need a user namespace fd per mount. */
+static const char *const unsupported[] = {"idmap", "ridmap"};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *mounts_option_name(size_t i)
+{
+	if (i < N_OF(mount_flag_opts))
+		return mount_flag_opts[i].name;
+	i -= N_OF(mount_flag_opts);
+	if (i < N_OF(mount_prop_opts))
+		return mount_prop_opts[i].name;
+	i -= N_OF(mount_prop_opts);
+	if (i < N_OF(mount_rec_opts))
+		return mount_rec_opts[i].name;
+	i -= N_OF(mount_rec_opts);
+	return i < N_OF(mount_copyup_opts) ? mount_copyup_opts[i] : NULL;
+}
+
 enum mount_opt_kind mounts_option(const char *opt, struct ct_mount *m)
 {
-	/* mount(2) flags: set, or cleared by their negation */
-	static const struct {
-		const char *name;
-		unsigned long set, clear;
-	} fl[] = {
-	    {"ro", MS_RDONLY, 0},
-	    {"rw", 0, MS_RDONLY},
-	    {"nosuid", MS_NOSUID, 0},
-	    {"suid", 0, MS_NOSUID},
-	    {"nodev", MS_NODEV, 0},
-	    {"dev", 0, MS_NODEV},
-	    {"noexec", MS_NOEXEC, 0},
-	    {"exec", 0, MS_NOEXEC},
-	    {"sync", MS_SYNCHRONOUS, 0},
-	    {"async", 0, MS_SYNCHRONOUS},
-	    {"dirsync", MS_DIRSYNC, 0},
-	    {"remount", MS_REMOUNT, 0},
-	    {"mand", MS_MANDLOCK, 0},
-	    {"nomand", 0, MS_MANDLOCK},
-	    {"atime", 0, MS_NOATIME},
-	    {"noatime", MS_NOATIME, 0},
-	    {"diratime", 0, MS_NODIRATIME},
-	    {"nodiratime", MS_NODIRATIME, 0},
-	    {"relatime", MS_RELATIME, 0},
-	    {"norelatime", 0, MS_RELATIME},
-	    {"strictatime", MS_STRICTATIME, 0},
-	    {"nostrictatime", 0, MS_STRICTATIME},
-	    {"lazytime", MS_LAZYTIME, 0},
-	    {"nolazytime", 0, MS_LAZYTIME},
-	    {"silent", MS_SILENT, 0},
-	    {"loud", 0, MS_SILENT},
-	    {"defaults", 0, 0},
-	    {"bind", MS_BIND, 0},
-	    {"rbind", MS_BIND | MS_REC, 0},
-	};
-	static const struct {
-		const char *name;
-		unsigned long prop;
-	} pr[] = {
-	    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-	    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
-	    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
-	    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-	};
-	/* Recursive attributes (runc's names): mount_setattr(AT_RECURSIVE)
-	 * after the mount. The access-time modes replace each other. */
-	static const struct {
-		const char *name;
-		unsigned set, clear;
-	} rec[] = {
-	    {"rro", MOUNT_ATTR_RDONLY, 0},
-	    {"rrw", 0, MOUNT_ATTR_RDONLY},
-	    {"rnosuid", MOUNT_ATTR_NOSUID, 0},
-	    {"rsuid", 0, MOUNT_ATTR_NOSUID},
-	    {"rnodev", MOUNT_ATTR_NODEV, 0},
-	    {"rdev", 0, MOUNT_ATTR_NODEV},
-	    {"rnoexec", MOUNT_ATTR_NOEXEC, 0},
-	    {"rexec", 0, MOUNT_ATTR_NOEXEC},
-	    {"rnodiratime", MOUNT_ATTR_NODIRATIME, 0},
-	    {"rdiratime", 0, MOUNT_ATTR_NODIRATIME},
-	    {"rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-	    {"ratime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-	    {"rnostrictatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-	    {"rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
-	    {"rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
-	    {"rnorelatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
-	};
-	/* What engines send that this runtime does not do: idmapped mounts
-	 * (podman's :idmap) need a user namespace fd per mount. */
-	static const char *const unsupported[] = {"idmap", "ridmap"};
+	for (size_t i = 0; i < N_OF(mount_flag_opts); i++)
+		if (!strcmp(opt, mount_flag_opts[i].name)) {
+			m->flags = (m->flags & ~mount_flag_opts[i].clear) | mount_flag_opts[i].set;
+			return MOUNT_OPT_APPLIED;
+		}
+	for (size_t i = 0; i < N_OF(mount_prop_opts); i++)
+		if (!strcmp(opt, mount_prop_opts[i].name)) {
+			m->propagation = mount_prop_opts[i].prop;
+			return MOUNT_OPT_APPLIED;
+		}
+	for (size_t i = 0; i < N_OF(mount_rec_opts); i++)
+		if (!strcmp(opt, mount_rec_opts[i].name)) {
+			unsigned bits = mount_rec_opts[i].set | mount_rec_opts[i].clear;
 
-	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
-		if (!strcmp(opt, fl[i].name)) {
-			m->flags = (m->flags & ~fl[i].clear) | fl[i].set;
+			m->attr_set = (m->attr_set & ~bits) | mount_rec_opts[i].set;
+			m->attr_clr = (m->attr_clr & ~bits) | mount_rec_opts[i].clear;
 			return MOUNT_OPT_APPLIED;
 		}
-	for (size_t i = 0; i < sizeof(pr) / sizeof(pr[0]); i++)
-		if (!strcmp(opt, pr[i].name)) {
-			m->propagation = pr[i].prop;
-			return MOUNT_OPT_APPLIED;
-		}
-	for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++)
-		if (!strcmp(opt, rec[i].name)) {
-			unsigned bits = rec[i].set | rec[i].clear;
-
-			m->attr_set = (m->attr_set & ~bits) | rec[i].set;
-			m->attr_clr = (m->attr_clr & ~bits) | rec[i].clear;
-			return MOUNT_OPT_APPLIED;
-		}
-	if (!strcmp(opt, "tmpcopyup") || !strcmp(opt, "notmpcopyup")) {
+	if (!strcmp(opt, mount_copyup_opts[0]) || !strcmp(opt, mount_copyup_opts[1])) {
 		m->tmpcopyup = opt[0] == 't';
 		return MOUNT_OPT_APPLIED;
 	}
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+	for (size_t i = 0; i < N_OF(unsupported); i++)
 		if (!strcmp(opt, unsupported[i]) ||
 		    (!strncmp(opt, unsupported[i], strlen(unsupported[i])) &&
 		     opt[strlen(unsupported[i])] == '='))
@@ -296,14 +321,24 @@ static int mount_bind(struct mount_env *env, const struct ct_mount *m, const cha
  * namespace would show, but without a new superblock, which can wait for
  * the last container's to die). Falls back to a fresh mount. */
 static int bind_hierarchy(const char *dir, const char *host_dir, const char *path, const char *type,
-                          const char *opts, unsigned long flags)
+                          const char *opts, unsigned long flags, bool remount)
 {
 	char src[PATH_MAX];
 
 	if (snprintf(src, sizeof(src), "/sys/fs/cgroup/%s%s", host_dir, path) < (int)sizeof(src) &&
 	    mount(src, dir, NULL, MS_BIND, NULL) == 0)
-		return remount_bind(dir, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+		return remount ? remount_bind(dir, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) : 0;
 	return mount("cgroup", dir, type, flags, opts);
+}
+
+/* The usual cgroup mount (ro,nosuid,nodev,noexec[,relatime]): the binds
+ * and their tmpfs made read-only by one recursive mount_setattr instead of
+ * a remount each (11 on a v1 host). Other flags, or a kernel without
+ * mount_setattr (before 5.12): the remounts. */
+static bool cgroup_tree_at_once(unsigned long flags)
+{
+	return (flags & MS_RDONLY) &&
+	       !(flags & ~(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME));
 }
 
 /* The container's cgroup tree, from the lines of /proc/self/cgroup read
@@ -315,11 +350,15 @@ static int mount_cgroup(struct mount_env *env, const struct ct_mount *m, const c
 {
 	unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
 	char lines[sizeof(env->cgroups)], *save = NULL, *line;
+	bool at_once = cgroup_tree_at_once(flags);
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+	                                    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
 
 	if (env->cg_mode == CG_MODE_V2) {
 		const char *path = strstr(env->cgroups, "0::");
 
-		if (bind_hierarchy(target, "", path ? path + 3 : "/", "cgroup2", NULL, flags) < 0)
+		if (bind_hierarchy(target, "", path ? path + 3 : "/", "cgroup2", NULL, flags,
+		                   true) < 0)
 			return vc_error(err, errno, "mounting cgroup2 on %s", m->destination);
 		return 0;
 	}
@@ -347,9 +386,29 @@ static int mount_cgroup(struct mount_env *env, const struct ct_mount *m, const c
 		if (snprintf(dir, sizeof(dir), "%s/%s", real, name) >= (int)sizeof(dir))
 			continue;
 		if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
-		    bind_hierarchy(dir, name, path, type, *opts ? opts : NULL, flags) < 0)
+		    bind_hierarchy(dir, name, path, type, *opts ? opts : NULL, flags, !at_once) < 0)
 			return vc_error(err, errno, "mounting the cgroup hierarchy %s on %s%s",
 			                name, m->destination, dir + strlen(real));
+	}
+	if (at_once &&
+	    mount_setattr(AT_FDCWD, real, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &ro, sizeof(ro)) == 0)
+		at_once = false; /* done; the tmpfs's own read-only flag below */
+	else if (at_once) {
+		/* no mount_setattr: each bind remounted as above */
+		DIR *d = opendir(real);
+		struct dirent *e;
+		char dir[PATH_MAX];
+
+		while (d && (e = readdir(d)))
+			if (e->d_name[0] != '.' &&
+			    snprintf(dir, sizeof(dir), "%s/%s", real, e->d_name) <
+			        (int)sizeof(dir) &&
+			    remount_bind(dir, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0) {
+				closedir(d);
+				return vc_error(err, errno, "making %s read-only", dir);
+			}
+		if (d)
+			closedir(d);
 	}
 	if ((flags & MS_RDONLY) &&
 	    mount(NULL, real, NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755") < 0)

@@ -30,6 +30,10 @@ enum mount_opt_kind {
 };
 enum mount_opt_kind mounts_option(const char *opt, struct ct_mount *m);
 
+/* The i-th word mounts_option applies (MOUNT_OPT_APPLIED), from its own
+ * tables, NULL past the last: `container features` lists these. */
+const char *mounts_option_name(size_t i);
+
 /* "nosuid,nodev,ro" for --trace. */
 const char *mount_flags_describe(unsigned long flags, char *buf, size_t len);
 

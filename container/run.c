@@ -148,13 +148,95 @@ static int make_cgroup(struct parent *p, vc_err *err)
 	vc_step_begin(p->tl);
 	/* cgroup_create_at detects the layout (v1, v2, hybrid) and traces it */
 	if (cgroup_create_at(p->opts->cgroup_root, p->spec->cgroups_path, p->opts->id,
-	                     &p->spec->limits, p->tl, &p->cg, err) < 0)
-		return -1;
+	                     &p->spec->limits, p->tl, &p->cg, err) < 0) {
+		vc_err ignored;
+
+		/* vclab/ID there, with the id ours (claimed): debris of a runtime
+		 * that kept no state directory. Removed, and tried again. */
+		if (p->spec->cgroups_path ||
+		    statedir_remove_stale_cgroup(p->opts->id, &ignored) <= 0 ||
+		    cgroup_create_at(p->opts->cgroup_root, NULL, p->opts->id, &p->spec->limits,
+		                     p->tl, &p->cg, err) < 0)
+			return -1;
+	}
 	p->cg_mode = cgroup_mode(p->cg);
 	/* not vclab/ID: the state directory says where, for later commands */
 	if (p->spec->cgroups_path && statedir_save_cgroup(p->opts->id, p->cg, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* A user namespace joined by path next to new namespaces of other types:
+ * these must belong to the joined one (runc and crun setns the user
+ * namespace, then unshare the rest), so a process in it makes them. A
+ * short-lived middle process joins it and clones the container process
+ * with CLONE_PARENT (our child, then: waited for through a pidfd as
+ * usual), sends its pid and exits. Returns as clone3: 0 in the container
+ * process, its pid here (with p->pidfd), -1 with errno. */
+static long clone_in_joined_userns(struct parent *p, const struct ct_clone_args *args)
+{
+	int pp[2], e;
+	long pid = -1;
+	ssize_t n;
+	pid_t mid;
+
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return -1;
+	mid = fork();
+	if (mid == 0) {
+		struct ct_clone_args a = *args;
+
+		/* the middle process, then as the namespace's root (our host
+		 * uid means nothing in it: a file made in a tmpfs of its mount
+		 * namespace would be EOVERFLOW); the container process joins
+		 * nothing more */
+		if (setns(p->ns_fds[CT_NS_USER], CLONE_NEWUSER) == 0 && setresgid(0, 0, 0) == 0 &&
+		    setresuid(0, 0, 0) == 0) {
+			close(p->ns_fds[CT_NS_USER]);
+			p->ns_fds[CT_NS_USER] = -1;
+			a.flags = (a.flags & ~CT_CLONE_PIDFD) | CLONE_PARENT;
+			a.pidfd = 0;
+			a.exit_signal = 0; /* CLONE_PARENT: our parent's (SIGCHLD) */
+			pid = syscall(SYS_clone3, &a, sizeof(a));
+			if (pid == 0) {
+				close(pp[0]);
+				close(pp[1]);
+				return 0;
+			}
+		}
+		if (pid < 0)
+			pid = -errno;
+		if (write(pp[1], &pid, sizeof(pid)) < 0) {
+			/* the parent reads end-of-file instead */
+		}
+		_exit(0);
+	}
+	e = errno;
+	close(pp[1]);
+	if (mid < 0) {
+		close(pp[0]);
+		errno = e;
+		return -1;
+	}
+	do
+		n = read(pp[0], &pid, sizeof(pid));
+	while (n < 0 && errno == EINTR);
+	close(pp[0]);
+	waitpid(mid, NULL, 0);
+	if (n != sizeof(pid) || pid < 0) {
+		errno = n != sizeof(pid) ? ECHILD : (int)-pid;
+		return -1;
+	}
+	/* our unreaped child: its pid cannot be reused under us */
+	p->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (p->pidfd < 0) {
+		e = errno;
+		kill((pid_t)pid, SIGKILL);
+		waitpid((pid_t)pid, NULL, 0);
+		errno = e;
+		return -1;
+	}
+	return pid;
 }
 
 /* One clone3 with every namespace flag. CLONE_INTO_CGROUP (v2, cgfd >= 0)
@@ -177,6 +259,9 @@ static long clone_child(struct parent *p, int cgfd, struct child_args *ca)
 	ca->in_cgroup = cgfd >= 0;
 	ca->cgroupns_cloned = (args.flags & CLONE_NEWCGROUP) != 0;
 	ca->cg_rel_path = cgfd >= 0 ? cgroup_path(p->cg) + strlen(p->opts->cgroup_root) : NULL;
+	if (p->spec->ns[CT_NS_USER].enabled && p->spec->ns[CT_NS_USER].path &&
+	    (args.flags & ~(CT_CLONE_PIDFD | CT_CLONE_INTO_CGROUP)))
+		return clone_in_joined_userns(p, &args);
 	return syscall(SYS_clone3, &args, sizeof(args));
 }
 
@@ -587,6 +672,9 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 	}
 	if (run_poststart(&p, res, err) < 0)
 		goto fail;
+	/* what killed commands left (main.c does it first for the others):
+	 * while the container runs, not before it starts */
+	statedir_sweep(opts->id);
 	if (wait_for_exit(&p, res, err) < 0) {
 		res->exit_code = RUN_EXIT_SETUP;
 		goto fail;

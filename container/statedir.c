@@ -310,14 +310,20 @@ int statedir_claim(const char *id, struct ct_claim *c, vc_err *err)
 		return vc_error(err, 0, "container %s: could not claim %s (busy)", id, c->dir);
 	if (rc < 0)
 		return -1;
-	/* The id is ours now: a cgroup vclab/ID can only be debris (of a
-	 * runtime that kept no state directory): it must not block us. */
-	if (statedir_remove_cgroup(id, err) < 0) {
-		vc_error_wrap(err, "container %s: removing a stale cgroup", id);
-		statedir_release(c);
-		return -1;
-	}
 	return 0;
+}
+
+int statedir_remove_stale_cgroup(const char *id, vc_err *err)
+{
+	struct cgroup *cg;
+	bool any;
+
+	if (cgroup_open(LC_CGROUP_ROOT, id, NULL, &cg, err) < 0)
+		return -1;
+	any = cgroup_path(cg)[0] != '\0';
+	if (cgroup_destroy(cg, err) < 0)
+		return vc_error_wrap(err, "container %s: removing a stale cgroup", id);
+	return any;
 }
 
 void statedir_unlock(struct ct_claim *c)

@@ -40,6 +40,12 @@ struct ct_claim {
  * exists"). */
 int statedir_claim(const char *id, struct ct_claim *c, vc_err *err);
 
+/* With the id claimed, a cgroup vclab/ID can only be debris (of a runtime
+ * that kept no state directory): remove it, killing what runs in it. 1 when
+ * there was one, 0 when not, < 0 on error. run.c calls it only when making
+ * the cgroup found it there, so that a run pays nothing for it. */
+int statedir_remove_stale_cgroup(const char *id, vc_err *err);
+
 /* Drop the lock and keep the directory (create: the container lives on). */
 void statedir_unlock(struct ct_claim *c);
 

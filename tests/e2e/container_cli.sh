@@ -52,6 +52,21 @@ test_version_and_features() {
 	assert_eq "$(echo "$OUT" | jq -r '.linux.cgroup.v2')" true "cgroup v2"
 }
 
+# features' mountOptions is mounts.c's option table (one source): every
+# quoted word between its BEGIN and END lines is listed, and nothing else.
+test_features_mount_options_are_the_table() {
+	require_container
+	local table listed
+	table=$(sed -n '/BEGIN mount option tables/,/END mount option tables/p' \
+		"$VCLAB_ROOT/container/mounts.c" | grep -o '"[a-z]*"' | tr -d '"' | sort)
+	[ "$(echo "$table" | wc -l)" -ge 50 ] || fail "read only $(echo "$table" | wc -l) words of the table"
+	assert_status 0 "$CT" features
+	listed=$(echo "$OUT" | jq -r '.mountOptions[]' | sort)
+	assert_eq "$listed" "$table" "features .mountOptions against container/mounts.c's table"
+	assert_contains "$listed" "tmpcopyup" "tmpcopyup"
+	assert_contains "$listed" "rro" "rro"
+}
+
 test_root_pid_file_and_state() {
 	require_container
 	local before pid

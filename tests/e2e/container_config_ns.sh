@@ -4,7 +4,8 @@
 # namespace), linux.resources.devices (EPERM for what the rules deny, on
 # cgroup v1 through devices.allow/deny, on v2 through a BPF program), a
 # config without a mount namespace, namespaces joined by path (uts, net,
-# ipc, mount) and a hostname set in a joined uts namespace.
+# ipc, mount, user next to new ones) and a hostname set in a joined uts
+# namespace.
 # Runs as root, here (hybrid cgroups) and in the test host (pure cgroup v2).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -276,6 +277,51 @@ test_join_uts_net_ipc_by_path_with_hostname() {
 	assert_ne "$(readlink "/proc/$CPID/ns/mnt")" "$(readlink "/proc/$apid/ns/mnt")" "mount namespace"
 	# the first container sees the hostname the second one set
 	assert_eq "$(nsenter --uts="/proc/$apid/ns/uts" hostname)" i9ns-joined "hostname in the joined namespace"
+}
+
+# A user namespace joined by path (a running container's), every other one
+# new: those belong to the joined user namespace (as with runc and crun), so
+# the container's root, with CAP_SYS_ADMIN there, may set its hostname.
+# Made in the host's user namespace instead, sethostname would be EPERM.
+test_join_user_namespace_by_path_with_new_others() {
+	require_container
+	cfg_bundle
+	ROOTFS_U=$(rootfs_for_userns) || fail "cannot prepare a rootfs reachable from a user namespace"
+	A_ID=$ID A_B=$B
+	trap 'ID=$A_ID-b; cfg_cleanup; ID=$A_ID B=$A_B; cfg_cleanup; release_rootfs_for_userns "$ROOTFS_U"' EXIT
+	edit_bundle "$B" ".root.path = \"$ROOTFS_U\"
+		| .linux.namespaces += [{type: \"user\"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 300000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 300000, size: 65536}]
+		| .process.args = [\"/probe\", \"spin\", \"30\"]"
+	cfg_create
+	local apid=$CPID
+	B=$(mktemp -d /tmp/i9ns-cfg.XXXXXX) ID=$A_ID-b
+	new_bundle "$B"
+	edit_bundle "$B" ".root.path = \"$ROOTFS_U\"
+		| .linux.namespaces += [{type: \"user\", path: \"/proc/$apid/ns/user\"}]
+		| .process.capabilities.bounding += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.effective += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.permitted += [\"CAP_SYS_ADMIN\"]
+		| .process.args = [\"/bin/sh\", \"-c\", \"hostname i9ns-owned && hostname && exec /probe spin 30\"]"
+	cfg_create
+	"$CT" start "$ID" >/dev/null 2>&1 || fail "start $ID"
+	local ns i
+	assert_eq "$(readlink "/proc/$CPID/ns/user")" "$(readlink "/proc/$apid/ns/user")" "user namespace"
+	for ns in net uts ipc mnt pid; do
+		assert_ne "$(readlink "/proc/$CPID/ns/$ns")" "$(readlink "/proc/$apid/ns/$ns")" "$ns namespace (new)"
+		assert_ne "$(readlink "/proc/$CPID/ns/$ns")" "$(readlink "/proc/self/ns/$ns")" "$ns namespace (not the host's)"
+	done
+	for i in $(seq 50); do
+		[ "$(nsenter --uts="/proc/$CPID/ns/uts" hostname)" = i9ns-owned ] && break
+		sleep 0.1
+	done
+	assert_eq "$(nsenter --uts="/proc/$CPID/ns/uts" hostname)" i9ns-owned \
+		"sethostname by the container's root: the uts namespace is the joined user namespace's"
+	if lsns --help 2>&1 | grep -qw ONS; then
+		assert_eq "$(lsns -n -o ONS -p "$CPID" -t net | tr -d ' ')" \
+			"$(readlink "/proc/$apid/ns/user" | tr -dc 0-9)" "owner of the network namespace"
+	fi
 }
 
 # A mount namespace joined by path (a bind-mounted ns file): the container's

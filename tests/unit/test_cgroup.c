@@ -161,13 +161,19 @@ int __wrap_mkdir(const char *path, mode_t mode)
 int __wrap_rmdir(const char *path)
 {
 	char file[PATH_MAX];
+	struct stat st;
 	struct dirent *e;
 	DIR *d;
 
 	if (!fake_rel(path))
 		return __real_rmdir(path);
-	/* Like the kernel: control files go with the directory, a child
-	 * cgroup keeps it busy. */
+	/* Like the kernel: a process in it keeps it busy, control files go
+	 * with the directory, a child cgroup keeps it busy. */
+	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+	if (stat(file, &st) == 0 && st.st_size > 0) {
+		errno = EBUSY;
+		return -1;
+	}
 	d = opendir(path);
 	if (!d)
 		return -1;
@@ -194,6 +200,16 @@ int __wrap_open(const char *path, int flags, ...)
 	if (fake_rel(path) && (flags & O_ACCMODE) == O_WRONLY) {
 		if (fake.reject && base && !strcmp(base + 1, fake.reject))
 			return __real_open("/dev/full", flags);
+		if (base && !strcmp(base, "/cgroup.kill")) {
+			/* the kill: every process of the cgroup is gone */
+			char procs[PATH_MAX];
+
+			snprintf(procs, sizeof(procs), "%.*s/cgroup.procs", (int)(base - path),
+			         path);
+			if (truncate(procs, 0) < 0) {
+				/* no cgroup.procs: nothing to empty */
+			}
+		}
 		flags |= O_APPEND;
 	}
 	return __real_open(path, flags, mode);
@@ -344,7 +360,7 @@ static void full_limits(struct cg_limits *l)
 /* Simulate the processes' exit before destroy: cgroup.procs empties. */
 static void empty_procs(const char *rel)
 {
-	char path[PATH_MAX];
+	char path[2 * PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", fake.root, rel);
 	assert_int_equal(truncate(path, 0), 0);
@@ -465,13 +481,23 @@ static void test_v2_writes_every_limit(void **state)
 	assert_int_equal(cgroup_cpu_throttled(cg, &v, &err), 0);
 	assert_int_equal(v, 3);
 
-	empty_procs("vclab/c1");
+	/* processes left: the rmdir is refused (EBUSY), so cgroup.kill */
 	assert_int_equal(cgroup_destroy(cg, &err), 0);
 	snprintf(want, sizeof(want), "cgroup.kill = 1 in %s/vclab/c1", fake.root);
 	assert_true(trace_has(&tl, want));
 	assert_false(exists("vclab/c1"));
 	/* The shared parent stays for the next container. */
 	assert_true(exists("vclab"));
+
+	/* nothing left in it (the usual end): a plain rmdir, no kill */
+	cg_limits_init(&lim);
+	assert_int_equal(cgroup_create(fake.root, "c2", &lim, &tl, &cg, &err), 0);
+	assert_int_equal(cgroup_destroy(cg, &err), 0);
+	snprintf(want, sizeof(want), "rmdir %s/vclab/c2", fake.root);
+	assert_true(trace_has(&tl, want));
+	snprintf(want, sizeof(want), "cgroup.kill = 1 in %s/vclab/c2", fake.root);
+	assert_false(trace_has(&tl, want));
+	assert_false(exists("vclab/c2"));
 }
 
 static void test_v2_cpu_max_forms(void **state)

@@ -437,6 +437,37 @@ static void test_resources_zero_values(void **state)
 	             "linux.resources.blockIO.weight: 1001 is out of range [0, 1000]");
 }
 
+/* `container features` lists mounts_option_name's words: each one is
+ * applied by mounts_option (none is only listed), once, and the list holds
+ * every kind (flag and negation, propagation, recursive, tmpcopyup). */
+static void test_mount_option_names(void **state)
+{
+	static const char *const kinds[] = {"ro",       "nosuid",       "rbind",     "rprivate",
+	                                    "rro",      "rnoatime",     "tmpcopyup", "notmpcopyup",
+	                                    "lazytime", "nostrictatime"};
+	const char *name;
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; (name = mounts_option_name(i)); i++, n++) {
+		struct ct_mount m = {0};
+
+		assert_int_equal(mounts_option(name, &m), MOUNT_OPT_APPLIED);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(name, mounts_option_name(j));
+	}
+	assert_true(n >= 50);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		bool found = false;
+
+		for (size_t i = 0; (name = mounts_option_name(i)); i++)
+			found = found || !strcmp(name, kinds[k]);
+		assert_true(found);
+	}
+	assert_null(mounts_option_name(n));
+	assert_null(mounts_option_name(n + 1000));
+}
+
 /* The options engines send: recursive attributes, tmpcopyup, idmap. */
 static void test_engine_mount_options(void **state)
 {
@@ -739,6 +770,7 @@ int main(void)
 	    cmocka_unit_test(test_seccomp_names_and_arches),
 	    cmocka_unit_test(test_resources_zero_values),
 	    cmocka_unit_test(test_engine_mount_options),
+	    cmocka_unit_test(test_mount_option_names),
 	    cmocka_unit_test(test_quick_options),
 	    cmocka_unit_test(test_quick_default_profile),
 	    cmocka_unit_test(test_quick_bad_options),
