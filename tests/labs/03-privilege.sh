@@ -50,8 +50,9 @@ test_3_capabilities_come_from_the_config() {
 	build/bin/container spec --bundle "$W" || fail "container spec failed"
 	lab_expect config-caps "$(jq -c '.process.capabilities.bounding' "$W/config.json")"
 	lab_expect config-seccomp "$(jq -c '.linux.seccomp' "$W/config.json")"
-	jq --arg r "$PWD/build/rootfs/test" '.root.path = $r | .process.args = ["/bin/sh", "-c", "mount -t tmpfs none /mnt && echo mounted a tmpfs; grep CapEff /proc/self/status"] | .process.capabilities[] += ["CAP_SYS_ADMIN"]' "$W/config.json" >"$W/new.json" && mv "$W/new.json" "$W/config.json" ||
+	jq --arg r "$PWD/build/rootfs/test" '.root.path = $r | .process.args = ["/bin/sh", "-c", "mount -t tmpfs none /mnt && echo mounted a tmpfs; grep CapEff /proc/self/status"] | .process.capabilities[] += ["CAP_SYS_ADMIN"]' "$W/config.json" >"$W/new.json" ||
 		fail "jq failed"
+	mv "$W/new.json" "$W/config.json"
 	out=$(build/bin/container run --bundle "$W" 2>&1) || fail "container run --bundle failed: $out"
 	lab_expect mount-with-cap "$out"
 	lab_expect cap-eff-admin "$out"
