@@ -28,7 +28,7 @@ lab_setup() {
 bench_once() {
 	lab_setup
 	if [ ! -s "$W/bench.json" ]; then
-		build/bin/bench run --compare --runs 5 --json "$W/bench.json" --markdown "$W/bench.md" --svg "$W/bench.svg" >"$W/bench.out" 2>&1 ||
+		build/bin/bench run --compare --runs 3 --warmup 1 --timeout 120 --json "$W/bench.json" --markdown "$W/bench.md" --svg "$W/bench.svg" >"$W/bench.out" 2>&1 ||
 			fail "bench run failed: $(tail -n 5 "$W/bench.out")"
 		cat "$W/bench.md"
 	fi
@@ -84,7 +84,7 @@ test_5_the_picture() {
 
 test_6_ten_at_once() {
 	lab_setup
-	build/bin/bench run --runner container,unikernel --scale 10 --runs 5 --json "$W/scale.json" --markdown "$W/scale.md" --svg "$W/scale.svg" --quiet >"$W/scale.out" 2>&1 ||
+	build/bin/bench run --runner container,unikernel --scale 10 --runs 5 --timeout 120 --json "$W/scale.json" --markdown "$W/scale.md" --svg "$W/scale.svg" --quiet >"$W/scale.out" 2>&1 ||
 		fail "bench run --scale 10 failed: $(tail -n 5 "$W/scale.out")"
 	lab_expect scale-startup "$(jq -r '.runners[] | select(.name == "container") | (.scale[] | select(.n == 10) | .startup_ms.median) / .metrics.startup_ms.median' "$W/scale.json")"
 }
