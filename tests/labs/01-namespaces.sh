@@ -80,7 +80,7 @@ test_4_user_namespace() {
 
 	build/bin/container run --user --pid-file "$W/pid" build/rootfs/test -- sleep 30 &
 	local end=$((SECONDS + 60))
-	until [ -s "$W/pid" ]; do
+	until [ -s "$W/pid" ] && [ "$(cat "/proc/$(cat "$W/pid")/comm")" = sleep ]; do
 		[ "$SECONDS" -lt "$end" ] || { kill -9 %1; fail "no pid file in 60 s"; }
 		sleep 0.1
 	done
