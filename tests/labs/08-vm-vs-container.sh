@@ -58,6 +58,7 @@ test_1_microvm_on_kvm() {
 	bench_once
 	case "$ACCEL" in kvm | nested) ;; *) lab_skip "the KVM here is '$ACCEL': no Linux guest" ;; esac
 	lab_expect microvm-kvm "$STATES"
+	lab_expect mem-microvm "$(jq -r '.runners[] | select(.name == "microvm") | .overhead_ready_kib' "$W/bench.json")"
 }
 
 test_2_startup() {
