@@ -26,8 +26,8 @@ pkgs_testhost="qemu-system-x86 linux-image-amd64 busybox-static cpio bash jq pro
 pkgs_guest="linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio gzip lz4"
 # The registry tests (tests/e2e/registry.sh): a real registry, the tools on
 # the other side, htpasswd for basic auth; debootstrap for the course
-# example's base image (scripts/base-image.sh).
-pkgs_registry="docker-registry skopeo umoci apache2-utils python3 debootstrap"
+# example's base image (scripts/base-image.sh); curl and jq for lab 4's registry step.
+pkgs_registry="docker-registry skopeo umoci apache2-utils python3 debootstrap curl jq"
 # Peers the bench compares against; hyperfine for bench/crun-compare.sh.
 pkgs_bench="runc crun qemu-system-x86 busybox-static hyperfine"
 # Real engines that drive the runtime in tests/e2e/engines.sh (runc is
