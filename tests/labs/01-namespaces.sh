@@ -91,4 +91,12 @@ test_4_user_namespace() {
 	lab_expect new-ns-user "$(new_namespaces --user)"
 }
 
+test_5_setup_as_a_picture() {
+	lab_setup
+	build/bin/container run --timings "$W/setup.json" --timings-format chrome build/rootfs/test -- true ||
+		fail "container run --timings-format chrome failed"
+	lab_expect chrome-phases "$(jq -r '.traceEvents[] | select(.ph == "X") | .name' "$W/setup.json" | sort -u | tr '\n' ' ')"
+	lab_expect chrome-mounts "$(jq '[.traceEvents[] | select(.name == "mount")] | length' "$W/setup.json")"
+}
+
 run_tests "$@"
