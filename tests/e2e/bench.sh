@@ -294,6 +294,18 @@ running_cmdlines() {
 	done
 }
 
+# workload_running ARG: a process runs `.../workload ARG` (bench's own
+# command line names it too, but not as its program). No fork per process:
+# in the test host each one costs about a second.
+workload_running() {
+	local f a
+	for f in /proc/[0-9]*/cmdline; do
+		mapfile -d '' -t a 2>/dev/null <"$f" || continue
+		[ "${#a[@]}" -ge 2 ] && [ "${a[0]##*/}" = workload ] && [ "${a[1]}" = "$1" ] && return 0
+	done
+	return 1
+}
+
 test_interrupt_kills_every_instance() {
 	need_tools
 	# a job of several seconds; Ctrl-C (SIGINT) comes during the first run
@@ -301,7 +313,15 @@ test_interrupt_kills_every_instance() {
 		--json "$WORK/i.json" --markdown "$WORK/i.md" --svg "$WORK/i.svg" \
 		>"$WORK/i.out" 2>"$WORK/i.err" &
 	pid=$!
-	sleep 1
+	# SIGINT only once the run has begun: before bench installs its handler
+	# the signal is ignored (a background job of a script starts with SIGINT
+	# ignored), and under load that can take longer than any fixed sleep.
+	local deadline=$((SECONDS + 120))
+	until workload_running "sha256=3000"; do
+		[ $SECONDS -lt $deadline ] || fail "the workload did not start within 120 s"
+		kill -0 $pid 2>/dev/null || fail "bench ended before its run began: $(cat "$WORK/i.err")"
+		sleep 0.05
+	done
 	kill -INT $pid
 	rc=0
 	wait $pid || rc=$?

@@ -13,7 +13,7 @@
 # could not start, the suite ran past its time, or it froze twice (each with
 # its own line "testhost suite: FAILED: ...").
 #
-#   VCLAB_TESTHOST_SUITE_TIMEOUT  seconds for each boot's tests (default 2400)
+#   VCLAB_TESTHOST_SUITE_TIMEOUT  seconds for each boot's tests (default 3600)
 #   VCLAB_TESTHOST_SUITE_MEM      memory of the test host (default 2G)
 #   VCLAB_TESTHOST_SUITE_FILES    test files or folders (default: tests/kvm tests/e2e tests/labs)
 #   VCLAB_TESTHOST_SELFTEST=0     skip tests/testhost/selftest.sh (5 boots)
@@ -54,7 +54,7 @@ while :; do
 	# the check below fails an empty run. $(...) is expanded inside the host.
 	# shellcheck disable=SC2016
 	VCLAB_TESTHOST_ATTEMPT=$attempt tests/testhost/run.sh \
-		--timeout "${VCLAB_TESTHOST_SUITE_TIMEOUT:-2400}" \
+		--timeout "${VCLAB_TESTHOST_SUITE_TIMEOUT:-3600}" \
 		--mem "${VCLAB_TESTHOST_SUITE_MEM:-2G}" -- \
 		env VCLAB_E2E_SKIP="$skip_list" VCLAB_TESTHOST_ATTEMPT="$attempt" \
 		bash -c 'echo "testhost: $(ls -l /dev/kvm)"; exec bash tests/run-e2e.sh "$@"' run-e2e "${files[@]}" \
