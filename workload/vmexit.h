@@ -17,8 +17,9 @@ int vm_ports_open(void);
 void vm_boot_marker(void);
 
 /* End the VM with status: drain the console, write the exit port, else
- * (no port) print "PROG: exit port did not end the VM" and reboot. pid 1
- * must never return (the kernel would panic). */
+ * (no port) print "PROG: exit port did not end the VM" and reboot; when
+ * even that fails, exit with status (pid 1 of a pid namespace: the tests
+ * run the image init so; in a VM the kernel panics). */
 __attribute__((noreturn)) void vm_end(int port_ok, uint32_t status, const char *prog);
 
 #endif
