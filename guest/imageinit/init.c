@@ -8,6 +8,8 @@
  *   2. reads the image config that `container image export --initramfs`
  *      wrote under /.vclab/ (entrypoint, cmd, env: NUL-separated strings;
  *      workdir, user "UID:GID", hostname);
+ *      turns off the console's "\n" -> "\r\n" (the output is the
+ *      program's bytes, as in a container);
  *   3. runs Entrypoint + Cmd as its child: Cmd replaced by the words after
  *      "vclab.cmd" on the kernel command line (vmm puts them after "--",
  *      which Linux hands to init as argv), PATH looked up in the image's
@@ -23,6 +25,8 @@
 #include <linux/fcntl.h>
 #include <linux/mount.h>
 #include <linux/signal.h>
+#include <asm/termbits.h>
+#include <asm/ioctls.h>
 
 #include "sys.h"
 #include "vmexit.h"
@@ -265,6 +269,16 @@ static int init_main(char **argv)
 	mount_one("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
 
+	/* The program's bytes as a container would give them: no "\r" added
+	 * before each "\n" on the serial console. */
+	{
+		struct termios t;
+
+		if (sc(__NR_ioctl, 1, TCGETS, (long)&t, 0, 0) == 0) {
+			t.c_oflag &= ~(unsigned)ONLCR;
+			sc(__NR_ioctl, 1, TCSETS, (long)&t, 0, 0);
+		}
+	}
 	n = read_words(DIR "entrypoint", args, 0);
 	for (char **w = argv + 1; *w; w++)
 		if (streq(*w, CMD_MARKER)) {
