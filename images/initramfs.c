@@ -65,7 +65,8 @@ static struct slot *lookup(struct walk *w, const char *key, bool add)
 		for (size_t k = 0; k < w->cap; k++) {
 			if (!w->t[k].key)
 				continue;
-			for (i = hash(w->t[k].key) & (ncap - 1); nt[i].key; i = (i + 1) & (ncap - 1))
+			for (i = hash(w->t[k].key) & (ncap - 1); nt[i].key;
+			     i = (i + 1) & (ncap - 1))
 				;
 			nt[i] = w->t[k];
 		}
@@ -131,8 +132,8 @@ static int walk_dir(struct walk *w, size_t layer, long top, const char *rel)
 
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
-		                     d->d_name) >= sizeof(sub) ||
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", d->d_name) >=
+		        sizeof(sub) ||
 		    (size_t)snprintf(full, sizeof(full), "%s/%s", w->dirs[layer], sub) >=
 		        sizeof(full)) {
 			rc = vc_error(w->err, ENAMETOOLONG, "flatten: %s", sub);
@@ -241,10 +242,9 @@ static int read_init(char **data, size_t *len, char path[PATH_MAX], vc_err *err)
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vc_error(err, errno, "the microVM init %s (build it: make %s, or set %s)", path,
-		                IMG_INIT_NAME, IMG_INIT_ENV);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 4 ||
-	    st.st_size > INIT_MAX) {
+		return vc_error(err, errno, "the microVM init %s (build it: make %s, or set %s)",
+		                path, IMG_INIT_NAME, IMG_INIT_ENV);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 4 || st.st_size > INIT_MAX) {
 		close(fd);
 		return vc_error(err, 0, "the microVM init %s: not a regular file of 4 B..16 MiB",
 		                path);
@@ -337,8 +337,8 @@ static const char *flat_find(const struct img_flat *f, char *const *dirs, const 
 
 /* "user[:group]" -> "UID:GID": numbers, or names from the image's
  * /etc/passwd and /etc/group (as container run does). */
-static int resolve_user(const char *user, const struct img_flat *f, char *const *dirs,
-                        char *out, size_t len, vc_err *err)
+static int resolve_user(const char *user, const struct img_flat *f, char *const *dirs, char *out,
+                        size_t len, vc_err *err)
 {
 	char u[256], file[PATH_MAX], *g;
 	unsigned long uid = 0, gid = 0;
@@ -355,7 +355,8 @@ static int resolve_user(const char *user, const struct img_flat *f, char *const 
 	} else {
 		struct passwd *pw = NULL;
 
-		fp = flat_find(f, dirs, "etc/passwd", file, sizeof(file)) ? fopen(file, "re") : NULL;
+		fp =
+		    flat_find(f, dirs, "etc/passwd", file, sizeof(file)) ? fopen(file, "re") : NULL;
 		while (fp && (pw = fgetpwent(fp)) && strcmp(pw->pw_name, u))
 			;
 		if (fp && pw)
@@ -363,7 +364,8 @@ static int resolve_user(const char *user, const struct img_flat *f, char *const 
 		if (fp)
 			fclose(fp);
 		if (!pw)
-			return vc_error(err, 0, "image User '%s': no such user in the image's /etc/passwd",
+			return vc_error(err, 0,
+			                "image User '%s': no such user in the image's /etc/passwd",
 			                user);
 	}
 	if (g && vc_parse_uint(g, 0, UINT32_MAX - 1, &v, "User", &e) == 0) {
@@ -379,7 +381,8 @@ static int resolve_user(const char *user, const struct img_flat *f, char *const 
 		if (fp)
 			fclose(fp);
 		if (!gr)
-			return vc_error(err, 0, "image User '%s': no such group in the image's /etc/group",
+			return vc_error(err, 0,
+			                "image User '%s': no such group in the image's /etc/group",
 			                user);
 	}
 	snprintf(out, len, "%lu:%lu", uid, gid);
@@ -390,13 +393,13 @@ static int resolve_user(const char *user, const struct img_flat *f, char *const 
 
 static int ar_fail(struct archive *a, const char *what, vc_err *err)
 {
-	return vc_error(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "initramfs: %s: %s",
-	                what, archive_error_string(a) ? archive_error_string(a) : "error");
+	return vc_error(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "initramfs: %s: %s", what,
+	                archive_error_string(a) ? archive_error_string(a) : "error");
 }
 
 /* A file of ours (/.vclab/...): owner 0:0, mtime 0. */
-static int add_mem(struct archive *a, const char *path, mode_t mode, const void *data,
-                   size_t len, int64_t ino, vc_err *err)
+static int add_mem(struct archive *a, const char *path, mode_t mode, const void *data, size_t len,
+                   int64_t ino, vc_err *err)
 {
 	struct archive_entry *e = archive_entry_new();
 	int rc = 0;
@@ -416,8 +419,7 @@ static int add_mem(struct archive *a, const char *path, mode_t mode, const void 
 	return rc;
 }
 
-static int add_file(struct archive *a, const char *dir, const char *path, int64_t ino,
-                    vc_err *err)
+static int add_file(struct archive *a, const char *dir, const char *path, int64_t ino, vc_err *err)
 {
 	char full[PATH_MAX], target[PATH_MAX], buf[65536];
 	struct archive_entry *e;
@@ -547,8 +549,7 @@ static int64_t gzip_isize(const char *path)
 }
 
 static int build_config(const struct img_config *cfg, const struct img_flat *f, char *const *dirs,
-                        const char *digest, const char *ref, struct config_files *c,
-                        vc_err *err)
+                        const char *digest, const char *ref, struct config_files *c, vc_err *err)
 {
 	json_t *host = json_object_get(json_object_get(cfg->json, "config"), "Hostname");
 
@@ -557,8 +558,8 @@ static int build_config(const struct img_config *cfg, const struct img_flat *f, 
 		return vc_error_wrap(err, "image %s", ref);
 	if (cfg->working_dir && *cfg->working_dir) {
 		if (cfg->working_dir[0] != '/')
-			return vc_error(err, 0, "image %s: WorkingDir '%s': not an absolute path", ref,
-			                cfg->working_dir);
+			return vc_error(err, 0, "image %s: WorkingDir '%s': not an absolute path",
+			                ref, cfg->working_dir);
 		c->workdir = cfg->working_dir;
 	}
 	snprintf(c->user, sizeof(c->user), "0:0");
@@ -603,8 +604,8 @@ int img_initramfs_export(struct img_store *s, const char *ref, const char *out,
 			vc_error(err, errno, "image export: %s", dir);
 			goto out;
 		}
-		if ((size_t)snprintf(res->path, sizeof(res->path), "%.3900s/%.64s-%.12s.cpio.gz", dir,
-		                     d.digest + 7, init_digest + 7) >= sizeof(res->path)) {
+		if ((size_t)snprintf(res->path, sizeof(res->path), "%.3900s/%.64s-%.12s.cpio.gz",
+		                     dir, d.digest + 7, init_digest + 7) >= sizeof(res->path)) {
 			vc_error(err, ENAMETOOLONG, "store");
 			goto out;
 		}
@@ -703,7 +704,8 @@ int img_cmd_export(struct img_store *s, int argc, char **argv, vc_err *err)
 		else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
 			out = argv[++i];
 		else if (argv[i][0] == '-')
-			return vc_error(err, 0, "image export: unknown option '%s' (see container --help)",
+			return vc_error(err, 0,
+			                "image export: unknown option '%s' (see container --help)",
 			                argv[i]);
 		else if (!ref)
 			ref = argv[i];
@@ -711,21 +713,24 @@ int img_cmd_export(struct img_store *s, int argc, char **argv, vc_err *err)
 			return vc_error(err, 0, "image export: unexpected argument '%s'", argv[i]);
 	}
 	if (!initramfs || !ref)
-		return vc_error(err, 0, "image export: expected --initramfs REF [-o FILE] (the only "
-		                        "export there is)");
+		return vc_error(err, 0,
+		                "image export: expected --initramfs REF [-o FILE] (the only "
+		                "export there is)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (img_initramfs_export(s, ref, out, &res, err) < 0)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (res.cached)
-		fprintf(stderr, "image export: %s: cached (no flattening): %lld bytes, ~%lld unpacked\n",
+		fprintf(stderr,
+		        "image export: %s: cached (no flattening): %lld bytes, ~%lld unpacked\n",
 		        ref, (long long)res.size, (long long)res.unpacked);
 	else
-		fprintf(stderr,
-		        "image export: %s: flattened %zu entries, %lld bytes unpacked -> %lld bytes "
-		        "gzip cpio in %.3f s\n",
-		        ref, res.entries, (long long)res.unpacked, (long long)res.size,
-		        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		fprintf(
+		    stderr,
+		    "image export: %s: flattened %zu entries, %lld bytes unpacked -> %lld bytes "
+		    "gzip cpio in %.3f s\n",
+		    ref, res.entries, (long long)res.unpacked, (long long)res.size,
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("%s\n", res.path);
 	return 0;
 }

@@ -18,8 +18,8 @@
 #include "error.h"
 #include "store.h"
 
-#define IMG_INIT_NAME    "vclab-init" /* next to the container binary */
-#define IMG_INIT_ENV     "VCLAB_INIT" /* or here */
+#define IMG_INIT_NAME     "vclab-init" /* next to the container binary */
+#define IMG_INIT_ENV      "VCLAB_INIT" /* or here */
 #define IMG_INITRAMFS_DIR "initramfs"  /* ROOT/initramfs/<manifest hex>-<init hash>.cpio.gz */
 
 /* One entry of the flattened tree: its path (relative, no leading "/")
@@ -39,11 +39,11 @@ int img_flatten(char *const *dirs, size_t n, struct img_flat *out, vc_err *err);
 void img_flat_free(struct img_flat *f);
 
 struct img_initramfs_result {
-	char path[4096];   /* the cpio.gz written or found */
-	bool cached;       /* found in the cache: nothing flattened */
-	int64_t unpacked;  /* bytes of file data, symlinks and headers in the cpio */
-	int64_t size;      /* bytes of the cpio.gz */
-	size_t entries;    /* entries from the image */
+	char path[4096];  /* the cpio.gz written or found */
+	bool cached;      /* found in the cache: nothing flattened */
+	int64_t unpacked; /* bytes of file data, symlinks and headers in the cpio */
+	int64_t size;     /* bytes of the cpio.gz */
+	size_t entries;   /* entries from the image */
 };
 
 /* Export image ref as an initramfs: into out (a file path), or, when out is

@@ -20,21 +20,24 @@ static int word_ok(const char *w, size_t i, vc_err *err)
 		                "cannot pass an empty word to the init",
 		                i + 1);
 	if (!strcmp(w, "--"))
-		return vc_error(err, 0,
-		                "--image: command word %zu is \"--\", which Linux takes as the end of "
-		                "its own options on the kernel command line: it cannot be passed",
-		                i + 1);
+		return vc_error(
+		    err, 0,
+		    "--image: command word %zu is \"--\", which Linux takes as the end of "
+		    "its own options on the kernel command line: it cannot be passed",
+		    i + 1);
 	for (const char *p = w; *p; p++) {
 		if (*p == '"')
-			return vc_error(err, 0,
-			                "--image: command word %zu (%s) holds a double quote, which the "
-			                "kernel command line cannot carry (Linux has no escapes)",
-			                i + 1, w);
+			return vc_error(
+			    err, 0,
+			    "--image: command word %zu (%s) holds a double quote, which the "
+			    "kernel command line cannot carry (Linux has no escapes)",
+			    i + 1, w);
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return vc_error(err, 0,
-			                "--image: command word %zu holds control character 0x%02x, which "
-			                "the kernel command line cannot carry",
-			                i + 1, (unsigned char)*p);
+			return vc_error(
+			    err, 0,
+			    "--image: command word %zu holds control character 0x%02x, which "
+			    "the kernel command line cannot carry",
+			    i + 1, (unsigned char)*p);
 	}
 	return 0;
 }
@@ -149,8 +152,9 @@ int vmm_image_export(const char *ref, bool trace, char *path, size_t len, vc_err
 	else
 		snprintf(ct, sizeof(ct), "%s/container", dir);
 	if (access(ct, X_OK) < 0) {
-		vc_error(err, errno, "--image %s: %s (vmm runs `container image export` from next "
-		                     "to itself, or $VCLAB_CONTAINER)",
+		vc_error(err, errno,
+		         "--image %s: %s (vmm runs `container image export` from next "
+		         "to itself, or $VCLAB_CONTAINER)",
 		         ref, ct);
 		goto out;
 	}

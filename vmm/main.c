@@ -88,13 +88,17 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 {
-	static const struct option longopts[] = {
-	    {"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
-	    {"cmdline", required_argument, NULL, 'c'}, {"mem", required_argument, NULL, 'm'},
-	    {"cpus", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 't'},
-	    {"trace", no_argument, NULL, 'T'},         {"timings", required_argument, NULL, 'j'},
-	    {"image", required_argument, NULL, 'I'},   {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"kernel", required_argument, NULL, 'k'},
+	                                         {"initrd", required_argument, NULL, 'i'},
+	                                         {"cmdline", required_argument, NULL, 'c'},
+	                                         {"mem", required_argument, NULL, 'm'},
+	                                         {"cpus", required_argument, NULL, 'n'},
+	                                         {"timeout", required_argument, NULL, 't'},
+	                                         {"trace", no_argument, NULL, 'T'},
+	                                         {"timings", required_argument, NULL, 'j'},
+	                                         {"image", required_argument, NULL, 'I'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	uint64_t cpus;
 	int c;
 
@@ -148,7 +152,8 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 		return vc_error(err, 0, "unexpected argument '%s' (see vmm --help)", argv[optind]);
 	if (o->image) {
 		if (o->initrd)
-			return vc_error(err, 0, "--initrd: not with --image (the image is the initrd)");
+			return vc_error(err, 0,
+			                "--initrd: not with --image (the image is the initrd)");
 		o->cmd = argv + optind;
 		o->n_cmd = (size_t)(argc - optind);
 		return 0;
@@ -177,14 +182,15 @@ static int choose_mem(const struct options *o, const struct kernel_image *k, uin
 		if (vc_parse_size(o->mem_arg, MEM_MAX_SIZE, mem, "--mem", err) < 0)
 			return -1;
 		if (o->image_ref && *mem < min)
-			return vc_error(err, 0,
-			                "%s: image %s needs at least %llu MiB of guest RAM: kernel and "
-			                "compressed initramfs %llu MiB + unpacked rootfs %llu MiB + %llu "
-			                "MiB for its programs",
-			                what, o->image_ref, (unsigned long long)((min + MiB - 1) / MiB),
-			                (unsigned long long)((k->min_mem + MiB - 1) / MiB),
-			                (unsigned long long)((unpacked + MiB - 1) / MiB),
-			                (unsigned long long)(VMM_IMAGE_PROGRAM_MEM / MiB));
+			return vc_error(
+			    err, 0,
+			    "%s: image %s needs at least %llu MiB of guest RAM: kernel and "
+			    "compressed initramfs %llu MiB + unpacked rootfs %llu MiB + %llu "
+			    "MiB for its programs",
+			    what, o->image_ref, (unsigned long long)((min + MiB - 1) / MiB),
+			    (unsigned long long)((k->min_mem + MiB - 1) / MiB),
+			    (unsigned long long)((unpacked + MiB - 1) / MiB),
+			    (unsigned long long)(VMM_IMAGE_PROGRAM_MEM / MiB));
 		if (*mem < k->min_mem)
 			return vc_error(err, 0, "%s: %s needs at least %llu MiB of guest RAM", what,
 			                k->path,
@@ -295,7 +301,7 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 		return VMM_EXIT_KVM_ERROR;
 	}
 	free(image_cmdline); /* in guest RAM now */
-	kernel_close(&k); /* everything is in guest RAM now */
+	kernel_close(&k);    /* everything is in guest RAM now */
 	status = vcpu_run(&vm, o->timeout, err);
 	serial_out_flush(&vm.out);
 	if (o->trace) {

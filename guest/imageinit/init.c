@@ -31,13 +31,13 @@
 #include "sys.h"
 #include "vmexit.h"
 
-#define PROG        "vclab-init"
-#define DIR         "/.vclab/"
-#define CMD_MARKER  "vclab.cmd"
-#define EXIT_INIT   125
-#define EXIT_NOEXEC 126
-#define EXIT_NOENT  127
-#define MAX_WORDS   4096
+#define PROG         "vclab-init"
+#define DIR          "/.vclab/"
+#define CMD_MARKER   "vclab.cmd"
+#define EXIT_INIT    125
+#define EXIT_NOEXEC  126
+#define EXIT_NOENT   127
+#define MAX_WORDS    4096
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The kernel starts us with argc at (%rsp), then argv[], NULL, envp[], NULL. */
@@ -79,15 +79,24 @@ static void put(const char *s)
 static const char *errname(long e)
 {
 	switch (-e) {
-	case 2: return "No such file or directory";
-	case 13: return "Permission denied";
-	case 8: return "Exec format error";
-	case 20: return "Not a directory";
-	case 12: return "Cannot allocate memory";
-	case 7: return "Argument list too long";
-	case 1: return "Operation not permitted";
-	case 38: return "Function not implemented";
-	default: return "error";
+	case 2:
+		return "No such file or directory";
+	case 13:
+		return "Permission denied";
+	case 8:
+		return "Exec format error";
+	case 20:
+		return "Not a directory";
+	case 12:
+		return "Cannot allocate memory";
+	case 7:
+		return "Argument list too long";
+	case 1:
+		return "Operation not permitted";
+	case 38:
+		return "Function not implemented";
+	default:
+		return "error";
 	}
 }
 
@@ -240,7 +249,8 @@ static int exec_program(char **argv, char **env)
 			full[n] = '/';
 			for (size_t i = 0; i <= a; i++)
 				full[n + 1 + i] = argv[0][i];
-			r = sc(__NR_execve, (long)(n ? full : argv[0]), (long)argv, (long)env, 0, 0);
+			r = sc(__NR_execve, (long)(n ? full : argv[0]), (long)argv, (long)env, 0,
+			       0);
 			if (r != -2 && r != -20)
 				seen = r; /* found but failed: report that, as execvp does */
 		}
@@ -297,7 +307,8 @@ static int init_main(char **argv)
 	workdir = read_file(DIR "workdir", &len);
 	user = read_file(DIR "user", &len);
 	host = read_file(DIR "hostname", &len);
-	if (host && host[0] && (r = sc(__NR_sethostname, (long)host, (long)slen(host), 0, 0, 0)) < 0)
+	if (host && host[0] &&
+	    (r = sc(__NR_sethostname, (long)host, (long)slen(host), 0, 0, 0)) < 0)
 		complain(host, "cannot set the hostname", r);
 	if (user) {
 		const char *p = user;
