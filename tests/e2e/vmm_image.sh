@@ -86,7 +86,7 @@ test_export_holds_the_flattened_image_init_and_config() {
 test_init_runs_the_image_like_container_run() {
 	image_setup
 	command -v setpriv >/dev/null || skip "no setpriv"
-	command -v unshare >/dev/null || skip "no unshare"
+	unshare --kill-child true 2>/dev/null || skip "no util-linux unshare (busybox's has no --kill-child)"
 	local d=$W/x rc=0 out want
 	"$CT" image export --initramfs "$IMG" -o "$W/i.cpio.gz" >/dev/null 2>&1 || fail "export failed"
 	unpack_cpio "$W/i.cpio.gz" "$d"
