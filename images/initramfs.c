@@ -335,6 +335,18 @@ static const char *flat_find(const struct img_flat *f, char *const *dirs, const 
 	return buf;
 }
 
+/* A file of the image, never through a symlink (an absolute one would
+ * lead to the host's file). */
+static FILE *open_nofollow(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
+
 /* "user[:group]" -> "UID:GID": numbers, or names from the image's
  * /etc/passwd and /etc/group (as container run does). */
 static int resolve_user(const char *user, const struct img_flat *f, char *const *dirs, char *out,
@@ -355,8 +367,8 @@ static int resolve_user(const char *user, const struct img_flat *f, char *const 
 	} else {
 		struct passwd *pw = NULL;
 
-		fp =
-		    flat_find(f, dirs, "etc/passwd", file, sizeof(file)) ? fopen(file, "re") : NULL;
+		fp = flat_find(f, dirs, "etc/passwd", file, sizeof(file)) ? open_nofollow(file)
+		                                                          : NULL;
 		while (fp && (pw = fgetpwent(fp)) && strcmp(pw->pw_name, u))
 			;
 		if (fp && pw)
@@ -373,7 +385,8 @@ static int resolve_user(const char *user, const struct img_flat *f, char *const 
 	} else if (g) {
 		struct group *gr = NULL;
 
-		fp = flat_find(f, dirs, "etc/group", file, sizeof(file)) ? fopen(file, "re") : NULL;
+		fp = flat_find(f, dirs, "etc/group", file, sizeof(file)) ? open_nofollow(file)
+		                                                         : NULL;
 		while (fp && (gr = fgetgrent(fp)) && strcmp(gr->gr_name, g))
 			;
 		if (fp && gr)

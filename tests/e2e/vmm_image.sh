@@ -81,6 +81,22 @@ test_export_holds_the_flattened_image_init_and_config() {
 	assert_contains "$(tr '\0' '\n' <"$d/.vclab/env")" "PATH=/usr/local/sbin" "the default PATH"
 }
 
+test_user_names_are_resolved_from_the_image() {
+	image_setup
+	local d=$W/x
+	mkdir "$W/u"
+	printf 'FROM %s\nUSER nobody:nogroup\n' "$IMG" >"$W/u/Dockerfile"
+	"$CT" build -t vclab-vmimg-user:1 "$W/u" >/dev/null 2>&1 || fail "build failed"
+	"$CT" image export --initramfs vclab-vmimg-user:1 -o "$W/u.cpio.gz" >/dev/null 2>&1 || fail "export failed"
+	unpack_cpio "$W/u.cpio.gz" "$d"
+	assert_eq "$(cat "$d/.vclab/user")" "65534:65534" "User nobody:nogroup from the image's files"
+	printf 'FROM %s\nUSER ghost\n' "$IMG" >"$W/u/Dockerfile"
+	"$CT" build -t vclab-vmimg-ghost:1 "$W/u" >/dev/null 2>&1 || fail "build failed"
+	assert_one_line_error "$CT" image export --initramfs vclab-vmimg-ghost:1
+	assert_contains "$ERR" "no such user" "an unknown user"
+	no_temp_left
+}
+
 # The init on the exported tree, as pid 1 of a pid namespace, without the
 # rights to write the exit port or reboot: it then exits with the status.
 test_init_runs_the_image_like_container_run() {
