@@ -12,6 +12,18 @@ $(BUILD)/guest/bzImage: guest/kernel.config guest/build-kernel.sh guest/check-co
 $(BUILD)/guest/initramfs.cpio.gz: $(BIN)/workload guest/mkinitramfs.sh
 	guest/mkinitramfs.sh $< $@
 
+# --- the init of a microVM made from an OCI image ---------------------------
+# build/bin/vclab-init: static, no libc (like the workload, whose syscall
+# and exit-port code it shares); `container image export --initramfs` puts
+# it into every image's initramfs as /.vclab/init (images/initramfs.c).
+IMAGEINIT_SRCS := guest/imageinit/init.c workload/sys.c workload/vmexit.c
+
+$(BIN)/vclab-init: $(IMAGEINIT_SRCS) workload/sys.h workload/vmexit.h guest/module.mk workload/module.mk
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(WORKLOAD_CFLAGS) -Iworkload -o $@ $(IMAGEINIT_SRCS)
+
+BINS += $(BIN)/vclab-init
+
 # --- bare-metal guest --------------------------------------------------------
 # Freestanding: no libc, no SSE (nobody enabled it for us), no red zone
 # (nothing may scribble below rsp, though no interrupts are on anyway),

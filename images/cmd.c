@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "image.h"
+#include "initramfs.h"
 #include "internal.h"
 #include "store.h"
 
@@ -28,6 +29,11 @@ const char img_usage_text[] =
     "                                         ENV K=V, WORKDIR D, CMD, ENTRYPOINT, USER\n"
     "  container image save NAME DIR|FILE.tar an OCI image layout (umoci, skopeo read it)\n"
     "  container image load DIR|FILE.tar [NAME]  load an OCI image layout\n"
+    "  container image export --initramfs REF [-o FILE]\n"
+    "                                         the image flattened into a gzip cpio for\n"
+    "                                         vmm run --image (vclab-init as its init);\n"
+    "                                         cached in $VCLAB_STORE/initramfs without -o;\n"
+    "                                         prints the file's path\n"
     "  container run [options] IMAGE [CMD...] run an image: an overlay of its layers,\n"
     "                                         its Env, Entrypoint, Cmd, WorkingDir, User\n";
 
@@ -834,10 +840,10 @@ int img_main(int argc, char **argv)
 	}
 	if (strcmp(sub, "ls") && strcmp(sub, "list") && strcmp(sub, "inspect") &&
 	    strcmp(sub, "rm") && strcmp(sub, "prune") && strcmp(sub, "import") &&
-	    strcmp(sub, "save") && strcmp(sub, "load")) {
+	    strcmp(sub, "save") && strcmp(sub, "load") && strcmp(sub, "export")) {
 		vc_error(&err, 0,
 		         "image: unknown command '%s' (inspect, rm, prune, import, save, "
-		         "load; see container --help)",
+		         "load, export; see container --help)",
 		         sub);
 		return fail(&err);
 	}
@@ -869,6 +875,8 @@ int img_main(int argc, char **argv)
 	else if (!strcmp(sub, "save"))
 		rc = sargc == 3 ? cmd_save(s, sargv[1], sargv[2], &err)
 		                : vc_error(&err, 0, "image save: expected NAME DIR|FILE.tar");
+	else if (!strcmp(sub, "export"))
+		rc = img_cmd_export(s, sargc, sargv, &err);
 	else if (!strcmp(sub, "load"))
 		rc = sargc == 2 || sargc == 3
 		         ? cmd_load(s, sargv[1], sargc == 3 ? sargv[2] : NULL, &err)

@@ -13,3 +13,7 @@ $(BIN)/container: $(call objs,$(IMAGES_SRCS) images/archive_static.c)
 CONTAINER_LIBS_STATIC += $(IMAGES_STATIC_LIBS)
 
 $(eval $(call unit_test,test_images,tests/unit/test_images.c $(IMAGES_SRCS) $(COMMON_SRCS) $(filter-out container/main.c,$(wildcard container/*.c)),$(IMAGES_LIBS) -lcap -lseccomp))
+
+# The flattening of `container image export --initramfs` (images/initramfs.c).
+$(call asan_objs,tests/unit/test_initramfs.c): CPPFLAGS += -Iimages -Icontainer
+$(eval $(call unit_test,test_initramfs,tests/unit/test_initramfs.c $(IMAGES_SRCS) $(COMMON_SRCS) $(filter-out container/main.c,$(wildcard container/*.c)),$(IMAGES_LIBS) -lcap -lseccomp))

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "exitcode.h"
+#include "image.h"
 #include "kvmhost.h"
 #include "loader.h"
 #include "memory.h"
@@ -31,19 +32,36 @@ struct options {
 	const char *timings;
 	enum vc_timings_format timings_format;
 	bool timings_format_set;
+	const char *image;     /* --image REF: its initramfs, CMD after "--" */
+	const char *image_ref; /* the same, for the boot of its initramfs */
+	char **cmd;
+	size_t n_cmd;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(
 	    f, "usage: vmm run --kernel IMAGE [options]\n"
+	       "       vmm run --image REF [--kernel IMAGE] [options] [-- CMD [ARG...]]\n"
 	       "\n"
 	       "Boot IMAGE in a KVM virtual machine (one host thread per vCPU). IMAGE is a\n"
 	       "Linux bzImage or an ELF64 bare-metal guest. The guest's serial port (COM1)\n"
 	       "is stdout.\n"
 	       "\n"
 	       "options:\n"
-	       "  --kernel IMAGE   the kernel to boot (required)\n"
+	       "  --kernel IMAGE   the kernel to boot (required without --image)\n"
+	       "  --image REF      boot an OCI image of the container store as a microVM:\n"
+	       "                   `container image export --initramfs REF` (next to vmm)\n"
+	       "                   gives its layers flattened + vclab-init as a gzip cpio,\n"
+	       "                   cached by the image digest; the kernel defaults to the\n"
+	       "                   minimal one (build/guest/bzImage); CMD replaces the\n"
+	       "                   image's Cmd (after its Entrypoint), as `docker run`; the\n"
+	       "                   program's output is on stdout, its stdin /dev/null, and\n"
+	       "                   vmm exits with its status. Guest RAM: during boot the\n"
+	       "                   compressed cpio and the unpacked rootfs (tmpfs) are both\n"
+	       "                   in RAM, so --mem must hold kernel + cpio.gz + unpacked\n"
+	       "                   image + 16M for the program (the default is that, or\n"
+	       "                   128M if more); a smaller --mem is refused before boot\n"
 	       "  --initrd FILE    initramfs for a Linux kernel\n"
 	       "  --cmdline STR    kernel command line (Linux default: \"console=ttyS0 quiet\n"
 	       "                   reboot=k\"; bare-metal default: empty)\n"
@@ -85,6 +103,7 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 	                                         {"trace", no_argument, NULL, 'T'},
 	                                         {"timings", required_argument, NULL, 'j'},
 	                                         {"timings-format", required_argument, NULL, 'f'},
+	                                         {"image", required_argument, NULL, 'I'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	uint64_t cpus;
@@ -93,7 +112,8 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 	memset(o, 0, sizeof(*o));
 	o->cpus = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	/* "+": stop at the first word that is not an option (the CMD of --image) */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -128,6 +148,9 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 				return -1;
 			o->timings_format_set = true;
 			break;
+		case 'I':
+			o->image = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -137,12 +160,20 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 			                argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
+	if (optind < argc && !o->image)
 		return vc_error(err, 0, "unexpected argument '%s' (see vmm --help)", argv[optind]);
-	if (!o->kernel)
-		return vc_error(err, 0, "run: --kernel IMAGE is required (see vmm --help)");
 	if (o->timings_format_set && !o->timings)
 		return vc_error(err, 0, "--timings-format: only with --timings FILE");
+	if (o->image) {
+		if (o->initrd)
+			return vc_error(err, 0,
+			                "--initrd: not with --image (the image is the initrd)");
+		o->cmd = argv + optind;
+		o->n_cmd = (size_t)(argc - optind);
+		return 0;
+	}
+	if (!o->kernel)
+		return vc_error(err, 0, "run: --kernel IMAGE is required (see vmm --help)");
 	return 0;
 }
 
@@ -151,15 +182,29 @@ static int parse_options(int argc, char **argv, struct options *o, vc_err *err)
 static int choose_mem(const struct options *o, const struct kernel_image *k, uint64_t *mem,
                       vc_err *err)
 {
+	uint64_t min = k->min_mem, unpacked = 0, gz = 0;
 	char what[64];
 
+	if (o->image_ref) { /* the unpacked rootfs and the program too (see --help) */
+		unpacked = vmm_image_unpacked_file(k->initrd_path, &gz);
+		min += ((unpacked + MiB - 1) & ~(MiB - 1)) + VMM_IMAGE_PROGRAM_MEM;
+	}
 	snprintf(what, sizeof(what), "--mem %s", o->mem_arg ? o->mem_arg : "(default)");
 	if (!o->mem_arg) {
-		*mem = k->min_mem > DEFAULT_MEM ? (k->min_mem + 2 * MiB - 1) & ~(2 * MiB - 1)
-		                                : DEFAULT_MEM;
+		*mem = min > DEFAULT_MEM ? (min + 2 * MiB - 1) & ~(2 * MiB - 1) : DEFAULT_MEM;
 	} else {
 		if (vc_parse_size(o->mem_arg, MEM_MAX_SIZE, mem, "--mem", err) < 0)
 			return -1;
+		if (o->image_ref && *mem < min)
+			return vc_error(
+			    err, 0,
+			    "%s: image %s needs at least %llu MiB of guest RAM: kernel and "
+			    "compressed initramfs %llu MiB + unpacked rootfs %llu MiB + %llu "
+			    "MiB for its programs",
+			    what, o->image_ref, (unsigned long long)((min + MiB - 1) / MiB),
+			    (unsigned long long)((k->min_mem + MiB - 1) / MiB),
+			    (unsigned long long)((unpacked + MiB - 1) / MiB),
+			    (unsigned long long)(VMM_IMAGE_PROGRAM_MEM / MiB));
 		if (*mem < k->min_mem)
 			return vc_error(err, 0, "%s: %s needs at least %llu MiB of guest RAM", what,
 			                k->path,
@@ -196,14 +241,43 @@ static bool refuse_linux_on_pvm(const struct kernel_image *k, vc_err *err)
 	return true;
 }
 
+static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err);
+
+/* --image: export the initramfs, then an ordinary boot of it. */
+static int boot_image(const struct options *o, struct vc_timeline *tl, vc_err *err)
+{
+	char initrd[4096], kernel[4096];
+	struct options io = *o;
+	char *check = NULL;
+
+	/* CMD that the kernel command line cannot carry: refused before any work */
+	if (vmm_image_cmdline("", o->cmd, o->n_cmd, &check, err) < 0)
+		return VMM_EXIT_BAD_INPUT;
+	free(check);
+	if (!o->kernel && vmm_image_default_kernel(kernel, sizeof(kernel), err) < 0)
+		return VMM_EXIT_BAD_INPUT;
+	vc_step_begin(tl);
+	if (vmm_image_export(o->image, o->trace, initrd, sizeof(initrd), err) < 0)
+		return VMM_EXIT_BAD_INPUT;
+	vc_step(tl, "image_export", "%s: %s", o->image, initrd);
+	io.kernel = o->kernel ? o->kernel : kernel;
+	io.initrd = initrd;
+	io.image = NULL;
+	io.image_ref = o->image;
+	return boot(&io, tl, err);
+}
+
 static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 {
 	struct kernel_image k;
 	struct vm vm;
 	const char *cmdline;
+	char *image_cmdline = NULL;
 	uint64_t mem;
 	int status;
 
+	if (o->image)
+		return boot_image(o, tl, err);
 	if (kernel_open(&k, o->kernel, o->initrd, err) < 0 || choose_mem(o, &k, &mem, err) < 0) {
 		kernel_close(&k);
 		return VMM_EXIT_BAD_INPUT;
@@ -216,21 +290,32 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 		return VMM_EXIT_BAD_INPUT;
 	}
 	cmdline = o->cmdline ? o->cmdline : kernel_default_cmdline(&k);
+	if (o->image_ref) { /* rdinit= and CMD */
+		if (vmm_image_cmdline(cmdline, o->cmd, o->n_cmd, &image_cmdline, err) < 0) {
+			kernel_close(&k);
+			return VMM_EXIT_BAD_INPUT;
+		}
+		cmdline = image_cmdline;
+	}
 	if (kernel_check_cmdline(&k, cmdline, err) < 0) {
 		kernel_close(&k);
+		free(image_cmdline);
 		return VMM_EXIT_BAD_INPUT;
 	}
 	if (k.kind == KERNEL_BZIMAGE && refuse_linux_on_pvm(&k, err)) {
 		kernel_close(&k);
+		free(image_cmdline);
 		return VMM_EXIT_KVM_ERROR;
 	}
 	if (vm_create(&vm, tl, k.kind == KERNEL_BZIMAGE, err) < 0 ||
 	    vm_setup(&vm, &k, mem, cmdline, o->cpus, err) < 0) {
 		vm_destroy(&vm);
 		kernel_close(&k);
+		free(image_cmdline);
 		return VMM_EXIT_KVM_ERROR;
 	}
-	kernel_close(&k); /* everything is in guest RAM now */
+	free(image_cmdline); /* in guest RAM now */
+	kernel_close(&k);    /* everything is in guest RAM now */
 	status = vcpu_run(&vm, o->timeout, err);
 	serial_out_flush(&vm.out);
 	if (o->trace) {

@@ -16,3 +16,4 @@ $(call asan_objs,$(wildcard tests/unit/test_vmm*.c)): CPPFLAGS += $(VMM_CPPFLAGS
 $(eval $(call unit_test,test_vmm_devices,tests/unit/test_vmm_devices.c $(VMM_SRCS) $(COMMON_SRCS),-pthread))
 $(eval $(call unit_test,test_vmm_boot,tests/unit/test_vmm_boot.c $(VMM_SRCS) $(COMMON_SRCS),-pthread))
 $(eval $(call unit_test,test_vmm_mptable,tests/unit/test_vmm_mptable.c vmm/mptable.c $(COMMON_SRCS),))
+$(eval $(call unit_test,test_vmm_image,tests/unit/test_vmm_image.c vmm/image.c $(COMMON_SRCS),))

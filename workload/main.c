@@ -8,11 +8,9 @@
  * and VCLAB-DONE status=N, and ends with status CODE. See docs/contracts.md. */
 #include "job.h"
 #include "sys.h"
+#include "vmexit.h"
 
-#define BOOT_MARKER_PORT  0x3f0 /* the VMM timestamps a write of 123 here */
-#define BOOT_MARKER_VALUE 123
-#define EXIT_PORT         0xf4 /* QEMU isa-debug-exit convention */
-#define EXIT_USAGE        2
+#define EXIT_USAGE 2
 
 static const char usage[] =
     "usage: workload [sha256=MIB] [touch=MIB] [exit=CODE]\n"
@@ -103,22 +101,6 @@ bad:
 	return -1;
 }
 
-/* End the VM with status: the exit port, else a reboot. pid 1 must never
- * return (the kernel would panic). */
-__attribute__((noreturn)) static void end_vm(int port_ok, uint32_t status)
-{
-	/* The console may still hold our last lines (the serial driver sends
-	 * them from its interrupt, maybe on another CPU): the exit port ends
-	 * the VM at once, so let them out first. */
-	sys_tcdrain(1);
-	if (port_ok)
-		outb((uint8_t)status, EXIT_PORT);
-	error_line("exit port did not end the VM; rebooting (status is lost)");
-	sys_reboot_restart();
-	for (;;)
-		;
-}
-
 static int workload_main(char **argv, char **envp)
 {
 	const struct job_env env = {write_stdout, alloc_anon, free_anon};
@@ -128,10 +110,9 @@ static int workload_main(char **argv, char **envp)
 	struct job job;
 
 	if (vm) {
-		port_ok =
-		    sys_ioperm(BOOT_MARKER_PORT, 1, 1) == 0 && sys_ioperm(EXIT_PORT, 1, 1) == 0;
+		port_ok = vm_ports_open();
 		if (port_ok)
-			outb(BOOT_MARKER_VALUE, BOOT_MARKER_PORT);
+			vm_boot_marker();
 	}
 	job_print(&env, JOB_READY_LINE);
 	if (argv[0] && argv[1] && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
@@ -144,7 +125,7 @@ static int workload_main(char **argv, char **envp)
 		status = job_run(&job, &env, digest) < 0 ? 1 : job.exit_code;
 	job_print_done(&env, status);
 	if (vm)
-		end_vm(port_ok, status);
+		vm_end(port_ok, status, "workload");
 	return (int)status;
 }
 

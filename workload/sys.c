@@ -19,6 +19,11 @@ static long syscall6(long nr, long a, long b, long c, long d, long e, long f)
 	return ret;
 }
 
+long sys_call6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return syscall6(nr, a, b, c, d, e, f);
+}
+
 long sys_write(int fd, const void *buf, size_t n)
 {
 	return syscall6(__NR_write, fd, (long)buf, (long)n, 0, 0, 0);

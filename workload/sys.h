@@ -18,6 +18,9 @@ long sys_tcdrain(int fd); /* wait until a tty has sent what it holds */
 long sys_ioperm(unsigned long from, unsigned long num, int on);
 long sys_reboot_restart(void);
 __attribute__((noreturn)) void sys_exit(int status);
+/* Any other system call (the image init's: mount, fork, execve, ...);
+ * returns -errno on failure, as the kernel does. */
+long sys_call6(long nr, long a, long b, long c, long d, long e, long f);
 
 static inline void outb(uint8_t value, uint16_t port)
 {
