@@ -178,7 +178,12 @@ enum {
 	OPT_COMPARE,
 	OPT_TIMEOUT,
 	OPT_MEM,
-	OPT_BUILD
+	OPT_BUILD,
+	OPT_IMAGE,
+	OPT_CMD,
+	OPT_READY_LINE,
+	OPT_DONE_LINE,
+	OPT_ENGINES
 };
 
 static const struct option run_options[] = {
@@ -195,9 +200,42 @@ static const struct option run_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"mem", required_argument, NULL, OPT_MEM},
     {"build", required_argument, NULL, OPT_BUILD},
+    {"image", required_argument, NULL, OPT_IMAGE},
+    {"cmd", required_argument, NULL, OPT_CMD},
+    {"ready-line", required_argument, NULL, OPT_READY_LINE},
+    {"done-line", required_argument, NULL, OPT_DONE_LINE},
+    {"engines", no_argument, NULL, OPT_ENGINES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* A non-empty option value that fits. */
+static int copy_arg(char *out, size_t len, const char *what, vc_err *err)
+{
+	if (!*optarg)
+		return vc_error(err, 0, "%s: empty", what);
+	if (strlen(optarg) >= len)
+		return vc_error(err, 0, "%s: longer than %zu characters", what, len - 1);
+	snprintf(out, len, "%s", optarg);
+	return 0;
+}
+
+/* --cmd, --ready-line, --done-line and --engines belong to --image, and
+ * --image replaces the static workload. */
+static int check_image_options(const struct run_opts *o, bool workload, vc_err *err)
+{
+	const char *stray = o->cmd[0] ? "--cmd" : o->ready_line[0] ? "--ready-line"
+	                                        : o->have_done     ? "--done-line"
+	                                        : o->engines       ? "--engines"
+	                                                           : NULL;
+
+	if (!o->image[0] && stray)
+		return vc_error(err, 0, "run: %s needs --image REF", stray);
+	if (o->image[0] && workload)
+		return vc_error(err, 0,
+		                "run: --workload is the static workload's; with --image use --cmd");
+	return 0;
+}
 
 static int parse_run_option(int c, struct run_opts *o, struct outputs *out, bool *quiet,
                             const char **runners, bool *compare, vc_err *err)
@@ -251,6 +289,18 @@ static int parse_run_option(int c, struct run_opts *o, struct outputs *out, bool
 	case OPT_BUILD:
 		snprintf(o->build, sizeof(o->build), "%s", optarg);
 		return 0;
+	case OPT_IMAGE:
+		return copy_arg(o->image, sizeof(o->image), "--image", err);
+	case OPT_CMD:
+		return copy_arg(o->cmd, sizeof(o->cmd), "--cmd", err);
+	case OPT_READY_LINE:
+		return copy_arg(o->ready_line, sizeof(o->ready_line), "--ready-line", err);
+	case OPT_DONE_LINE:
+		o->have_done = true;
+		return copy_arg(o->done_line, sizeof(o->done_line), "--done-line", err);
+	case OPT_ENGINES:
+		o->engines = true;
+		return 0;
 	default:
 		return vc_error(err, 0, "run: unknown option (see bench --help)");
 	}
@@ -265,7 +315,7 @@ int cli_run(int argc, char **argv)
 	                     .guest_mem = RUN_DEFAULT_MEM};
 	struct outputs out = {"results/bench.json", "results/bench.md", "results/bench.svg"};
 	const char *runners = NULL;
-	bool quiet = false, compare = false;
+	bool quiet = false, compare = false, workload = false;
 	struct bench_result *res;
 	int c, exit_code;
 	vc_err err = {0};
@@ -283,6 +333,7 @@ int cli_run(int argc, char **argv)
 			fail("bench", &err);
 			return BENCH_EXIT_ERROR;
 		}
+		workload |= c == OPT_WORKLOAD;
 		if (parse_run_option(c, &o, &out, &quiet, &runners, &compare, &err) < 0) {
 			fail("bench", &err);
 			return BENCH_EXIT_ERROR;
@@ -300,7 +351,10 @@ int cli_run(int argc, char **argv)
 		fail("bench", &err);
 		return BENCH_EXIT_ERROR;
 	}
-	if (runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err) < 0 ||
+	if (check_image_options(&o, workload, &err) < 0 ||
+	    (o.image[0] ? image_runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)
+	                : runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)) <
+	        0 ||
 	    workload_words_check(o.workload, &dummy, &err) < 0 ||
 	    (!o.build[0] && default_build_dir(o.build, sizeof(o.build), &err) < 0) ||
 	    check_build_dir(o.build, &err) < 0) {
