@@ -230,13 +230,15 @@ test_engines_run_the_image() {
 bad_input() {
 	rm -f "$W/x.json" "$W/x.md" "$W/x.svg"
 	assert_one_line_error "$BENCH" run --quiet --json "$W/x.json" --markdown "$W/x.md" --svg "$W/x.svg" "$@"
-	[ ! -e "$W/x.json" ] && [ ! -e "$W/x.md" ] && [ ! -e "$W/x.svg" ] || fail "files written after: $*"
+	if [ -e "$W/x.json" ] || [ -e "$W/x.md" ] || [ -e "$W/x.svg" ]; then
+		fail "files written after: $*"
+	fi
 }
 
 test_bad_input() {
 	image_built
 	local before
-	before=$(cat /proc/self/mountinfo | wc -l)
+	before=$(wc -l </proc/self/mountinfo)
 	bad_input --image no/such-image:1
 	assert_contains "$ERR" "--image no/such-image:1: no such image in the store" "unknown image"
 	bad_input --image 127.0.0.1:9/none:1
@@ -253,7 +255,7 @@ test_bad_input() {
 	assert_contains "$ERR" "unknown runner 'unikernel'" "no unikernel for images"
 	bad_input --image "$IMG" --cmd "   "
 	assert_contains "$ERR" "no Entrypoint or Cmd" "a --cmd of blanks"
-	assert_eq "$(cat /proc/self/mountinfo | wc -l)" "$before" "no mount left"
+	assert_eq "$(wc -l </proc/self/mountinfo)" "$before" "no mount left"
 	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -path '*/vclab/vclab-bench-*' -type d 2>/dev/null)" ] ||
 		fail "cgroups left"
 }
