@@ -142,9 +142,9 @@ static json_t *image_config(const struct bench_image *im, json_t *cfg, json_t *a
 	json_object_set_new(proc, "args", args);
 	json_object_set_new(proc, "env", envs);
 	json_object_set_new(proc, "cwd", json_string(im->cwd));
-	json_object_set_new(proc, "user",
-	                    json_pack("{s:I, s:I}", "uid", (json_int_t)im->uid, "gid",
-	                              (json_int_t)im->gid));
+	json_object_set_new(
+	    proc, "user",
+	    json_pack("{s:I, s:I}", "uid", (json_int_t)im->uid, "gid", (json_int_t)im->gid));
 	return cfg;
 }
 

@@ -249,10 +249,11 @@ static int copy_arg(char *out, size_t len, const char *what, vc_err *err)
  * --image replaces the static workload. */
 static int check_image_options(const struct run_opts *o, bool workload, vc_err *err)
 {
-	const char *stray = o->cmd[0] ? "--cmd" : o->ready_line[0] ? "--ready-line"
-	                                        : o->have_done     ? "--done-line"
-	                                        : o->engines       ? "--engines"
-	                                                           : NULL;
+	const char *stray = o->cmd[0]          ? "--cmd"
+	                    : o->ready_line[0] ? "--ready-line"
+	                    : o->have_done     ? "--done-line"
+	                    : o->engines       ? "--engines"
+	                                       : NULL;
 
 	if (!o->image[0] && stray)
 		return vc_error(err, 0, "run: %s needs --image REF", stray);
@@ -377,9 +378,9 @@ int cli_run(int argc, char **argv)
 		return BENCH_EXIT_ERROR;
 	}
 	if (check_image_options(&o, workload, &err) < 0 ||
-	    (o.image[0] ? image_runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)
-	                : runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)) <
-	        0 ||
+	    (o.image[0]
+	         ? image_runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)
+	         : runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)) < 0 ||
 	    workload_words_check(o.workload, &dummy, &err) < 0 ||
 	    (!o.build[0] && default_build_dir(o.build, sizeof(o.build), &err) < 0) ||
 	    check_build_dir(o.build, &err) < 0) {

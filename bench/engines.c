@@ -69,8 +69,9 @@ static int make_archive(struct engines *g, const struct bench_env *env, char *wh
 	char path[PATH_MAX];
 
 	if (find_in_path("skopeo", path, sizeof(path)) < 0) {
-		snprintf(why, len, "skopeo not installed (it turns the OCI layout into a docker "
-		                   "archive; scripts/deps.sh engines)");
+		snprintf(why, len,
+		         "skopeo not installed (it turns the OCI layout into a docker "
+		         "archive; scripts/deps.sh engines)");
 		return -1;
 	}
 	snprintf(ct, sizeof(ct), "%s/bin/container", env->build);
@@ -130,8 +131,7 @@ static bool docker_answers(const struct engines *g)
 
 static void docker_setup(struct engines *g)
 {
-	char data[PATH_MAX + 16], exec_root[PATH_MAX + 16], pidf[PATH_MAX + 16],
-	    log[PATH_MAX + 16];
+	char data[PATH_MAX + 16], exec_root[PATH_MAX + 16], pidf[PATH_MAX + 16], log[PATH_MAX + 16];
 	char errl[200];
 	char *argv[8];
 	size_t n = 0;
@@ -265,9 +265,10 @@ void engines_teardown(struct bench_env *env)
 		char script[3000];
 		char *rm[] = {"sh", "-c", script, NULL};
 
-		snprintf(script, sizeof(script),
-		         "ids=$(docker -H '%s' ps -aq); [ -z \"$ids\" ] || docker -H '%s' rm -f $ids",
-		         g->sock, g->sock);
+		snprintf(
+		    script, sizeof(script),
+		    "ids=$(docker -H '%s' ps -aq); [ -z \"$ids\" ] || docker -H '%s' rm -f $ids",
+		    g->sock, g->sock);
 		image_capture(rm, NULL, 0, NULL, 0);
 		kill(g->dockerd, SIGTERM);
 		for (int i = 0; i < 100 && waitpid(g->dockerd, NULL, WNOHANG) == 0; i++) {

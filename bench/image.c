@@ -280,8 +280,8 @@ static int read_strings(struct bench_image *im, json_t *arr, char **v, size_t *n
 
 	json_array_foreach(arr, i, x)
 	{
-		if (json_is_string(x) && add_word(im, v, n, IMAGE_MAX_ARGS, json_string_value(x),
-		                                  err) < 0)
+		if (json_is_string(x) &&
+		    add_word(im, v, n, IMAGE_MAX_ARGS, json_string_value(x), err) < 0)
 			return -1;
 	}
 	return 0;
@@ -323,8 +323,8 @@ static int read_config(struct bench_image *im, json_t *cfg, const char *cmd, vc_
 		return -1;
 	}
 	if (!im->argc)
-		return vc_error(err, 0, "--image %s: the image has no Entrypoint or Cmd (give --cmd)",
-		                im->ref);
+		return vc_error(
+		    err, 0, "--image %s: the image has no Entrypoint or Cmd (give --cmd)", im->ref);
 	return 0;
 }
 
@@ -351,8 +351,10 @@ static int parse_inspect(struct bench_image *im, const char *text, const char *c
 		const char *diff = json_string_value(json_object_get(l, "diffID"));
 
 		if (im->nlayers >= IMAGE_MAX_LAYERS || !d || !diff) {
-			rc = vc_error(err, 0, "--image %s: more than %d layers, or a layer without "
-			              "digest", im->ref, IMAGE_MAX_LAYERS);
+			rc = vc_error(err, 0,
+			              "--image %s: more than %d layers, or a layer without "
+			              "digest",
+			              im->ref, IMAGE_MAX_LAYERS);
 			break;
 		}
 		snprintf(L->digest, sizeof(L->digest), "%s", d);
@@ -392,15 +394,19 @@ int image_open(struct bench_image *im, const char *build, const char *ref, const
 		rc = image_capture(pull, NULL, 0, errl, sizeof(errl));
 		if (rc != 0) {
 			free(out);
-			return vc_error(err, 0, "--image %s: not in the store, and `container pull` "
-			                "failed: %s", ref, errl);
+			return vc_error(err, 0,
+			                "--image %s: not in the store, and `container pull` "
+			                "failed: %s",
+			                ref, errl);
 		}
 		rc = inspect(ct, ref, out, len, errl, sizeof(errl));
 	}
 	if (rc != 0) {
 		free(out);
-		return vc_error(err, 0, "--image %s: no such image in the store %s (`container "
-		                "images` lists them): %s", ref, im->store, errl);
+		return vc_error(err, 0,
+		                "--image %s: no such image in the store %s (`container "
+		                "images` lists them): %s",
+		                ref, im->store, errl);
 	}
 	rc = parse_inspect(im, out, cmd, err);
 	free(out);
@@ -421,7 +427,8 @@ static bool layers_unpacked(const struct bench_image *im)
 	char path[PATH_MAX + 96];
 
 	for (size_t i = 0; i < im->nlayers; i++) {
-		snprintf(path, sizeof(path), "%s/layers/%s", im->store, hex_of(im->layer[i].diff_id));
+		snprintf(path, sizeof(path), "%s/layers/%s", im->store,
+		         hex_of(im->layer[i].diff_id));
 		if (access(path, F_OK) < 0)
 			return false;
 	}
@@ -445,8 +452,10 @@ static int unpack_layers(struct bench_image *im, const char *build, vc_err *err)
 	argv[n] = NULL;
 	rc = image_capture(argv, NULL, 0, errl, sizeof(errl));
 	if (!layers_unpacked(im))
-		return vc_error(err, 0, "--image %s: unpacking its layers (`container run` of it "
-		                "exited with %d): %s", im->ref, rc, errl);
+		return vc_error(err, 0,
+		                "--image %s: unpacking its layers (`container run` of it "
+		                "exited with %d): %s",
+		                im->ref, rc, errl);
 	return 0;
 }
 
@@ -499,8 +508,10 @@ static int resolve_user(struct bench_image *im, vc_err *err)
 	im->gid = 0;
 	if (lookup_id(im->rootfs, "passwd", user, &im->uid, &im->gid) < 0 ||
 	    (colon && lookup_id(im->rootfs, "group", colon, &im->gid, NULL) < 0))
-		return vc_error(err, 0, "--image %s: User '%s' is not in the image's /etc/passwd "
-		                "or /etc/group", im->ref, im->user);
+		return vc_error(err, 0,
+		                "--image %s: User '%s' is not in the image's /etc/passwd "
+		                "or /etc/group",
+		                im->ref, im->user);
 	im->set_user = true;
 	return 0;
 }
@@ -550,7 +561,8 @@ int image_mount(struct bench_image *im, const char *build, const char *workdir, 
 	rc = mount("overlay", im->rootfs, "overlay", MS_RDONLY, opts);
 	free(opts);
 	if (rc < 0)
-		return vc_error(err, errno, "mount overlay of the image's layers at %s", im->rootfs);
+		return vc_error(err, errno, "mount overlay of the image's layers at %s",
+		                im->rootfs);
 	return resolve_user(im, err);
 }
 
@@ -582,8 +594,8 @@ void image_vm_prepare(struct bench_image *im, const char *build)
 	rc = image_capture(export, out, sizeof(out), errl, sizeof(errl));
 	if (rc != 0 || !out[0] || access(out, R_OK) < 0) {
 		snprintf(im->vm_reason, sizeof(im->vm_reason),
-		         "container image export --initramfs %.60s failed (%d): %.120s", im->ref, rc,
-		         errl);
+		         "container image export --initramfs %.60s failed (%d): %.120s", im->ref,
+		         rc, errl);
 		return;
 	}
 	snprintf(im->initramfs, sizeof(im->initramfs), "%.4000s", out);

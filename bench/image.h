@@ -28,8 +28,8 @@ struct image_layer {
 };
 
 struct bench_image {
-	char ref[256];  /* as given */
-	char id[80];    /* the manifest's digest */
+	char ref[256]; /* as given */
+	char id[80];   /* the manifest's digest */
 	char store[1024];
 	size_t nlayers;
 	struct image_layer layer[IMAGE_MAX_LAYERS];
@@ -40,13 +40,13 @@ struct bench_image {
 	size_t cmdc;
 	char *envv[IMAGE_MAX_ENV + 1]; /* the image's Env (PATH added when missing) */
 	size_t nenv;
-	char cwd[256];  /* WorkingDir, "/" when none */
-	char user[64];  /* User as written, "" when none */
-	bool set_user;  /* User given: run as uid:gid */
+	char cwd[256]; /* WorkingDir, "/" when none */
+	char user[64]; /* User as written, "" when none */
+	bool set_user; /* User given: run as uid:gid */
 	unsigned uid, gid;
-	char top[PATH_MAX];    /* the mount points layer: proc, dev, sys */
-	char bundle[PATH_MAX]; /* the OCI bundle: config.json + rootfs */
-	char rootfs[PATH_MAX]; /* the overlay, read-only */
+	char top[PATH_MAX];       /* the mount points layer: proc, dev, sys */
+	char bundle[PATH_MAX];    /* the OCI bundle: config.json + rootfs */
+	char rootfs[PATH_MAX];    /* the overlay, read-only */
 	char initramfs[PATH_MAX]; /* the image as an initramfs ("" when none) */
 	uint64_t initramfs_bytes, initramfs_unpacked;
 	char vm_reason[240]; /* why the VM runners cannot run it ("" when they can) */

@@ -149,10 +149,12 @@ static void print_main_table(const struct bench_result *res, FILE *f)
 {
 	bool unpacked = res->image_ref[0] != '\0';
 
-	fprintf(f, "| runner | status | startup median | p95 | σ | vs process | completion | "
-	           "memory overhead at ready | at peak | image |%s\n",
+	fprintf(f,
+	        "| runner | status | startup median | p95 | σ | vs process | completion | "
+	        "memory overhead at ready | at peak | image |%s\n",
 	        unpacked ? " unpacked |" : "");
-	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|%s\n", unpacked ? "---:|" : "");
+	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|%s\n",
+	        unpacked ? "---:|" : "");
 	for (size_t i = 0; i < res->nrunners; i++)
 		print_main_row(&res->runner[i], unpacked, f);
 	fprintf(f, "\n");
@@ -339,9 +341,10 @@ void report_md_print(const struct bench_result *res, FILE *f)
 	print_scale(res, f);
 	print_images(res, f);
 	print_commands(res, f);
-	fprintf(f, "Startup: launcher spawned -> %s read from its stdout. Completion: "
-	           "spawned -> launcher exited. Memory overhead: the instance's memory minus the "
-	           "bare process's (medians). See docs/measurement.md.\n",
+	fprintf(f,
+	        "Startup: launcher spawned -> %s read from its stdout. Completion: "
+	        "spawned -> launcher exited. Memory overhead: the instance's memory minus the "
+	        "bare process's (medians). See docs/measurement.md.\n",
 	        res->image_ref[0] ? "the ready line" : "VCLAB-READY");
 }
 

@@ -350,7 +350,8 @@ static int containers_setup(const struct run_opts *o, struct bench_env *env,
 	char *text;
 
 	for (size_t i = 0; i < o->ndefs; i++) {
-		any |= !strcmp(o->defs[i]->kind, "container") || !strcmp(o->defs[i]->kind, "engine");
+		any |=
+		    !strcmp(o->defs[i]->kind, "container") || !strcmp(o->defs[i]->kind, "engine");
 		/* podman's default runtime is crun */
 		crun |= !strcmp(o->defs[i]->name, "crun") ||
 		        (env->engines && !strcmp(o->defs[i]->name, "podman"));

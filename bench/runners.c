@@ -149,7 +149,8 @@ static int probe_oci(struct runner_result *r, const struct bench_env *env, const
 	char path[PATH_MAX];
 
 	if (find_in_path(tool, path, sizeof(path)) < 0)
-		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)", tool);
+		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
+		                   tool);
 	return probe_bundle(r, env, err);
 }
 
@@ -314,7 +315,7 @@ static int probe_qemu(struct runner_result *r, const struct bench_env *env, vc_e
 	(void)err;
 	if (find_in_path("qemu-system-x86_64", path, sizeof(path)) < 0)
 		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
-		            "qemu-system-x86_64");
+		                   "qemu-system-x86_64");
 	linux_guest(r, env);
 	return 0;
 }
@@ -400,7 +401,8 @@ static int list_parse(const char *list, const struct runner_def *defs, size_t nd
 				d = &defs[i];
 		words++;
 		if (!d)
-			return vc_error(err, 0, "--runner: unknown runner '%s' (known: %s)", w, known);
+			return vc_error(err, 0, "--runner: unknown runner '%s' (known: %s)", w,
+			                known);
 		if (!list_has(out, *n, d))
 			out[(*n)++] = d;
 	}
@@ -414,12 +416,11 @@ static int list_parse(const char *list, const struct runner_def *defs, size_t nd
 int runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err)
 {
 	return list_parse(list, runner_defs, runner_ndefs,
-	                  "process, container, runc, crun, microvm, unikernel, qemu-microvm", out, n,
-	                  err);
+	                  "process, container, runc, crun, microvm, unikernel, qemu-microvm", out,
+	                  n, err);
 }
 
-int image_runner_list_parse(const char *list, const struct runner_def **out, size_t *n,
-                            vc_err *err)
+int image_runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err)
 {
 	return list_parse(list, image_runner_defs, image_runner_ndefs,
 	                  "with --image: process, container, container-image, runc, crun, podman, "

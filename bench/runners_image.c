@@ -117,7 +117,8 @@ static int probe_oci(struct runner_result *r, const struct bench_env *env, const
 	char path[PATH_MAX];
 
 	if (find_in_path(tool, path, sizeof(path)) < 0)
-		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)", tool);
+		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
+		                   tool);
 	registry_view(&r->image, env->img);
 	return 0;
 }
@@ -145,8 +146,7 @@ static int launch_crun(const struct bench_env *env, unsigned seq, struct launch 
 	return runner_launch_oci(env, seq, l, "crun", err);
 }
 
-static int probe_container_image(struct runner_result *r, const struct bench_env *env,
-                                 vc_err *err)
+static int probe_container_image(struct runner_result *r, const struct bench_env *env, vc_err *err)
 {
 	(void)err;
 	runner_need_built(r, env, "bin/container");
@@ -161,8 +161,8 @@ static int probe_container_image(struct runner_result *r, const struct bench_env
 static int launch_container_image(const struct bench_env *env, unsigned seq, struct launch *l,
                                   vc_err *err)
 {
-	snprintf(l->timings, sizeof(l->timings), "%s/timings-container-image-%u.json",
-	         env->workdir, seq);
+	snprintf(l->timings, sizeof(l->timings), "%s/timings-container-image-%u.json", env->workdir,
+	         seq);
 	snprintf(l->cleanup_tool, sizeof(l->cleanup_tool), "%s/bin/container", env->build);
 	unique_id(l, seq);
 	if (launch_arg(l, "%s", l->cleanup_tool) < 0 || launch_arg(l, "run") < 0 ||
@@ -256,8 +256,7 @@ static int launch_microvm(const struct bench_env *env, unsigned seq, struct laun
 	    launch_arg(l, "--kernel") < 0 || launch_arg(l, "%s/guest/bzImage", env->build) < 0 ||
 	    launch_arg(l, "--image") < 0 || launch_arg(l, "%s", env->img->ref) < 0)
 		return runner_too_long(err);
-	if (env->img->cmdc &&
-	    (launch_arg(l, "--") < 0 || image_words(l, env->img, false) < 0))
+	if (env->img->cmdc && (launch_arg(l, "--") < 0 || image_words(l, env->img, false) < 0))
 		return runner_too_long(err);
 	return 0;
 }
@@ -284,11 +283,23 @@ static int probe_qemu(struct runner_result *r, const struct bench_env *env, vc_e
  * QEMU's exit status (status << 1) | 1. */
 static int launch_qemu(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err)
 {
-	static const char *const fixed[] = {
-	    "-M",      "microvm",     "-accel", "kvm",   "-cpu",        "host",
-	    "-smp",    "1",           "-nodefaults", "-no-user-config", "-display", "none",
-	    "-serial", "stdio",       "-no-reboot",  "-device",
-	    "isa-debug-exit,iobase=0xf4,iosize=1"};
+	static const char *const fixed[] = {"-M",
+	                                    "microvm",
+	                                    "-accel",
+	                                    "kvm",
+	                                    "-cpu",
+	                                    "host",
+	                                    "-smp",
+	                                    "1",
+	                                    "-nodefaults",
+	                                    "-no-user-config",
+	                                    "-display",
+	                                    "none",
+	                                    "-serial",
+	                                    "stdio",
+	                                    "-no-reboot",
+	                                    "-device",
+	                                    "isa-debug-exit,iobase=0xf4,iosize=1"};
 
 	(void)seq;
 	l->vm_guest_bytes = env->guest_mem;
@@ -308,8 +319,8 @@ static int launch_qemu(const struct bench_env *env, unsigned seq, struct launch 
 }
 
 const struct runner_def image_runner_defs[] = {
-    {"process", "process", "the image's program, chroot into its rootfs (baseline)",
-     probe_process, launch_process},
+    {"process", "process", "the image's program, chroot into its rootfs (baseline)", probe_process,
+     launch_process},
     {"container", "container", "vclab container run --bundle: the image's rootfs, one config",
      probe_container, runner_launch_container},
     {"container-image", "container", "vclab container run IMAGE", probe_container_image,
@@ -320,7 +331,7 @@ const struct runner_def image_runner_defs[] = {
     {"docker", "engine", "docker run IMAGE, its default runtime", probe_docker, launch_docker},
     {"microvm", "vm", "vclab vmm run --image: minimal kernel + the image's initramfs",
      probe_microvm, launch_microvm},
-    {"qemu-microvm", "vm", "qemu-system-x86_64 -M microvm, same kernel and initramfs",
-     probe_qemu, launch_qemu},
+    {"qemu-microvm", "vm", "qemu-system-x86_64 -M microvm, same kernel and initramfs", probe_qemu,
+     launch_qemu},
 };
 const size_t image_runner_ndefs = sizeof(image_runner_defs) / sizeof(image_runner_defs[0]);
