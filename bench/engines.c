@@ -155,7 +155,7 @@ static void docker_setup(struct engines *g)
 			_exit(127);
 		execlp("dockerd", "dockerd", "--data-root", data, "--exec-root", exec_root,
 		       "--pidfile", pidf, "-H", g->sock, "--bridge", "none", "--iptables=false",
-		       "--storage-driver", "vfs", (char *)NULL);
+		       "--storage-driver", "overlay2", (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0) {
