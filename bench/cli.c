@@ -309,6 +309,7 @@ static int parse_run_option(int c, struct run_opts *o, struct outputs *out, bool
 	case OPT_MEM:
 		if (vc_parse_size(optarg, 64ull << 30, &o->guest_mem, "--mem", err) < 0)
 			return -1;
+		o->mem_given = true;
 		if (o->guest_mem < (16ull << 20))
 			return vc_error(err, 0, "--mem '%s': at least 16M", optarg);
 		return 0;

@@ -516,22 +516,26 @@ static int resolve_user(struct bench_image *im, vc_err *err)
 	return 0;
 }
 
+static const char *const points[] = {"proc", "dev", "sys"};
+
 int image_mount(struct bench_image *im, const char *build, const char *workdir, vc_err *err)
 {
-	static const char *const points[] = {"proc", "dev", "sys"};
-	char dir[PATH_MAX], path[PATH_MAX + 16];
+	char path[PATH_MAX + 16];
 	char *opts;
 	size_t off;
 	int rc;
 
 	if (unpack_layers(im, build, err) < 0)
 		return -1;
-	snprintf(dir, sizeof(dir), "%s/image", workdir);
-	snprintf(im->top, sizeof(im->top), "%s/image/top", workdir);
-	snprintf(im->bundle, sizeof(im->bundle), "%s/image/bundle", workdir);
-	snprintf(im->rootfs, sizeof(im->rootfs), "%s/image/bundle/rootfs", workdir);
-	if (mkdir_one(dir, err) < 0 || mkdir_one(im->top, err) < 0 ||
-	    mkdir_one(im->bundle, err) < 0 || mkdir_one(im->rootfs, err) < 0)
+	snprintf(path, sizeof(path), "%.1000s/image.XXXXXX", workdir);
+	if (!mkdtemp(path))
+		return vc_error(err, errno, "mkdtemp %s", path);
+	snprintf(im->dir, sizeof(im->dir), "%.1050s", path);
+	snprintf(im->top, sizeof(im->top), "%.1100s/top", im->dir);
+	snprintf(im->bundle, sizeof(im->bundle), "%.1100s/bundle", im->dir);
+	snprintf(im->rootfs, sizeof(im->rootfs), "%.1100s/bundle/rootfs", im->dir);
+	if (mkdir_one(im->top, err) < 0 || mkdir_one(im->bundle, err) < 0 ||
+	    mkdir_one(im->rootfs, err) < 0)
 		return -1;
 	/* The container runners mount /proc, /dev and /sys on a read-only
 	 * root: their mount points come as one more (top) layer. */
@@ -564,6 +568,26 @@ int image_mount(struct bench_image *im, const char *build, const char *workdir, 
 		return vc_error(err, errno, "mount overlay of the image's layers at %s",
 		                im->rootfs);
 	return resolve_user(im, err);
+}
+
+void image_unmount(struct bench_image *im)
+{
+	char path[PATH_MAX + 32];
+
+	if (!im->dir[0])
+		return;
+	umount2(im->rootfs, MNT_DETACH);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", im->top, points[i]);
+		rmdir(path);
+	}
+	snprintf(path, sizeof(path), "%s/config.json", im->bundle);
+	unlink(path);
+	rmdir(im->rootfs);
+	rmdir(im->bundle);
+	rmdir(im->top);
+	rmdir(im->dir);
+	im->dir[0] = '\0';
 }
 
 /* --- the microVM half --------------------------------------------------------- */

@@ -44,6 +44,7 @@ struct bench_image {
 	char user[64]; /* User as written, "" when none */
 	bool set_user; /* User given: run as uid:gid */
 	unsigned uid, gid;
+	char dir[PATH_MAX];       /* build/bench/image.XXXXXX: this run's, removed at the end */
 	char top[PATH_MAX];       /* the mount points layer: proc, dev, sys */
 	char bundle[PATH_MAX];    /* the OCI bundle: config.json + rootfs */
 	char rootfs[PATH_MAX];    /* the overlay, read-only */
@@ -67,9 +68,13 @@ int image_open(struct bench_image *im, const char *build, const char *ref, const
                vc_err *err);
 
 /* Unpack its layers when the store has not yet (one unmeasured `container
- * run`), enter a private mount namespace and mount the rootfs under
- * workdir/image; resolve User by the rootfs's /etc/passwd and group. */
+ * run`), enter a private mount namespace and mount the rootfs under a new
+ * workdir/image.XXXXXX (one per bench, so two benches never share a
+ * config.json); resolve User by the rootfs's /etc/passwd and group. */
 int image_mount(struct bench_image *im, const char *build, const char *workdir, vc_err *err);
+
+/* Unmount the rootfs and remove that folder (safe when nothing was made). */
+void image_unmount(struct bench_image *im);
 
 /* The microVM half: `vmm run --image` and `container image export
  * --initramfs`. Fills im->initramfs and its sizes, or im->vm_reason. */

@@ -419,6 +419,15 @@ static int image_setup(const struct run_opts *o, struct bench_env *env, struct b
 		return vc_error_wrap(err, "writing the image's bundle");
 	if (wants_kind(o, "vm"))
 		image_vm_prepare(im, o->build);
+	/* An initramfs lives in guest RAM twice while it is unpacked (the
+	 * gzip cpio and its files): without --mem the guest gets that plus
+	 * the default, in 64 MiB steps. */
+	if (!o->mem_given && im->initramfs_unpacked) {
+		uint64_t need = RUN_DEFAULT_MEM + im->initramfs_unpacked + im->initramfs_bytes;
+
+		env->guest_mem = (need + (64ull << 20) - 1) & ~((64ull << 20) - 1);
+		res->guest_mem_mib = env->guest_mem >> 20;
+	}
 	if (wants_kind(o, "engine"))
 		engines_setup(env, o->progress);
 	return 0;
@@ -460,6 +469,7 @@ int bench_run(const struct run_opts *o, struct bench_result *res, vc_err *err)
 out:
 	if (env.img) {
 		engines_teardown(&env);
+		image_unmount(env.img);
 		free(env.img);
 	}
 	return rc;

@@ -36,6 +36,7 @@ struct run_opts {
 	char done_line[128];
 	bool have_done;
 	bool engines;
+	bool mem_given; /* --mem was given: no sizing to the image */
 };
 
 /* Check the --workload words: sha256=MIB, touch=MIB, exit=CODE. */

@@ -102,7 +102,11 @@ test_container_rows_ran_the_image() {
 			fail "$r figures: $(runner "$r" -c .metrics.startup_ms)"
 	done
 	assert_contains "$(runner container-image .command)" " $IMG" "container-image runs the image by name"
-	assert_contains "$(runner container .command)" "--bundle $BUILD/bench/image/bundle " "container runs the bundle"
+	assert_contains "$(runner container .command)" "--bundle $BUILD/bench/image." "container runs the bundle"
+	for r in runc crun; do
+		assert_eq "$(runner $r .command | sed 's/.*--bundle \([^ ]*\) .*/\1/')" \
+			"$(runner container .command | sed 's/.*--bundle \([^ ]*\) .*/\1/')" "$r runs the same bundle"
+	done
 }
 
 # The one config.json of container, runc and crun is the image's program.
@@ -184,14 +188,24 @@ test_vm_rows_are_real_or_explained() {
 		jq -e --arg n "$r" '.runners[] | select(.name == $n) | .image.parts[0].name == "bzImage"
 			and .image.parts[0].bytes > 0' "$J" >/dev/null || fail "$r image: $(runner "$r" -c .image)"
 	done
+	# the contract of the microVM half: vmm run --image REF boots the image
+	assert_contains "$(runner microvm .command)" "--kernel $BUILD/guest/bzImage --image $IMG" "microvm command"
 	if ! "$BIN/vmm" run --help 2>&1 | grep -q -- --image; then
 		assert_contains "$(runner microvm .reason)" "has no --image" "microvm reason without vmm --image"
+	elif [ "$(jq -r .host.kvm "$J")" = true ]; then
+		# the test host: Linux guests boot, so the image must run as a microVM
+		assert_eq "$(runner microvm .state)" ok "microvm state ($(runner microvm .reason))"
+		jq -e '.runners[] | select(.name == "microvm") | .image.parts[1].bytes > 0
+			and .image.unpacked_bytes > .image.parts[1].bytes' "$J" >/dev/null ||
+			fail "microvm image: $(runner microvm -c .image)"
 	fi
 }
 
 test_no_debris_after_run() {
 	compare_run
 	assert_not_contains "$(cat /proc/self/mountinfo)" "$BUILD/bench/image" "the rootfs went with the bench"
+	[ -z "$(find "$BUILD/bench" -maxdepth 1 -name 'image.*' -newer "$W/image.done")" ] ||
+		fail "the run's bundle folder left: $(find "$BUILD/bench" -maxdepth 1 -name 'image.*')"
 	ls "$BUILD"/bench/timings-* 2>/dev/null && fail "timings files left"
 	[ ! -e "$BUILD/bench/engines" ] || fail "build/bench/engines left"
 	if command -v runc >/dev/null; then
@@ -233,6 +247,8 @@ bad_input() {
 	if [ -e "$W/x.json" ] || [ -e "$W/x.md" ] || [ -e "$W/x.svg" ]; then
 		fail "files written after: $*"
 	fi
+	[ -z "$(find "$BUILD/bench" -maxdepth 1 -name 'image.*' -newer "$W/image.done")" ] ||
+		fail "a bundle folder left after: $*"
 }
 
 test_bad_input() {
