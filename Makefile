@@ -57,7 +57,7 @@ all: build
 # the one command to run when they are not.
 NO_CHECK_GOALS := test bench deps deps-build deps-test deps-bench clean format
 ifneq ($(filter-out $(NO_CHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
-DEPS_GROUPS := build guest $(if $(filter testhost bench-testhost,$(MAKECMDGOALS)),testhost)
+DEPS_GROUPS := build guest $(if $(filter testhost bench-testhost,$(MAKECMDGOALS)),testhost) $(if $(filter bench-image,$(MAKECMDGOALS)),bench registry)
 DEPS_MISSING := $(shell scripts/deps.sh --check $(DEPS_GROUPS) 2>&1 >/dev/null)
 ifneq ($(DEPS_MISSING),)
 $(error $(DEPS_MISSING))
