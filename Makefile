@@ -131,7 +131,7 @@ bench-testhost: build
 	   { echo "> $(PYTHON_IMAGE) inside the KVM test host (nested KVM under QEMU TCG): functional figures only."; \
 	     echo; \
 	     tests/testhost/run.sh --timeout 1800 --mem 3G -- bash -c \
-	       'export VCLAB_STORE=/tmp/store; build/bin/container image load build/bench/python-app.oci.tar $(PYTHON_IMAGE) >/dev/null && build/bin/bench run --image $(PYTHON_IMAGE) --runner container,microvm --runs 3 --timeout 300 --quiet --json /tmp/b.json --markdown /tmp/b.md --svg /tmp/b.svg && cat /tmp/b.md'; \
+	       'export VCLAB_STORE=/tmp/store; build/bin/container image load build/bench/python-app.oci.tar $(PYTHON_IMAGE) >/dev/null && build/bin/bench run --image $(PYTHON_IMAGE) --runner container,microvm --runs 2 --warmup 0 --timeout 600 --quiet --json /tmp/b.json --markdown /tmp/b.md --svg /tmp/b.svg && cat /tmp/b.md'; \
 	   } > results/bench-python-testhost.md.tmp; rc=$$?; rm -f build/bench/python-app.oci.tar; \
 	   if [ $$rc != 0 ]; then rm -f results/bench-python-testhost.md.tmp; exit $$rc; fi; \
 	   mv results/bench-python-testhost.md.tmp results/bench-python-testhost.md; \
