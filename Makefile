@@ -4,6 +4,8 @@
 #   make            build all binaries and guest artifacts
 #   make bench      install what is missing, build, run `bench run --compare`
 #   make test       install what is missing, build, run every test suite
+#   make bench-image      the course example (examples/python-app) as container and microVM:
+#                         results/bench-python.{json,md,svg}
 #   make bench-testhost   the bench inside the KVM test host (VM rows; functional figures)
 #   make fuzz       each libFuzzer target for FUZZ_TIME s (600); make test runs fuzz-short
 #   make soak       back-to-back containers and VMs, SIGKILLed set-ups (long; not in make test)
@@ -55,7 +57,7 @@ all: build
 # the one command to run when they are not.
 NO_CHECK_GOALS := test bench deps deps-build deps-test deps-bench clean format
 ifneq ($(filter-out $(NO_CHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
-DEPS_GROUPS := build guest $(if $(filter testhost bench-testhost,$(MAKECMDGOALS)),testhost)
+DEPS_GROUPS := build guest $(if $(filter testhost bench-testhost,$(MAKECMDGOALS)),testhost) $(if $(filter bench-image,$(MAKECMDGOALS)),bench registry)
 DEPS_MISSING := $(shell scripts/deps.sh --check $(DEPS_GROUPS) 2>&1 >/dev/null)
 ifneq ($(DEPS_MISSING),)
 $(error $(DEPS_MISSING))
@@ -64,7 +66,7 @@ endif
 
 include $(wildcard */*.mk)
 
-.PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench bench-testhost clean format lint
+.PHONY: all build bins guest deps deps-build deps-test deps-bench unit e2e testhost test bench bench-image bench-testhost clean format lint
 
 build: bins guest
 bins: $(BINS)
@@ -98,6 +100,18 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory build
 	$(BIN)/bench run --compare
 
+# The course example both ways: the debootstrapped base (scripts/base-image.sh,
+# kept in /var/cache/vclab), examples/python-app built on it, then every runner
+# on that image; podman and docker too (BENCH_IMAGE_FLAGS= leaves them out).
+PYTHON_IMAGE := vclab-examples/python-app
+BENCH_IMAGE_FLAGS ?= --engines
+bench-image: build
+	scripts/base-image.sh
+	$(BIN)/container build -t $(PYTHON_IMAGE) examples/python-app
+	@mkdir -p results
+	$(BIN)/bench run --compare --image $(PYTHON_IMAGE) $(BENCH_IMAGE_FLAGS) \
+	  --json results/bench-python.json --markdown results/bench-python.md --svg results/bench-python.svg
+
 # The VM rows need real KVM: run the same bench inside the test host. Its
 # figures are functional only (nested KVM under QEMU TCG), never performance.
 bench-testhost: build
@@ -109,6 +123,20 @@ bench-testhost: build
 	 } > results/bench-testhost.md.tmp && mv results/bench-testhost.md.tmp results/bench-testhost.md
 	@cat results/bench-testhost.md
 	@echo "wrote results/bench-testhost.md"
+	@# the course example's VM rows: the image travels as an OCI layout in build/bench
+	@if ! $(BIN)/container image inspect $(PYTHON_IMAGE) >/dev/null 2>&1; then \
+	   echo "bench-testhost: $(PYTHON_IMAGE) is not in the store (make bench-image): no VM rows for it"; \
+	 else \
+	   $(BIN)/container image save $(PYTHON_IMAGE) build/bench/python-app.oci.tar && \
+	   { echo "> $(PYTHON_IMAGE) inside the KVM test host (nested KVM under QEMU TCG): functional figures only."; \
+	     echo; \
+	     tests/testhost/run.sh --timeout 1800 --mem 3G -- bash -c \
+	       'export VCLAB_STORE=/tmp/store; build/bin/container image load build/bench/python-app.oci.tar $(PYTHON_IMAGE) >/dev/null && build/bin/bench run --image $(PYTHON_IMAGE) --runner container,microvm --runs 2 --warmup 0 --timeout 600 --quiet --json /tmp/b.json --markdown /tmp/b.md --svg /tmp/b.svg && cat /tmp/b.md'; \
+	   } > results/bench-python-testhost.md.tmp; rc=$$?; rm -f build/bench/python-app.oci.tar; \
+	   if [ $$rc != 0 ]; then rm -f results/bench-python-testhost.md.tmp; exit $$rc; fi; \
+	   mv results/bench-python-testhost.md.tmp results/bench-python-testhost.md; \
+	   cat results/bench-python-testhost.md; echo "wrote results/bench-python-testhost.md"; \
+	 fi
 
 clean:
 	rm -rf $(BUILD)

@@ -10,10 +10,10 @@
 #include "stats.h"
 
 #define BENCH_SCHEMA      "vclab-bench/1"
-#define BENCH_MAX_RUNNERS 8
+#define BENCH_MAX_RUNNERS 12
 #define BENCH_MAX_PHASES  32
 #define BENCH_MAX_SCALE   8
-#define BENCH_MAX_PARTS   4
+#define BENCH_MAX_PARTS   6
 #define BENCH_MAX_WORDS   16
 
 /* Per-run metrics. Memory is in KiB, time in ms. */
@@ -48,7 +48,9 @@ struct image_part {
 
 /* What must be shipped to run the workload with this runner. */
 struct image {
-	uint64_t bytes; /* the shipped total (e.g. the compressed layer) */
+	uint64_t bytes;    /* the shipped total (e.g. the compressed layer) */
+	uint64_t unpacked; /* --image: on disk (layers) or in guest RAM (initramfs); 0 = n/a */
+	uint64_t shared;   /* --image: compressed layers other stored images share; 0 = none */
 	size_t nparts;
 	struct image_part part[BENCH_MAX_PARTS];
 };
@@ -109,6 +111,13 @@ struct bench_result {
 	uint64_t guest_mem_mib;
 	size_t nscale;
 	unsigned scale[BENCH_MAX_SCALE];
+	/* bench run --image: the image as given, its manifest digest, the
+	 * command run, the ready and done lines ("" = first line / none). */
+	char image_ref[256];
+	char image_id[80];
+	char image_cmd[512];
+	char ready_line[128];
+	char done_line[128];
 	/* The container runners (container, runc, crun) all run one bundle:
 	 * its config.json in one line, in words, and the cgroup layout they
 	 * saw. Empty when no container runner ran. */

@@ -16,6 +16,12 @@
 
 void bundle_paths(const struct bench_env *env, char *bundle, char *rootfs, char *layer)
 {
+	if (env->img) { /* --image: its rootfs, mounted by image_mount() */
+		snprintf(bundle, PATH_MAX, "%s", env->img->bundle);
+		snprintf(rootfs, PATH_MAX, "%s", env->img->rootfs);
+		layer[0] = '\0';
+		return;
+	}
 	snprintf(bundle, PATH_MAX, "%s/bundle", env->workdir);
 	snprintf(rootfs, PATH_MAX, "%s/bundle/rootfs", env->workdir);
 	snprintf(layer, PATH_MAX, "%s/layer.tar.gz", env->workdir);
@@ -123,6 +129,25 @@ static const char oci_config_template[] =
     "  \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\","
     " \"/proc/sysrq-trigger\"]}}\n";
 
+/* --image: the same config with the image's program, Env, WorkingDir and
+ * User as the process. */
+static json_t *image_config(const struct bench_image *im, json_t *cfg, json_t *args)
+{
+	json_t *proc = json_object_get(cfg, "process"), *envs = json_array();
+
+	for (size_t i = 0; i < im->argc; i++)
+		json_array_append_new(args, json_string(im->argv[i]));
+	for (size_t i = 0; i < im->nenv; i++)
+		json_array_append_new(envs, json_string(im->envv[i]));
+	json_object_set_new(proc, "args", args);
+	json_object_set_new(proc, "env", envs);
+	json_object_set_new(proc, "cwd", json_string(im->cwd));
+	json_object_set_new(
+	    proc, "user",
+	    json_pack("{s:I, s:I}", "uid", (json_int_t)im->uid, "gid", (json_int_t)im->gid));
+	return cfg;
+}
+
 json_t *bundle_config(const struct bench_env *env)
 {
 	json_t *cfg = json_loads(oci_config_template, 0, NULL);
@@ -133,6 +158,8 @@ json_t *bundle_config(const struct bench_env *env)
 		json_decref(args);
 		return NULL;
 	}
+	if (env->img)
+		return image_config(env->img, cfg, args);
 	json_array_append_new(args, json_string("/workload"));
 	for (size_t i = 0; i < env->nwords; i++)
 		json_array_append_new(args, json_string(env->words[i]));
@@ -228,6 +255,8 @@ int bundle_prepare(const struct bench_env *env, vc_err *err)
 	char workload[PATH_MAX];
 
 	bundle_paths(env, bundle, rootfs, layer);
+	if (env->img) /* the rootfs is the image's, mounted already */
+		return write_config(env, bundle, err);
 	if (mkdir_p(rootfs, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/proc", rootfs);

@@ -34,6 +34,24 @@ static const char usage_text[] =
     "  qemu-microvm  qemu-system-x86_64 -M microvm -accel kvm, same kernel+initramfs\n"
     "A runner that cannot run here stays in the table with the reason.\n"
     "\n"
+    "bench run --image REF: an OCI image instead of the static workload (a local\n"
+    "image, or a registry reference pulled first with `container pull`). Its\n"
+    "program (Entrypoint + Cmd, or --cmd) runs under:\n"
+    "  process          chroot into the image's rootfs (the baseline)\n"
+    "  container        vclab container run --bundle: the image's rootfs (its layers\n"
+    "                   as one read-only overlay) and one config.json (runc spec's,\n"
+    "                   with the image's Env, WorkingDir and User)\n"
+    "  container-image  vclab container run IMAGE (what a user types)\n"
+    "  runc, crun       the same bundle\n"
+    "  podman, docker   with --engines: their own run of the image loaded into them\n"
+    "                   (a dockerd of the bench's own), their default runtime\n"
+    "  microvm          vclab vmm run --image (the image as an initramfs)\n"
+    "  qemu-microvm     qemu -M microvm, the same kernel and initramfs\n"
+    "Ready: the first line the program prints (or --ready-line); a run succeeds when\n"
+    "the program exits with 0. Image size: the registry's view (manifest + config +\n"
+    "gzip layers; layers shared with other stored images shown apart) and unpacked\n"
+    "(the layers' tars); for VMs the kernel + gzip initramfs, unpacked in guest RAM.\n"
+    "\n"
     "bench run options:\n"
     "  --compare          every runner (the default)\n"
     "  --runner LIST      comma-separated runners, e.g. container,runc\n"
@@ -48,6 +66,13 @@ static const char usage_text[] =
     "  --markdown FILE    default results/bench.md\n"
     "  --svg FILE         default results/bench.svg\n"
     "  --build DIR        vclab build folder (default: the one holding this binary)\n"
+    "  --image REF        run this OCI image (VCLAB_STORE, default /var/lib/vclab)\n"
+    "  --cmd \"CMD ARGS\"   with --image: instead of the image's Cmd (split at spaces)\n"
+    "  --ready-line TEXT  with --image: ready when a line holding TEXT is printed\n"
+    "                     (default: the first line printed)\n"
+    "  --done-line TEXT   with --image: a run must also print a line holding TEXT\n"
+    "  --engines          with --image: also podman and docker (loads the image into\n"
+    "                     them first; slow)\n"
     "  --quiet            no table and no progress line, only the files\n"
     "\n"
     "bench diff: prints each median's change from BASE to NEW; exits 1 when one\n"
@@ -178,7 +203,12 @@ enum {
 	OPT_COMPARE,
 	OPT_TIMEOUT,
 	OPT_MEM,
-	OPT_BUILD
+	OPT_BUILD,
+	OPT_IMAGE,
+	OPT_CMD,
+	OPT_READY_LINE,
+	OPT_DONE_LINE,
+	OPT_ENGINES
 };
 
 static const struct option run_options[] = {
@@ -195,9 +225,43 @@ static const struct option run_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"mem", required_argument, NULL, OPT_MEM},
     {"build", required_argument, NULL, OPT_BUILD},
+    {"image", required_argument, NULL, OPT_IMAGE},
+    {"cmd", required_argument, NULL, OPT_CMD},
+    {"ready-line", required_argument, NULL, OPT_READY_LINE},
+    {"done-line", required_argument, NULL, OPT_DONE_LINE},
+    {"engines", no_argument, NULL, OPT_ENGINES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* A non-empty option value that fits. */
+static int copy_arg(char *out, size_t len, const char *what, vc_err *err)
+{
+	if (!*optarg)
+		return vc_error(err, 0, "%s: empty", what);
+	if (strlen(optarg) >= len)
+		return vc_error(err, 0, "%s: longer than %zu characters", what, len - 1);
+	snprintf(out, len, "%s", optarg);
+	return 0;
+}
+
+/* --cmd, --ready-line, --done-line and --engines belong to --image, and
+ * --image replaces the static workload. */
+static int check_image_options(const struct run_opts *o, bool workload, vc_err *err)
+{
+	const char *stray = o->cmd[0]          ? "--cmd"
+	                    : o->ready_line[0] ? "--ready-line"
+	                    : o->have_done     ? "--done-line"
+	                    : o->engines       ? "--engines"
+	                                       : NULL;
+
+	if (!o->image[0] && stray)
+		return vc_error(err, 0, "run: %s needs --image REF", stray);
+	if (o->image[0] && workload)
+		return vc_error(err, 0,
+		                "run: --workload is the static workload's; with --image use --cmd");
+	return 0;
+}
 
 static int parse_run_option(int c, struct run_opts *o, struct outputs *out, bool *quiet,
                             const char **runners, bool *compare, vc_err *err)
@@ -245,11 +309,24 @@ static int parse_run_option(int c, struct run_opts *o, struct outputs *out, bool
 	case OPT_MEM:
 		if (vc_parse_size(optarg, 64ull << 30, &o->guest_mem, "--mem", err) < 0)
 			return -1;
+		o->mem_given = true;
 		if (o->guest_mem < (16ull << 20))
 			return vc_error(err, 0, "--mem '%s': at least 16M", optarg);
 		return 0;
 	case OPT_BUILD:
 		snprintf(o->build, sizeof(o->build), "%s", optarg);
+		return 0;
+	case OPT_IMAGE:
+		return copy_arg(o->image, sizeof(o->image), "--image", err);
+	case OPT_CMD:
+		return copy_arg(o->cmd, sizeof(o->cmd), "--cmd", err);
+	case OPT_READY_LINE:
+		return copy_arg(o->ready_line, sizeof(o->ready_line), "--ready-line", err);
+	case OPT_DONE_LINE:
+		o->have_done = true;
+		return copy_arg(o->done_line, sizeof(o->done_line), "--done-line", err);
+	case OPT_ENGINES:
+		o->engines = true;
 		return 0;
 	default:
 		return vc_error(err, 0, "run: unknown option (see bench --help)");
@@ -265,7 +342,7 @@ int cli_run(int argc, char **argv)
 	                     .guest_mem = RUN_DEFAULT_MEM};
 	struct outputs out = {"results/bench.json", "results/bench.md", "results/bench.svg"};
 	const char *runners = NULL;
-	bool quiet = false, compare = false;
+	bool quiet = false, compare = false, workload = false;
 	struct bench_result *res;
 	int c, exit_code;
 	vc_err err = {0};
@@ -283,6 +360,7 @@ int cli_run(int argc, char **argv)
 			fail("bench", &err);
 			return BENCH_EXIT_ERROR;
 		}
+		workload |= c == OPT_WORKLOAD;
 		if (parse_run_option(c, &o, &out, &quiet, &runners, &compare, &err) < 0) {
 			fail("bench", &err);
 			return BENCH_EXIT_ERROR;
@@ -300,7 +378,10 @@ int cli_run(int argc, char **argv)
 		fail("bench", &err);
 		return BENCH_EXIT_ERROR;
 	}
-	if (runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err) < 0 ||
+	if (check_image_options(&o, workload, &err) < 0 ||
+	    (o.image[0]
+	         ? image_runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)
+	         : runner_list_parse(runners ? runners : "all", o.defs, &o.ndefs, &err)) < 0 ||
 	    workload_words_check(o.workload, &dummy, &err) < 0 ||
 	    (!o.build[0] && default_build_dir(o.build, sizeof(o.build), &err) < 0) ||
 	    check_build_dir(o.build, &err) < 0) {

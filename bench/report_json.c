@@ -47,7 +47,15 @@ static json_t *image_json(const struct image *img)
 	for (size_t i = 0; i < img->nparts; i++)
 		json_array_append_new(parts, json_pack("{s:s, s:I}", "name", img->part[i].name,
 		                                       "bytes", (json_int_t)img->part[i].bytes));
-	return json_pack("{s:I, s:o}", "bytes", (json_int_t)img->bytes, "parts", parts);
+	json_t *o = json_pack("{s:I, s:o}", "bytes", (json_int_t)img->bytes, "parts", parts);
+
+	/* --image: unpacked (on disk, or in guest RAM for VMs) and the layers
+	 * other stored images share; absent for the static workload */
+	if (o && img->unpacked)
+		json_object_set_new(o, "unpacked_bytes", json_integer((json_int_t)img->unpacked));
+	if (o && img->unpacked)
+		json_object_set_new(o, "shared_bytes", json_integer((json_int_t)img->shared));
+	return o;
 }
 
 static json_t *runner_json(const struct runner_result *r)
@@ -109,6 +117,12 @@ static json_t *result_json(const struct bench_result *res)
 	              (json_int_t)res->guest_mem_mib, "scale", scale, "runners", runners);
 	if (o && res->oci_config[0])
 		json_object_set_new(o, "containers", containers_json(res));
+	if (o && res->image_ref[0])
+		json_object_set_new(json_object_get(o, "settings"), "image",
+		                    json_pack("{s:s, s:s, s:s, s:s, s:s?}", "ref", res->image_ref,
+		                              "id", res->image_id, "command", res->image_cmd,
+		                              "ready_line", res->ready_line, "done_line",
+		                              res->done_line[0] ? res->done_line : NULL));
 	return o;
 }
 
@@ -190,6 +204,8 @@ static void read_image(json_t *o, struct image *img)
 	size_t i;
 
 	img->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
+	img->unpacked = (uint64_t)json_integer_value(json_object_get(o, "unpacked_bytes"));
+	img->shared = (uint64_t)json_integer_value(json_object_get(o, "shared_bytes"));
 	json_array_foreach(parts, i, p)
 	{
 		if (img->nparts >= BENCH_MAX_PARTS)
@@ -271,6 +287,14 @@ static int read_result(json_t *root, struct bench_result *res, vc_err *err)
 	res->runs = (unsigned)json_integer_value(json_object_get(settings, "runs"));
 	res->warmup = (unsigned)json_integer_value(json_object_get(settings, "warmup"));
 	get_str(settings, "workload", res->workload, sizeof(res->workload));
+	v = json_object_get(settings, "image");
+	if (json_is_object(v)) {
+		get_str(v, "ref", res->image_ref, sizeof(res->image_ref));
+		get_str(v, "id", res->image_id, sizeof(res->image_id));
+		get_str(v, "command", res->image_cmd, sizeof(res->image_cmd));
+		get_str(v, "ready_line", res->ready_line, sizeof(res->ready_line));
+		get_str(v, "done_line", res->done_line, sizeof(res->done_line));
+	}
 	read_containers(json_object_get(root, "containers"), res);
 	res->guest_mem_mib =
 	    (uint64_t)json_integer_value(json_object_get(settings, "guest_mem_mib"));

@@ -77,6 +77,17 @@ static void print_host(const struct bench_result *res, FILE *f)
 	if (res->guest_mem_mib)
 		fprintf(f, "; VM guest RAM %llu MiB", (unsigned long long)res->guest_mem_mib);
 	fprintf(f, "\n");
+	if (res->image_ref[0]) {
+		fprintf(f, "- Image `%s` (%s): the command `%s`; ready line: ", res->image_ref,
+		        res->image_id, res->image_cmd);
+		if (res->ready_line[0])
+			fprintf(f, "the first line holding `%s`", res->ready_line);
+		else
+			fprintf(f, "the first line printed");
+		if (res->done_line[0])
+			fprintf(f, "; done line: `%s`", res->done_line);
+		fprintf(f, "; a run succeeds when the program exits with 0\n");
+	}
 	if (res->oci_summary[0])
 		fprintf(f,
 		        "- Container runners (container, runc, crun): one bundle, one config.json "
@@ -104,12 +115,18 @@ static void row_name(const struct runner_result *r, char *out, size_t len)
 		snprintf(out, len, "%s", r->name);
 }
 
-static void print_main_row(const struct runner_result *r, FILE *f)
+static void print_main_row(const struct runner_result *r, bool unpacked, FILE *f)
 {
 	const struct stats *su = &r->stats[MET_STARTUP];
-	char med[32], p95[32], sd[32], ratio[32], done[32], ovr[32], ovp[32], img[32], name[64];
+	char med[32], p95[32], sd[32], ratio[32], done[32], ovr[32], ovp[32], img[80], name[64];
 
 	fmt_bytes((double)r->image.bytes, img, sizeof(img));
+	if (unpacked) { /* --image: "1.3 MiB | 2.9 MiB" */
+		size_t off = strlen(img);
+
+		snprintf(img + off, sizeof(img) - off, " | ");
+		fmt_bytes((double)r->image.unpacked, img + off + 3, sizeof(img) - off - 3);
+	}
 	row_name(r, name, sizeof(name));
 	if (r->state != RUNNER_OK) {
 		fprintf(f, "| %s | %s: ", name, runner_state_name(r->state));
@@ -130,11 +147,16 @@ static void print_main_row(const struct runner_result *r, FILE *f)
 
 static void print_main_table(const struct bench_result *res, FILE *f)
 {
-	fprintf(f, "| runner | status | startup median | p95 | σ | vs process | completion | "
-	           "memory overhead at ready | at peak | image |\n");
-	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	bool unpacked = res->image_ref[0] != '\0';
+
+	fprintf(f,
+	        "| runner | status | startup median | p95 | σ | vs process | completion | "
+	        "memory overhead at ready | at peak | image |%s\n",
+	        unpacked ? " unpacked |" : "");
+	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|%s\n",
+	        unpacked ? "---:|" : "");
 	for (size_t i = 0; i < res->nrunners; i++)
-		print_main_row(&res->runner[i], f);
+		print_main_row(&res->runner[i], unpacked, f);
 	fprintf(f, "\n");
 }
 
@@ -238,7 +260,13 @@ static void print_phases(const struct bench_result *res, FILE *f)
 
 static void print_images(const struct bench_result *res, FILE *f)
 {
-	fprintf(f, "Image (what must be shipped to run the workload):\n\n");
+	if (res->image_ref[0])
+		fprintf(f, "Image (what must be stored and shipped: for containers the registry's "
+		           "view, manifest + config + gzip layers, the layers other stored images "
+		           "share shown apart; for VMs the kernel + the gzip initramfs; unpacked: "
+		           "the layers' tars on disk, the initramfs in guest RAM):\n\n");
+	else
+		fprintf(f, "Image (what must be shipped to run the workload):\n\n");
 	for (size_t i = 0; i < res->nrunners; i++) {
 		const struct runner_result *r = &res->runner[i];
 
@@ -248,6 +276,12 @@ static void print_images(const struct bench_result *res, FILE *f)
 
 			fmt_bytes((double)r->image.part[j].bytes, b, sizeof(b));
 			fprintf(f, "%s %s %s", j ? "," : "", r->image.part[j].name, b);
+		}
+		if (r->image.unpacked) {
+			char b[32];
+
+			fmt_bytes((double)r->image.unpacked, b, sizeof(b));
+			fprintf(f, "; unpacked %s", b);
 		}
 		fprintf(f, "\n");
 	}
@@ -293,7 +327,11 @@ static void print_commands(const struct bench_result *res, FILE *f)
 
 void report_md_print(const struct bench_result *res, FILE *f)
 {
-	fprintf(f, "# vclab bench: one workload as process, container and VM\n\n");
+	if (res->image_ref[0])
+		fprintf(f, "# vclab bench: the image %s as process, container and VM\n\n",
+		        res->image_ref);
+	else
+		fprintf(f, "# vclab bench: one workload as process, container and VM\n\n");
 	print_host(res, f);
 	print_main_table(res, f);
 	print_notes(res, f);
@@ -303,9 +341,11 @@ void report_md_print(const struct bench_result *res, FILE *f)
 	print_scale(res, f);
 	print_images(res, f);
 	print_commands(res, f);
-	fprintf(f, "Startup: launcher spawned -> VCLAB-READY read from its stdout. Completion: "
-	           "spawned -> launcher exited. Memory overhead: the instance's memory minus the "
-	           "bare process's (medians). See docs/measurement.md.\n");
+	fprintf(f,
+	        "Startup: launcher spawned -> %s read from its stdout. Completion: "
+	        "spawned -> launcher exited. Memory overhead: the instance's memory minus the "
+	        "bare process's (medians). See docs/measurement.md.\n",
+	        res->image_ref[0] ? "the ready line" : "VCLAB-READY");
 }
 
 int report_write_file(const char *path, void (*print)(const struct bench_result *, FILE *),

@@ -75,7 +75,10 @@ static void fill_panels(const struct bench_result *res, struct panel p[4])
 	p[1] =
 	    (struct panel){"Completion: spawn to launcher exit (ms)", fmt_ms, .bar = {{0, 0, 0}}};
 	p[2] = (struct panel){"Memory overhead at peak vs process", fmt_kib, .bar = {{0, 0, 0}}};
-	p[3] = (struct panel){"Image to ship", fmt_image, .bar = {{0, 0, 0}}};
+	p[3] = (struct panel){res->image_ref[0] ? "Image to ship (registry view; VMs: kernel + "
+	                                          "initramfs)"
+	                                        : "Image to ship",
+	                      fmt_image, .bar = {{0, 0, 0}}};
 	for (size_t i = 0; i < res->nrunners; i++) {
 		const struct runner_result *r = &res->runner[i];
 		struct bar none = {NAN, NAN, NAN};

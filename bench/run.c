@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engines.h"
 #include "host.h"
+#include "image.h"
 #include "parse.h"
 #include "timeline.h"
 
@@ -58,16 +60,26 @@ static int env_setup(const struct run_opts *o, struct bench_env *env, char *word
 	snprintf(env->workdir, sizeof(env->workdir), "%s/bench", o->build);
 	if (mkdir(env->workdir, 0755) < 0 && errno != EEXIST)
 		return vc_error(err, errno, "mkdir %s", env->workdir);
+	env->guest_mem = o->guest_mem;
+	env->kvm = kvm_usable(env->kvm_detail, sizeof(env->kvm_detail), &env->kvm_pvm);
+	env->accel = vc_kvm_accel();
+	env->cgroup = cgroup_mode_detect();
+	if (o->image[0]) {
+		(void)wordbuf, (void)wordlen, (void)save;
+		env->img = calloc(1, sizeof(*env->img));
+		if (!env->img)
+			return vc_error(err, ENOMEM, "--image");
+		env->ready_text = o->ready_line;
+		env->done_text = o->have_done ? o->done_line : NULL;
+		env->engines = o->engines;
+		return image_open(env->img, o->build, o->image, o->cmd, err);
+	}
 	if (workload_words_check(o->workload, &env->expect_status, err) < 0)
 		return -1;
 	snprintf(wordbuf, wordlen, "%s", o->workload);
 	for (char *w = strtok_r(wordbuf, " ", &save); w && env->nwords < BENCH_MAX_WORDS;
 	     w = strtok_r(NULL, " ", &save))
 		env->words[env->nwords++] = w;
-	env->guest_mem = o->guest_mem;
-	env->kvm = kvm_usable(env->kvm_detail, sizeof(env->kvm_detail), &env->kvm_pvm);
-	env->accel = vc_kvm_accel();
-	env->cgroup = cgroup_mode_detect();
 	return 0;
 }
 
@@ -77,6 +89,9 @@ static int make_launch(const struct runner_def *def, const struct bench_env *env
 	memset(l, 0, sizeof(*l));
 	l->expect_status = env->expect_status;
 	l->expect_done = env->expect_status;
+	l->image = env->img != NULL;
+	l->ready_text = env->ready_text;
+	l->done_text = env->done_text;
 	return def->launch(env, seq, l, err);
 }
 
@@ -335,8 +350,11 @@ static int containers_setup(const struct run_opts *o, struct bench_env *env,
 	char *text;
 
 	for (size_t i = 0; i < o->ndefs; i++) {
-		any |= !strcmp(o->defs[i]->kind, "container");
-		crun |= !strcmp(o->defs[i]->name, "crun");
+		any |=
+		    !strcmp(o->defs[i]->kind, "container") || !strcmp(o->defs[i]->kind, "engine");
+		/* podman's default runtime is crun */
+		crun |= !strcmp(o->defs[i]->name, "crun") ||
+		        (env->engines && !strcmp(o->defs[i]->name, "podman"));
 	}
 	if (!any)
 		return 0;
@@ -368,14 +386,62 @@ static int containers_setup(const struct run_opts *o, struct bench_env *env,
 	return 0;
 }
 
+static bool wants_kind(const struct run_opts *o, const char *kind)
+{
+	for (size_t i = 0; i < o->ndefs; i++)
+		if (!strcmp(o->defs[i]->kind, kind))
+			return true;
+	return false;
+}
+
+/* --image: the rootfs mounted, the bundle's config.json written, the
+ * engines loaded, the initramfs made; and what the report says of it. */
+static int image_setup(const struct run_opts *o, struct bench_env *env, struct bench_result *res,
+                       vc_err *err)
+{
+	struct bench_image *im = env->img;
+	size_t off = 0;
+
+	snprintf(res->image_ref, sizeof(res->image_ref), "%s", im->ref);
+	snprintf(res->image_id, sizeof(res->image_id), "%s", im->id);
+	for (size_t i = 0; i < im->argc && off < sizeof(res->image_cmd); i++)
+		off += (size_t)snprintf(res->image_cmd + off, sizeof(res->image_cmd) - off, "%s%s",
+		                        i ? " " : "", im->argv[i]);
+	snprintf(res->ready_line, sizeof(res->ready_line), "%s", o->ready_line);
+	snprintf(res->done_line, sizeof(res->done_line), "%s", o->have_done ? o->done_line : "");
+	snprintf(res->workload, sizeof(res->workload), "image %.100s: %.140s", im->ref,
+	         res->image_cmd);
+	if (image_mount(im, o->build, env->workdir, err) < 0)
+		return -1;
+	if (containers_setup(o, env, res, err) < 0)
+		return -1;
+	if (wants_kind(o, "container") && bundle_prepare(env, err) < 0)
+		return vc_error_wrap(err, "writing the image's bundle");
+	if (wants_kind(o, "vm"))
+		image_vm_prepare(im, o->build);
+	/* An initramfs lives in guest RAM twice while it is unpacked (the
+	 * gzip cpio and its files): without --mem the guest gets that plus
+	 * the default, in 64 MiB steps. */
+	if (!o->mem_given && im->initramfs_unpacked) {
+		uint64_t need = RUN_DEFAULT_MEM + im->initramfs_unpacked + im->initramfs_bytes;
+
+		env->guest_mem = (need + (64ull << 20) - 1) & ~((64ull << 20) - 1);
+		res->guest_mem_mib = env->guest_mem >> 20;
+	}
+	if (wants_kind(o, "engine"))
+		engines_setup(env, o->progress);
+	return 0;
+}
+
 int bench_run(const struct run_opts *o, struct bench_result *res, vc_err *err)
 {
 	struct bench_env env;
 	char words[256];
+	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (env_setup(o, &env, words, sizeof(words), err) < 0)
-		return -1;
+		goto out;
 	host_collect(&res->host, o->build[0] ? o->build : ".", env.cgroup);
 	res->runs = o->runs;
 	res->warmup = o->warmup;
@@ -383,10 +449,10 @@ int bench_run(const struct run_opts *o, struct bench_result *res, vc_err *err)
 	res->guest_mem_mib = o->guest_mem >> 20;
 	res->nscale = o->nscale;
 	memcpy(res->scale, o->scale, sizeof(res->scale));
-	if (containers_setup(o, &env, res, err) < 0)
-		return -1;
+	if (env.img ? image_setup(o, &env, res, err) < 0 : containers_setup(o, &env, res, err) < 0)
+		goto out;
 	if (probe_all(o, &env, res, err) < 0)
-		return -1;
+		goto out;
 	spawn_catch_signals();
 	run_rounds(o, &env, res);
 	run_scale(o, &env, res);
@@ -394,11 +460,17 @@ int bench_run(const struct run_opts *o, struct bench_result *res, vc_err *err)
 		printf("\r\033[K");
 	fflush(stdout);
 	if (spawn_stop_signal())
-		return vc_error(err, 0,
-		                "interrupted by signal %d: nothing written, every "
-		                "instance killed",
-		                spawn_stop_signal());
-	if (bench_result_finish(res) < 0)
-		return vc_error(err, ENOMEM, "computing statistics");
-	return 0;
+		vc_error(err, 0, "interrupted by signal %d: nothing written, every instance killed",
+		         spawn_stop_signal());
+	else if (bench_result_finish(res) < 0)
+		vc_error(err, ENOMEM, "computing statistics");
+	else
+		rc = 0;
+out:
+	if (env.img) {
+		engines_teardown(&env);
+		image_unmount(env.img);
+		free(env.img);
+	}
+	return rc;
 }

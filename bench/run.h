@@ -28,6 +28,15 @@ struct run_opts {
 	uint64_t guest_mem;
 	bool progress; /* live progress line on stdout */
 	char build[1024];
+	/* --image REF (empty: the static workload), --cmd, --ready-line
+	 * ("" = the first line printed), --done-line (have_done), --engines. */
+	char image[256];
+	char cmd[512];
+	char ready_line[128];
+	char done_line[128];
+	bool have_done;
+	bool engines;
+	bool mem_given; /* --mem was given: no sizing to the image */
 };
 
 /* Check the --workload words: sha256=MIB, touch=MIB, exit=CODE. */

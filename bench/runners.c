@@ -48,7 +48,7 @@ static void add_part(struct image *img, const char *name, const char *path)
 }
 
 /* Add "; "-separated reasons to r->reason; the runner is unavailable. */
-static void unavailable(struct runner_result *r, const char *fmt, const char *arg)
+void runner_unavailable(struct runner_result *r, const char *fmt, const char *arg)
 {
 	size_t off = strlen(r->reason);
 	char one[200];
@@ -59,19 +59,19 @@ static void unavailable(struct runner_result *r, const char *fmt, const char *ar
 }
 
 /* Each "build/X" the runner needs must exist; name the missing ones. */
-static void need_built(struct runner_result *r, const struct bench_env *env, const char *rel)
+void runner_need_built(struct runner_result *r, const struct bench_env *env, const char *rel)
 {
 	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/%s", env->build, rel);
 	if (access(path, R_OK) < 0)
-		unavailable(r, "not built: build/%s missing", rel);
+		runner_unavailable(r, "not built: build/%s missing", rel);
 }
 
-static void need_kvm(struct runner_result *r, const struct bench_env *env)
+void runner_need_kvm(struct runner_result *r, const struct bench_env *env)
 {
 	if (!env->kvm)
-		unavailable(r, "%s", env->kvm_detail);
+		runner_unavailable(r, "%s", env->kvm_detail);
 }
 
 /* The bare-metal guest runs its job in ring 3, which kvm-pvm runs natively:
@@ -83,7 +83,7 @@ static void need_kvm_or_pvm(struct runner_result *r, const struct bench_env *env
 		         "on kvm-pvm: guest ring 0 emulated (~1 us an instruction), the job in "
 		         "ring 3 native; not hardware KVM's figures (docs/pvm.md)");
 	else
-		need_kvm(r, env);
+		runner_need_kvm(r, env);
 }
 
 static void build_path(const struct bench_env *env, const char *rel, char *out)
@@ -99,7 +99,7 @@ static int add_words(struct launch *l, const struct bench_env *env)
 	return 0;
 }
 
-static int too_long(vc_err *err)
+int runner_too_long(vc_err *err)
 {
 	return vc_error(err, 0, "the launcher's command line is too long (fewer --workload words)");
 }
@@ -111,7 +111,7 @@ static int probe_process(struct runner_result *r, const struct bench_env *env, v
 	char path[PATH_MAX];
 
 	(void)err;
-	need_built(r, env, "bin/workload");
+	runner_need_built(r, env, "bin/workload");
 	build_path(env, "bin/workload", path);
 	add_part(&r->image, "workload (static ELF)", path);
 	return 0;
@@ -121,7 +121,7 @@ static int launch_process(const struct bench_env *env, unsigned seq, struct laun
 {
 	(void)seq;
 	if (launch_arg(l, "%s/bin/workload", env->build) < 0 || add_words(l, env) < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ static int launch_process(const struct bench_env *env, unsigned seq, struct laun
 
 static int probe_bundle(struct runner_result *r, const struct bench_env *env, vc_err *err)
 {
-	need_built(r, env, "bin/workload");
+	runner_need_built(r, env, "bin/workload");
 	if (r->state != RUNNER_OK)
 		return 0;
 	if (bundle_prepare(env, err) < 0 || bundle_image(env, &r->image, err) < 0)
@@ -139,7 +139,7 @@ static int probe_bundle(struct runner_result *r, const struct bench_env *env, vc
 
 static int probe_container(struct runner_result *r, const struct bench_env *env, vc_err *err)
 {
-	need_built(r, env, "bin/container");
+	runner_need_built(r, env, "bin/container");
 	return probe_bundle(r, env, err);
 }
 
@@ -149,7 +149,8 @@ static int probe_oci(struct runner_result *r, const struct bench_env *env, const
 	char path[PATH_MAX];
 
 	if (find_in_path(tool, path, sizeof(path)) < 0)
-		unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)", tool);
+		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
+		                   tool);
 	return probe_bundle(r, env, err);
 }
 
@@ -158,17 +159,22 @@ static int probe_runc(struct runner_result *r, const struct bench_env *env, vc_e
 	return probe_oci(r, env, "runc", err);
 }
 
-static int probe_crun(struct runner_result *r, const struct bench_env *env, vc_err *err)
+void runner_crun_note(struct runner_result *r, const struct bench_env *env)
 {
 	if (env->v1_view)
 		snprintf(r->note, sizeof(r->note),
 		         "crun refuses hybrid cgroup hosts: the bench runs in a private mount "
 		         "namespace with /sys/fs/cgroup/unified unmounted (every runner then "
 		         "sees cgroup v1)");
+}
+
+static int probe_crun(struct runner_result *r, const struct bench_env *env, vc_err *err)
+{
+	runner_crun_note(r, env);
 	return probe_oci(r, env, "crun", err);
 }
 
-static int launch_oci(const struct bench_env *env, unsigned seq, struct launch *l, const char *tool,
+int runner_launch_oci(const struct bench_env *env, unsigned seq, struct launch *l, const char *tool,
                       vc_err *err)
 {
 	char bundle[PATH_MAX], rootfs[PATH_MAX], layer[PATH_MAX];
@@ -182,13 +188,13 @@ static int launch_oci(const struct bench_env *env, unsigned seq, struct launch *
 	if (launch_arg(l, "%s", l->cleanup_tool) < 0 || launch_arg(l, "run") < 0 ||
 	    launch_arg(l, "--bundle") < 0 || launch_arg(l, "%s", bundle) < 0 ||
 	    launch_arg(l, "%s", l->cleanup_id) < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
 /* vclab's runtime runs the same bundle as runc and crun (`run --bundle DIR
  * ID`), and writes its steps to a --timings file for the phase table. */
-static int launch_container(const struct bench_env *env, unsigned seq, struct launch *l,
+int runner_launch_container(const struct bench_env *env, unsigned seq, struct launch *l,
                             vc_err *err)
 {
 	char bundle[PATH_MAX], rootfs[PATH_MAX], layer[PATH_MAX];
@@ -201,18 +207,18 @@ static int launch_container(const struct bench_env *env, unsigned seq, struct la
 	    launch_arg(l, "--timings") < 0 || launch_arg(l, "%s", l->timings) < 0 ||
 	    launch_arg(l, "--bundle") < 0 || launch_arg(l, "%s", bundle) < 0 ||
 	    launch_arg(l, "%s", l->cleanup_id) < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
 static int launch_runc(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err)
 {
-	return launch_oci(env, seq, l, "runc", err);
+	return runner_launch_oci(env, seq, l, "runc", err);
 }
 
 static int launch_crun(const struct bench_env *env, unsigned seq, struct launch *l, vc_err *err)
 {
-	return launch_oci(env, seq, l, "crun", err);
+	return runner_launch_oci(env, seq, l, "crun", err);
 }
 
 /* --- virtual machines -------------------------------------------------- */
@@ -223,9 +229,9 @@ static void linux_guest(struct runner_result *r, const struct bench_env *env)
 {
 	char path[PATH_MAX];
 
-	need_built(r, env, "guest/bzImage");
-	need_built(r, env, "guest/initramfs.cpio.gz");
-	need_kvm(r, env);
+	runner_need_built(r, env, "guest/bzImage");
+	runner_need_built(r, env, "guest/initramfs.cpio.gz");
+	runner_need_kvm(r, env);
 	build_path(env, "guest/bzImage", path);
 	add_part(&r->image, "bzImage", path);
 	build_path(env, "guest/initramfs.cpio.gz", path);
@@ -235,7 +241,7 @@ static void linux_guest(struct runner_result *r, const struct bench_env *env)
 static int probe_microvm(struct runner_result *r, const struct bench_env *env, vc_err *err)
 {
 	(void)err;
-	need_built(r, env, "bin/vmm");
+	runner_need_built(r, env, "bin/vmm");
 	linux_guest(r, env);
 	return 0;
 }
@@ -263,7 +269,7 @@ static int launch_vmm(const struct bench_env *env, unsigned seq, struct launch *
 	    launch_arg(l, "%lluM", (unsigned long long)(env->guest_mem >> 20)) < 0 ||
 	    launch_arg(l, "--timings") < 0 || launch_arg(l, "%s", l->timings) < 0 ||
 	    launch_arg(l, "--kernel") < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
@@ -274,7 +280,7 @@ static int launch_microvm(const struct bench_env *env, unsigned seq, struct laun
 	if (launch_arg(l, "%s/guest/bzImage", env->build) < 0 || launch_arg(l, "--initrd") < 0 ||
 	    launch_arg(l, "%s/guest/initramfs.cpio.gz", env->build) < 0 ||
 	    launch_arg(l, "--cmdline") < 0 || add_cmdline(l, env, LINUX_CMDLINE) < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
@@ -283,8 +289,8 @@ static int probe_unikernel(struct runner_result *r, const struct bench_env *env,
 	char path[PATH_MAX];
 
 	(void)err;
-	need_built(r, env, "bin/vmm");
-	need_built(r, env, "guest/baremetal.elf");
+	runner_need_built(r, env, "bin/vmm");
+	runner_need_built(r, env, "guest/baremetal.elf");
 	need_kvm_or_pvm(r, env);
 	build_path(env, "guest/baremetal.elf", path);
 	add_part(&r->image, "baremetal.elf", path);
@@ -298,7 +304,7 @@ static int launch_unikernel(const struct bench_env *env, unsigned seq, struct la
 		return -1;
 	if (launch_arg(l, "%s/guest/baremetal.elf", env->build) < 0 ||
 	    launch_arg(l, "--cmdline") < 0 || add_cmdline(l, env, "") < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
@@ -308,8 +314,8 @@ static int probe_qemu(struct runner_result *r, const struct bench_env *env, vc_e
 
 	(void)err;
 	if (find_in_path("qemu-system-x86_64", path, sizeof(path)) < 0)
-		unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
-		            "qemu-system-x86_64");
+		runner_unavailable(r, "not installed: %s not in PATH (scripts/deps.sh bench)",
+		                   "qemu-system-x86_64");
 	linux_guest(r, env);
 	return 0;
 }
@@ -336,14 +342,14 @@ static int launch_qemu(const struct bench_env *env, unsigned seq, struct launch 
 	    launch_arg(l, "-initrd") < 0 ||
 	    launch_arg(l, "%s/guest/initramfs.cpio.gz", env->build) < 0 ||
 	    launch_arg(l, "-append") < 0 || add_cmdline(l, env, LINUX_CMDLINE) < 0)
-		return too_long(err);
+		return runner_too_long(err);
 	return 0;
 }
 
 const struct runner_def runner_defs[] = {
     {"process", "process", "the bare static workload (baseline)", probe_process, launch_process},
     {"container", "container", "vclab container run --bundle, the bundle runc and crun run",
-     probe_container, launch_container},
+     probe_container, runner_launch_container},
     {"runc", "container", "runc run with the same rootfs as an OCI bundle", probe_runc,
      launch_runc},
     {"crun", "container", "crun run with the same bundle", probe_crun, launch_crun},
@@ -371,30 +377,32 @@ static int list_has(const struct runner_def **out, size_t n, const struct runner
 	return 0;
 }
 
-int runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err)
+static int list_parse(const char *list, const struct runner_def *defs, size_t ndefs,
+                      const char *known, const struct runner_def **out, size_t *n, vc_err *err)
 {
 	char buf[512], *save = NULL;
 	unsigned words = 0;
 
 	*n = 0;
-	out[(*n)++] = &runner_defs[0]; /* the baseline every ratio needs */
+	out[(*n)++] = &defs[0]; /* the baseline every ratio needs */
 	if (!strcmp(list, "all")) {
-		for (size_t i = 1; i < runner_ndefs; i++)
-			out[(*n)++] = &runner_defs[i];
+		for (size_t i = 1; i < ndefs; i++)
+			out[(*n)++] = &defs[i];
 		return 0;
 	}
 	if (strlen(list) >= sizeof(buf))
 		return vc_error(err, 0, "--runner: list too long");
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		const struct runner_def *d = runner_def_find(w);
+		const struct runner_def *d = NULL;
 
+		for (size_t i = 0; i < ndefs && !d; i++)
+			if (!strcmp(defs[i].name, w))
+				d = &defs[i];
 		words++;
 		if (!d)
-			return vc_error(err, 0,
-			                "--runner: unknown runner '%s' (known: process, "
-			                "container, runc, crun, microvm, unikernel, qemu-microvm)",
-			                w);
+			return vc_error(err, 0, "--runner: unknown runner '%s' (known: %s)", w,
+			                known);
 		if (!list_has(out, *n, d))
 			out[(*n)++] = d;
 	}
@@ -403,4 +411,19 @@ int runner_list_parse(const char *list, const struct runner_def **out, size_t *n
 		return vc_error(
 		    err, 0, "--runner '%s': no runner named (e.g. --runner container,runc)", list);
 	return 0;
+}
+
+int runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err)
+{
+	return list_parse(list, runner_defs, runner_ndefs,
+	                  "process, container, runc, crun, microvm, unikernel, qemu-microvm", out,
+	                  n, err);
+}
+
+int image_runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err)
+{
+	return list_parse(list, image_runner_defs, image_runner_ndefs,
+	                  "with --image: process, container, container-image, runc, crun, podman, "
+	                  "docker, microvm, qemu-microvm",
+	                  out, n, err);
 }

@@ -17,9 +17,12 @@
 
 #include "bench.h"
 #include "error.h"
+#include "image.h"
 #include "kvmhost.h"
 #include "measure.h"
 #include "spawn.h"
+
+struct engines;
 
 /* Where things are and what every run does. */
 struct bench_env {
@@ -35,6 +38,13 @@ struct bench_env {
 	char kvm_detail[128]; /* why not, when not */
 	enum cg_mode cgroup;
 	bool v1_view; /* hybrid host, seen without its unified mount (for crun) */
+	/* bench run --image: the image every runner runs (NULL: the static
+	 * workload), the ready line's text ("" = the first line), the done
+	 * line's (NULL = none), and whether podman and docker run (--engines). */
+	struct bench_image *img;
+	const char *ready_text, *done_text;
+	bool engines;
+	struct engines *eng; /* podman and docker's state (engines.c), or NULL */
 };
 
 struct runner_def {
@@ -51,12 +61,29 @@ struct runner_def {
 
 extern const struct runner_def runner_defs[];
 extern const size_t runner_ndefs;
+/* The runners of bench run --image (runners_image.c). */
+extern const struct runner_def image_runner_defs[];
+extern const size_t image_runner_ndefs;
 
 const struct runner_def *runner_def_find(const char *name);
 
 /* Parse "a,b,c" into definitions (the process baseline always first).
  * "all" means every runner. */
 int runner_list_parse(const char *list, const struct runner_def **out, size_t *n, vc_err *err);
+/* The same among the --image runners. */
+int image_runner_list_parse(const char *list, const struct runner_def **out, size_t *n,
+                            vc_err *err);
+
+/* Shared by runners.c and runners_image.c. */
+void runner_unavailable(struct runner_result *r, const char *fmt, const char *arg);
+void runner_need_built(struct runner_result *r, const struct bench_env *env, const char *rel);
+void runner_need_kvm(struct runner_result *r, const struct bench_env *env);
+void runner_crun_note(struct runner_result *r, const struct bench_env *env);
+int runner_too_long(vc_err *err);
+int runner_launch_container(const struct bench_env *env, unsigned seq, struct launch *l,
+                            vc_err *err);
+int runner_launch_oci(const struct bench_env *env, unsigned seq, struct launch *l, const char *tool,
+                      vc_err *err);
 
 /* Find an executable in $PATH. */
 int find_in_path(const char *name, char *out, size_t len);

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,19 @@ int launch_arg(struct launch *l, const char *fmt, ...)
 	l->argv[l->argc++] = l->buf + l->used;
 	l->argv[l->argc] = NULL;
 	l->used += (size_t)n + 1;
+	return 0;
+}
+
+int launch_env(struct launch *l, const char *entry)
+{
+	size_t room = sizeof(l->buf) - l->used, n = strlen(entry);
+
+	if (l->nenv >= LAUNCH_MAX_ENV || n >= room)
+		return -1;
+	memcpy(l->buf + l->used, entry, n + 1);
+	l->envv[l->nenv++] = l->buf + l->used;
+	l->envv[l->nenv] = NULL;
+	l->used += n + 1;
 	return 0;
 }
 
@@ -80,7 +94,21 @@ __attribute__((noreturn)) static void child_fail(int errfd, int stage)
 	_exit(127);
 }
 
-enum { STAGE_SETUP = 1, STAGE_EXEC = 3 };
+enum { STAGE_SETUP = 1, STAGE_ROOT = 2, STAGE_EXEC = 3 };
+
+extern char **environ;
+
+/* The image's program run bare (--image, runner process): its root, its
+ * working directory, its user and its environment. */
+static void child_enter_root(const struct launch *l, int errfd)
+{
+	if (l->root[0] && (chroot(l->root) < 0 || chdir(l->cwd[0] ? l->cwd : "/") < 0))
+		child_fail(errfd, STAGE_ROOT);
+	if (l->set_user && (setgroups(0, NULL) < 0 || setgid(l->gid) < 0 || setuid(l->uid) < 0))
+		child_fail(errfd, STAGE_ROOT);
+	if (l->nenv)
+		environ = (char **)l->envv;
+}
 
 __attribute__((noreturn)) static void child_exec(const struct launch *l, int out, int errout,
                                                  int errfd)
@@ -91,6 +119,7 @@ __attribute__((noreturn)) static void child_exec(const struct launch *l, int out
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errout, 2) < 0)
 		child_fail(errfd, STAGE_SETUP);
+	child_enter_root(l, errfd);
 	execvp(l->argv[0], l->argv);
 	child_fail(errfd, STAGE_EXEC);
 }
@@ -107,6 +136,9 @@ static int child_error(const struct launch *l, const int msg[2], vc_err *err)
 	switch (msg[0]) {
 	case STAGE_EXEC:
 		return vc_error(err, msg[1], "cannot execute %s", l->argv[0]);
+	case STAGE_ROOT:
+		return vc_error(err, msg[1], "entering root %s (cwd %s, uid %u)", l->root,
+		                l->cwd[0] ? l->cwd : "/", l->uid);
 	default:
 		return vc_error(err, msg[1], "%s: setting up the child's stdio", l->argv[0]);
 	}
@@ -209,15 +241,22 @@ static void sample_into(struct instance *in, const struct wait_opts *o, struct m
 
 static void on_line(struct instance *in, const struct wait_opts *o, uint64_t now)
 {
+	const char *mark = in->l->image ? in->l->ready_text : READY_MARK;
 	char *p;
 
 	in->line[in->line_len] = '\0';
-	if (!in->ready && strstr(in->line, READY_MARK)) {
+	if (!in->ready && strstr(in->line, mark)) {
 		in->ready = true;
 		in->t_ready = now;
 		sample_into(in, o, &in->at_ready);
 		if (o->on_ready)
 			o->on_ready(in, o->arg);
+	}
+	if (in->l->image) {
+		if (in->l->done_text && strstr(in->line, in->l->done_text))
+			in->done = true;
+		in->line_len = 0;
+		return;
 	}
 	p = strstr(in->line, DONE_MARK);
 	if (p && !in->done) {
@@ -395,10 +434,10 @@ static int timed_out(struct instance *in, size_t n, const struct wait_opts *o, v
 			break;
 		}
 	if (late->ready)
-		snprintf(where, sizeof(where), "VCLAB-READY after %.1f ms, then no exit",
-		         instance_startup_ms(late));
+		snprintf(where, sizeof(where), "%s after %.1f ms, then no exit",
+		         late->l->image ? "the ready line" : READY_MARK, instance_startup_ms(late));
 	else
-		snprintf(where, sizeof(where), "no VCLAB-READY line");
+		snprintf(where, sizeof(where), "no %s line", late->l->image ? "ready" : READY_MARK);
 	last_err_line(late, tail, sizeof(tail));
 	vc_error(err, 0, "%s: timed out after %g s (killed; %s; stderr: %s)", late->l->argv[0],
 	         o->timeout_s, where, tail);
@@ -467,12 +506,35 @@ static const char *last_err_line(const struct instance *in, char *buf, size_t le
 	return buf[0] ? buf : "(nothing on stderr)";
 }
 
+/* --image: the ready line came, the --done-line too when asked for, and
+ * the launcher exited with the program's status. */
+static int image_check(const struct instance *in, const char *tail, vc_err *err)
+{
+	const char *what = in->l->argv[0];
+
+	if (!in->ready && !in->l->ready_text[0])
+		return vc_error(err, 0, "%s exited with %d without printing a line: %s", what,
+		                in->status, tail);
+	if (!in->ready)
+		return vc_error(err, 0, "%s exited with %d without printing a line with '%s': %s",
+		                what, in->status, in->l->ready_text, tail);
+	if (in->l->done_text && !in->done)
+		return vc_error(err, 0, "%s exited with %d without printing a line with '%s': %s",
+		                what, in->status, in->l->done_text, tail);
+	if (in->status != in->l->expect_status)
+		return vc_error(err, 0, "%s exited with %d, expected %d: %s", what, in->status,
+		                in->l->expect_status, tail);
+	return 0;
+}
+
 int instance_check(const struct instance *in, vc_err *err)
 {
 	const char *what = in->l->argv[0];
 	char tail[200];
 
 	last_err_line(in, tail, sizeof(tail));
+	if (in->l->image)
+		return image_check(in, tail, err);
 	if (!in->ready)
 		return vc_error(err, 0, "%s exited with %d before printing " READY_MARK ": %s",
 		                what, in->status, tail);

@@ -16,6 +16,7 @@
 #include "measure.h"
 
 #define LAUNCH_MAX_ARGS 48
+#define LAUNCH_MAX_ENV  32
 
 /* How to start one instance. */
 struct launch {
@@ -29,6 +30,19 @@ struct launch {
 	char timings[PATH_MAX];      /* --timings file the launcher writes, "" if none */
 	char cleanup_tool[PATH_MAX]; /* container/runc/crun: `TOOL delete -f ID` on failure */
 	char cleanup_id[64];
+	/* --image runs: the ready line is the first one holding ready_text
+	 * ("" = the first line printed), no VCLAB-DONE is expected (done_text,
+	 * when set, must be seen), and the launcher's status is the program's. */
+	bool image;
+	const char *ready_text, *done_text;
+	/* The image's program run bare: chroot into root, chdir to cwd, drop
+	 * to uid:gid when set_user, environment envv (when nenv > 0). */
+	char root[PATH_MAX];
+	char cwd[256];
+	bool set_user;
+	unsigned uid, gid;
+	char *envv[LAUNCH_MAX_ENV + 1];
+	size_t nenv;
 };
 
 /* Move this process into a private mount namespace without
@@ -37,6 +51,9 @@ int spawn_private_v1_view(vc_err *err);
 
 /* Append one argument (printf format). < 0 when argv or buf is full. */
 int launch_arg(struct launch *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Append one environment entry (stored in buf with argv). */
+int launch_env(struct launch *l, const char *entry);
 
 /* The command line as one shell-like string, for reports. */
 void launch_describe(const struct launch *l, char *out, size_t len);

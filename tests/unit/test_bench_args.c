@@ -48,6 +48,25 @@ static void test_unknown_runner_is_named(void **state)
 	assert_non_null(strstr(err.msg, "unknown runner 'docker'"));
 }
 
+static void test_image_runners(void **state)
+{
+	const struct runner_def *defs[BENCH_MAX_RUNNERS];
+	size_t n;
+	vc_err err = {0};
+
+	(void)state;
+	assert_int_equal(image_runner_list_parse("all", defs, &n, &err), 0);
+	assert_int_equal(n, image_runner_ndefs);
+	assert_true(n <= BENCH_MAX_RUNNERS);
+	assert_string_equal(defs[0]->name, "process");
+	assert_int_equal(image_runner_list_parse("docker,container-image", defs, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(defs[1]->name, "docker");
+	/* the static workload's guest is no image runner */
+	assert_int_equal(image_runner_list_parse("unikernel", defs, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown runner 'unikernel' (known: with --image"));
+}
+
 static void test_workload_words(void **state)
 {
 	vc_err err = {0};
@@ -151,6 +170,7 @@ int main(void)
 	    cmocka_unit_test(test_all_runners_start_with_the_baseline),
 	    cmocka_unit_test(test_list_adds_baseline_once),
 	    cmocka_unit_test(test_unknown_runner_is_named),
+	    cmocka_unit_test(test_image_runners),
 	    cmocka_unit_test(test_workload_words),
 	    cmocka_unit_test(test_launch_args_fill_up_cleanly),
 	    cmocka_unit_test(test_launch_describe_quotes_spaces),

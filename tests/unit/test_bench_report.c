@@ -190,6 +190,47 @@ static void test_markdown_table(void **state)
 
 /* The bundle every container runner ran: its config.json goes into the
  * JSON whole and comes back, and the table's header names it. */
+/* --image: its record, sizes in the JSON and the table's size columns. */
+static void test_image_in_json_and_table(void **state)
+{
+	struct bench_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	char path[128], *md = NULL;
+	size_t len = 0;
+	FILE *f;
+	vc_err err = {0};
+
+	(void)state;
+	fixture_result(a);
+	snprintf(a->image_ref, sizeof(a->image_ref), "vclab-examples/python-app");
+	snprintf(a->image_id, sizeof(a->image_id), "sha256:abcd");
+	snprintf(a->image_cmd, sizeof(a->image_cmd), "python3 app.py");
+	snprintf(a->ready_line, sizeof(a->ready_line), "hello from");
+	a->runner[1].image.unpacked = 150 << 20;
+	a->runner[1].image.shared = 30 << 20;
+	tmp_path(path, sizeof(path), "img.json");
+	assert_int_equal(report_json_write(a, path, &err), 0);
+	assert_int_equal(report_json_read(path, b, &err), 0);
+	assert_string_equal(b->image_ref, "vclab-examples/python-app");
+	assert_string_equal(b->image_id, "sha256:abcd");
+	assert_string_equal(b->image_cmd, "python3 app.py");
+	assert_string_equal(b->ready_line, "hello from");
+	assert_string_equal(b->done_line, "");
+	assert_int_equal(b->runner[1].image.unpacked, 150 << 20);
+	assert_int_equal(b->runner[1].image.shared, 30 << 20);
+	assert_int_equal(b->runner[0].image.unpacked, 0);
+	f = open_memstream(&md, &len);
+	report_md_print(a, f);
+	fclose(f);
+	assert_non_null(strstr(md, "# vclab bench: the image vclab-examples/python-app as"));
+	assert_non_null(strstr(md, "| image | unpacked |"));
+	assert_non_null(strstr(md, "the first line holding `hello from`"));
+	assert_non_null(strstr(md, "; unpacked 150.0 MiB"));
+	free(md);
+	bench_result_free(a);
+	bench_result_free(b);
+	free(a), free(b);
+}
+
 static void test_containers_config_in_json_and_table(void **state)
 {
 	struct bench_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
@@ -435,6 +476,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_round_trip),
 	    cmocka_unit_test(test_containers_config_in_json_and_table),
+	    cmocka_unit_test(test_image_in_json_and_table),
 	    cmocka_unit_test(test_json_read_rejects_malformed),
 	    cmocka_unit_test(test_json_read_rejects_other_schema),
 	    cmocka_unit_test(test_json_read_rejects_bad_runner),
