@@ -90,4 +90,33 @@ test_6_ten_at_once() {
 	lab_expect scale-startup "$(jq -r '.runners[] | select(.name == "container") | (.scale[] | select(.n == 10) | .startup_ms.median) / .metrics.startup_ms.median' "$W/scale.json")"
 }
 
+# Step 7's bench of an image, once for both of its tests. The store is
+# the lab's own.
+image_once() {
+	lab_setup
+	if [ ! -s "$W/image.json" ]; then
+		(
+			export VCLAB_STORE="$W/store"
+			tar -C build/rootfs/test -cf "$W/base.tar" .
+			build/bin/container image import "$W/base.tar" busybox:lab8 >/dev/null
+			build/bin/bench run --image busybox:lab8 --cmd "/bin/echo hello" --runner process,container,container-image,microvm --runs 2 --warmup 1 --timeout 300 --json "$W/image.json" --markdown "$W/image.md" --svg "$W/image.svg" --quiet
+		) >"$W/image.out" 2>&1 || fail "bench run --image failed: $(tail -n 5 "$W/image.out")"
+	fi
+	STATES=$(jq -r '.runners[] | "\(.name) \(.state)"' "$W/image.json")
+}
+
+test_7_image_as_container() {
+	image_once
+	lab_expect image-run-container "$STATES"
+	lab_expect image-vm-vs-container "$(jq -r '[.runners[] | select(.name == "microvm" or .name == "container") | .image.bytes] | .[1] / .[0]' "$W/image.json")"
+}
+
+test_7_image_as_microvm() {
+	image_once
+	case "$(jq -r '.host.accel' "$W/image.json")" in
+	kvm | nested) lab_expect image-run-microvm "$STATES" ;;
+	*) lab_skip "no Linux guest on this KVM: the microvm row is checked in the test host" ;;
+	esac
+}
+
 run_tests "$@"
