@@ -23,14 +23,7 @@ static const char usage[] =
     "status to port 0xf4.\n";
 
 /* The kernel starts us with argc at (%rsp), then argv[], NULL, envp[], NULL. */
-__asm__(".text\n"
-        ".global _start\n"
-        "_start:\n"
-        "	xor %ebp, %ebp\n"
-        "	mov %rsp, %rdi\n"
-        "	and $-16, %rsp\n"
-        "	call workload_start\n"
-        "	hlt\n");
+SYS_ENTRY(workload_start);
 
 static void write_all(int fd, const char *s, size_t n)
 {

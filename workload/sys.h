@@ -22,6 +22,19 @@ __attribute__((noreturn)) void sys_exit(int status);
  * returns -errno on failure, as the kernel does. */
 long sys_call6(long nr, long a, long b, long c, long d, long e, long f);
 
+/* The program's entry: the kernel starts it with argc at (%rsp), then
+ * argv[], NULL, envp[], NULL; FN(void *sp) gets that pointer, with the
+ * stack aligned as the ABI wants, and must not return. */
+#define SYS_ENTRY(FN)                                                                              \
+	__asm__(".text\n"                                                                          \
+	        ".global _start\n"                                                                 \
+	        "_start:\n"                                                                        \
+	        "	xor %ebp, %ebp\n"                                                                \
+	        "	mov %rsp, %rdi\n"                                                                \
+	        "	and $-16, %rsp\n"                                                                \
+	        "	call " #FN "\n"                                                            \
+	        "	hlt\n")
+
 static inline void outb(uint8_t value, uint16_t port)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));

@@ -41,14 +41,7 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The kernel starts us with argc at (%rsp), then argv[], NULL, envp[], NULL. */
-__asm__(".text\n"
-        ".global _start\n"
-        "_start:\n"
-        "	xor %ebp, %ebp\n"
-        "	mov %rsp, %rdi\n"
-        "	and $-16, %rsp\n"
-        "	call init_start\n"
-        "	hlt\n");
+SYS_ENTRY(init_start);
 
 static long sc(long nr, long a, long b, long c, long d, long e)
 {
