@@ -57,6 +57,8 @@ test_version_and_features() {
 test_features_mount_options_are_the_table() {
 	require_container
 	local table listed
+	# the table is read from the source, which the test host does not carry
+	[ -r "$VCLAB_ROOT/container/mounts.c" ] || skip "no sources here (the test host has none)"
 	table=$(sed -n '/BEGIN mount option tables/,/END mount option tables/p' \
 		"$VCLAB_ROOT/container/mounts.c" | grep -o '"[a-z]*"' | tr -d '"' | sort)
 	[ "$(echo "$table" | wc -l)" -ge 50 ] || fail "read only $(echo "$table" | wc -l) words of the table"
