@@ -342,7 +342,7 @@ test_timings_chrome_nests_phases() {
 	jq -e '.traceEvents | length > 0' "$t" >/dev/null || fail "not trace-event JSON: $(head -c 300 "$t")"
 	jq -e 'all(.traceEvents[] | select(.ph == "X"); [.ts, .dur, .pid, .tid] | map(type) == ["number", "number", "number", "number"])' "$t" >/dev/null ||
 		fail "an X event without numeric ts/dur/pid/tid"
-	assert_eq "$(jq '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001) | [$a.name, $b.name]] | length' "$t")" 0 "events that overlap without nesting"
+	assert_eq "$(jq '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts + 0.001 < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001) | [$a.name, $b.name]] | length' "$t")" 0 "events that overlap without nesting"
 	inside() { # CHILD PARENT: how many CHILD events lie inside a PARENT event
 		jq --arg c "$1" --arg p "$2" '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] | select(.name == $p)] as $ps | [$e[] | select(.name == $c) as $x | select(any($ps[]; .tid == $x.tid and .ts <= $x.ts and $x.ts + $x.dur <= .ts + .dur + 0.001))] | length' "$t"
 	}

@@ -64,8 +64,8 @@ test_boots() {
 	lab_expect boot_phases "$(jq -c '[.traceEvents[] | select(.cat == "phase") | .name]' "$d/boot.json")"
 	lab_expect longest_phase "$(jq -r '[.traceEvents[] | select(.cat == "phase")] | max_by(.dur) | .name' "$d/boot.json")"
 	# an overlapping pair, if any, is shown before the check (for a report)
-	jq -c '[.traceEvents[] | select(.ph == "X")] as $e | $e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001) | [$a.name, $a.ts, $a.dur, $b.name, $b.ts, $b.dur]' "$d/boot.json" >&2
-	lab_expect chrome_nested "$(jq '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001)] | length' "$d/boot.json")"
+	jq -c '[.traceEvents[] | select(.ph == "X")] as $e | $e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts + 0.001 < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001) | [$a.name, $a.ts, $a.dur, $b.name, $b.ts, $b.dur]' "$d/boot.json" >&2
+	lab_expect chrome_nested "$(jq '[.traceEvents[] | select(.ph == "X")] as $e | [$e[] as $a | $e[] as $b | select($a.tid == $b.tid and $a.ts < $b.ts and $b.ts + 0.001 < $a.ts + $a.dur and $b.ts + $b.dur > $a.ts + $a.dur + 0.001)] | length' "$d/boot.json")"
 	# step 3
 	lab_expect minimal_com_probes "$(cat "$d/trace.txt")"
 	lab_expect minimal_no_pci "$(cat "$d/trace.txt")"
