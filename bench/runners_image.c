@@ -20,8 +20,11 @@
 #include <unistd.h>
 
 #include "engines.h"
+#include "../vmm/image.h" /* the image init's command line words, one definition */
 
-#define LINUX_CMDLINE "console=ttyS0 quiet reboot=t panic=-1"
+/* qemu-microvm boots the initramfs as vmm run --image does: our init, a
+ * ramfs root (see vmm/image.h). */
+#define LINUX_CMDLINE "console=ttyS0 quiet reboot=t panic=-1 " VMM_IMAGE_ROOTFS " " VMM_IMAGE_RDINIT
 
 static void part(struct image *img, const char *name, uint64_t bytes)
 {
