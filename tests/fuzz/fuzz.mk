@@ -43,7 +43,7 @@ $(BUILD)/fuzz/fuzz_kernel_image: $(call fuzz_objs,tests/fuzz/fuzz_kernel_image.c
 $(BUILD)/fuzz/fuzz_devices: $(call fuzz_objs,tests/fuzz/fuzz_devices.c $(FUZZ_DEVICE_SRCS))
 	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ -pthread
 $(BUILD)/fuzz/fuzz_bench_json: $(call fuzz_objs,tests/fuzz/fuzz_bench_json.c $(FUZZ_BENCH_SRCS))
-	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ -ljansson -lm
+	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ -ljansson -lz -lm
 # images/ref.c and layers.c (layers.c needs the store for its unpacking)
 FUZZ_IMAGE_SRCS := images/ref.c images/layers.c images/store.c $(COMMON_SRCS)
 $(BUILD)/fuzz/fuzz_image_ref: $(call fuzz_objs,tests/fuzz/fuzz_image_ref.c $(FUZZ_IMAGE_SRCS))
