@@ -13,3 +13,11 @@ $(eval $(call unit_test,test_bench_report,tests/unit/test_bench_report.c $(BENCH
 $(eval $(call unit_test,test_bench_diff,tests/unit/test_bench_diff.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lz -lm))
 $(eval $(call unit_test,test_bench_args,tests/unit/test_bench_args.c $(BENCH_LIB_SRCS) $(COMMON_SRCS),-ljansson -lz -lm))
 $(eval $(call unit_test,test_bench_spawn,tests/unit/test_bench_spawn.c bench/spawn.c bench/measure.c $(COMMON_SRCS),-lm))
+
+# bench/floor/: ns-floor, the kernel's floor under a runtime's start-up
+# (clone3 with the namespaces, exec, wait), timed by bench/crun-compare.sh.
+$(BIN)/ns-floor: $(call objs,bench/floor/ns-floor.c)
+	@mkdir -p $(@D)
+	$(CC) -static -o $@ $^
+
+BINS += $(BIN)/ns-floor
