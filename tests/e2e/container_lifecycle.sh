@@ -85,9 +85,27 @@ wait_file() {
 	fail "$1: expected '$2', got '$(cat "$1" 2>/dev/null)'"
 }
 
+# proc_id PID: "STATE STARTTIME" of PID (/proc/PID/stat fields 3 and 22,
+# read after the command name, which may hold spaces), or nothing if gone.
+proc_id() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	echo "$stat" | awk '{print $1, $20}'
+}
+
+# still_running PID ID0: PID is still the process whose proc_id was ID0
+# (same start time: pid_max is 32768 here, and under load a freed pid is
+# soon reused by another process) and not a zombie.
+still_running() {
+	local now
+	now=$(proc_id "$1")
+	[ -n "$now" ] && [ "${now#* }" = "${2#* }" ] && [ "${now%% *}" != Z ]
+}
+
 test_create_start_kill_delete() {
 	require_container
-	local before pid
+	local before pid pid_id
 	before=$(debris_snapshot)
 	lc_bundle
 	ct_create --bundle "$B" "$ID"
@@ -99,6 +117,7 @@ test_create_start_kill_delete() {
 	assert_eq "$(state_field "$ID" 'annotations["org.vclab.test"]')" lifecycle "annotations"
 	pid=$(state_field "$ID" pid)
 	{ [ "$pid" -gt 0 ] && kill -0 "$pid"; } || fail "pid $pid of the created container is not alive"
+	pid_id=$(proc_id "$pid")
 	[ -p "$STATE_ROOT/$ID/exec.fifo" ] || fail "no $STATE_ROOT/$ID/exec.fifo"
 	[ -n "$(cgroup_dirs "$ID")" ] || fail "no cgroup vclab/$ID after create"
 	# it is in a pid namespace of its own, and in its cgroup
@@ -130,8 +149,7 @@ test_create_start_kill_delete() {
 	assert_status 0 "$CT" delete "$ID"
 	[ ! -e "$STATE_ROOT/$ID" ] || fail "$STATE_ROOT/$ID left after delete"
 	assert_eq "$(cgroup_dirs "$ID")" "" "cgroup directories after delete"
-	kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] &&
-		fail "process $pid left after delete"
+	! still_running "$pid" "$pid_id" || fail "process $pid left after delete: $(proc_id "$pid")"
 	no_debris_after "$before"
 }
 
@@ -154,7 +172,7 @@ test_kill_by_name_and_number() {
 
 test_delete_created_and_force_running() {
 	require_container
-	local before pid
+	local before pid pid_id
 	before=$(debris_snapshot)
 	lc_bundle
 	# a created container never started goes without --force (like runc)
@@ -169,11 +187,11 @@ test_delete_created_and_force_running() {
 	assert_status 0 "$CT" start "$ID"
 	wait_file "$V/out" started
 	pid=$(state_field "$ID" pid)
+	pid_id=$(proc_id "$pid")
 	assert_status 0 "$CT" delete --force "$ID"
 	[ ! -e "$STATE_ROOT/$ID" ] || fail "state left after delete --force"
 	assert_eq "$(cgroup_dirs "$ID")" "" "cgroup after delete --force"
-	kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] &&
-		fail "process $pid left after delete --force"
+	! still_running "$pid" "$pid_id" || fail "process $pid left after delete --force: $(proc_id "$pid")"
 	no_debris_after "$before"
 }
 
