@@ -23,7 +23,8 @@ const char img_usage_text[] =
     "  container images                       list the images: name, tag, id, size\n"
     "  container image inspect NAME           config, layers (digests, sizes), history\n"
     "  container image rm NAME                remove the tag (blobs stay until prune)\n"
-    "  container image prune                  remove blobs and layers no image uses\n"
+    "  container image prune                  remove blobs, layers and cached initramfs\n"
+    "                                         files no image uses\n"
     "  container image import [--change 'INSTR']... TAR NAME\n"
     "                                         a rootfs tar as a one-layer image; INSTR:\n"
     "                                         ENV K=V, WORKDIR D, CMD, ENTRYPOINT, USER\n"
@@ -869,7 +870,8 @@ int img_main(int argc, char **argv)
 		rc = sargc == 1 ? img_store_prune(s, &n, &bytes, &err)
 		                : vc_error(&err, 0, "image prune: no arguments expected");
 		if (rc == 0)
-			printf("removed %zu blobs, %lld bytes\n", n, (long long)bytes);
+			printf("removed %zu blobs and cached files, %lld bytes\n", n,
+			       (long long)bytes);
 	} else if (!strcmp(sub, "import"))
 		rc = cmd_import(s, sargc, sargv, &err);
 	else if (!strcmp(sub, "save"))

@@ -20,7 +20,6 @@
 
 #define IMG_INIT_NAME     "vclab-init" /* next to the container binary */
 #define IMG_INIT_ENV      "VCLAB_INIT" /* or here */
-#define IMG_INITRAMFS_DIR "initramfs"  /* ROOT/initramfs/<manifest hex>-<init hash>.cpio.gz */
 
 /* One entry of the flattened tree: its path (relative, no leading "/")
  * and the index of the layer it comes from (0 = base). */

@@ -920,6 +920,26 @@ int img_store_prune(struct img_store *s, size_t *blobs_removed, int64_t *bytes_f
 		}
 		closedir(dp);
 	}
+	/* "<manifest hex>-<init hash>.cpio.gz", or its ".tmp-PID" while an
+	 * export writes it (none runs now: we hold gc.lock exclusively) */
+	snprintf(dir, sizeof(dir), "%s/" IMG_INITRAMFS_DIR, s->root);
+	dp = opendir(dir);
+	if (dp) {
+		while ((d = readdir(dp))) {
+			char key[IMG_DIGEST_SIZE + 8];
+
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(key, sizeof(key), "sha256:%.64s", d->d_name);
+			if (strlen(d->d_name) > 65 && d->d_name[64] == '-' &&
+			    !strstr(d->d_name, ".tmp-") && in_set(blobs, key))
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, d->d_name);
+			if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && unlink(p) == 0)
+				nrm++, freed += st.st_size;
+		}
+		closedir(dp);
+	}
 	snprintf(dir, sizeof(dir), "%s/tmp", s->root);
 	dp = opendir(dir);
 	if (dp) {

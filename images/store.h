@@ -168,9 +168,15 @@ void img_config_free(struct img_config *c);
 
 /* --- garbage collection ---------------------------------------------------- */
 
+/* Cached initramfs files of `image export --initramfs` (vmm run --image):
+ * ROOT/initramfs/<manifest hex>-<init hash>.cpio.gz. */
+#define IMG_INITRAMFS_DIR "initramfs"
+
 /* Remove every blob (and unpacked layer) that no tagged manifest reaches,
- * and stale temp files. Waits for gc.lock exclusively: no other command has
- * the store open meanwhile. Counts what went (may be NULL). */
+ * the cached initramfs files of manifests no longer stored (and any a
+ * killed export left half-written), and stale temp files. Waits for gc.lock
+ * exclusively: no other command has the store open meanwhile. Counts what
+ * went (may be NULL): blobs and cached files, and their bytes. */
 int img_store_prune(struct img_store *s, size_t *blobs_removed, int64_t *bytes_freed, vc_err *err);
 
 #endif

@@ -50,6 +50,25 @@ test_export_prints_the_cache_path_and_reuses_it() {
 	no_temp_left
 }
 
+test_prune_removes_the_cache_of_images_no_longer_stored() {
+	image_setup
+	local kept gone out
+	kept=$("$CT" image export --initramfs base:1 2>/dev/null) || fail "export of base:1 failed"
+	gone=$("$CT" image export --initramfs "$IMG" 2>/dev/null) || fail "export of $IMG failed"
+	# what a killed export leaves: a half-written file
+	echo partial >"$gone.tmp-99999"
+	"$CT" image prune >/dev/null || fail "prune with both images failed"
+	[ -f "$kept" ] && [ -f "$gone" ] || fail "prune removed the cache of a stored image"
+	[ ! -e "$gone.tmp-99999" ] || fail "prune left a half-written export"
+	"$CT" image rm "$IMG" >/dev/null || fail "image rm failed"
+	out=$("$CT" image prune) || fail "prune failed"
+	[ ! -e "$gone" ] || fail "prune left the cache of the removed $IMG: $gone"
+	[ -f "$kept" ] || fail "prune removed the cache of base:1, still stored"
+	assert_contains "$out" "blobs and cached files" "prune's summary"
+	# the cache is rebuilt from the store, not from the removed file
+	"$CT" image export --initramfs base:1 >/dev/null 2>&1 || fail "export after prune failed"
+}
+
 test_export_is_reproducible() {
 	image_setup
 	local cached
