@@ -18,8 +18,8 @@
 #include "error.h"
 #include "store.h"
 
-#define IMG_INIT_NAME     "vclab-init" /* next to the container binary */
-#define IMG_INIT_ENV      "VCLAB_INIT" /* or here */
+#define IMG_INIT_NAME "vclab-init" /* next to the container binary */
+#define IMG_INIT_ENV  "VCLAB_INIT" /* or here */
 
 /* One entry of the flattened tree: its path (relative, no leading "/")
  * and the index of the layer it comes from (0 = base). */
