@@ -58,7 +58,7 @@ test_prune_removes_the_cache_of_images_no_longer_stored() {
 	# what a killed export leaves: a half-written file
 	echo partial >"$gone.tmp-99999"
 	"$CT" image prune >/dev/null || fail "prune with both images failed"
-	[ -f "$kept" ] && [ -f "$gone" ] || fail "prune removed the cache of a stored image"
+	{ [ -f "$kept" ] && [ -f "$gone" ]; } || fail "prune removed the cache of a stored image"
 	[ ! -e "$gone.tmp-99999" ] || fail "prune left a half-written export"
 	"$CT" image rm "$IMG" >/dev/null || fail "image rm failed"
 	out=$("$CT" image prune) || fail "prune failed"
