@@ -26,6 +26,8 @@ struct cg_backend {
 	const char *name;
 	/* Make the directories and write the limits (cg->root and cg->id set). */
 	int (*create)(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
+	/* Write the limits that are set into an existing cgroup (update). */
+	int (*update)(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
 	/* Record the container directories an earlier process created. */
 	int (*open)(struct cgroup *cg, vc_err *err);
 	int (*add_pid)(struct cgroup *cg, pid_t pid, vc_err *err);

@@ -294,6 +294,62 @@ static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 	return 0;
 }
 
+/* The directory of a controller the update needs; the container's cgroup
+ * may lack it (v1 cpuset and blkio are made only when create needed them). */
+static const char *v1_update_dir(struct cgroup *cg, const char *controller, vc_err *err)
+{
+	const char *dir = cg_dir_of(cg, controller);
+
+	if (!dir)
+		vc_error(err, ENOENT,
+		         "cgroup: %s has no %s directory in the v1 %s hierarchy (made only when "
+		         "the container was created with a %s limit)",
+		         cgroup_path(cg), controller, controller, controller);
+	return dir;
+}
+
+/* Raising the limit above memsw needs memsw raised first, lowering memsw
+ * below the limit the limit lowered first: the order the old values allow. */
+static int v1_update_memory(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	const char *dir = v1_update_dir(cg, "memory", err);
+	vc_err first = {0};
+
+	if (!dir)
+		return -1;
+	if (lim->memory_max < 0 || lim->memory_swap < 0)
+		return v1_memory(cg, lim, err);
+	if (v1_memory(cg, lim, &first) == 0)
+		return 0;
+	if (cg_writef(cg, dir, "memory.memsw.limit_in_bytes", err, "%lld",
+	              (long long)lim->memory_swap) < 0 ||
+	    cg_writef(cg, dir, "memory.limit_in_bytes", err, "%lld", (long long)lim->memory_max) <
+	        0)
+		return -1;
+	return 0;
+}
+
+/* container update: the limits that are set, on the directories an
+ * earlier create made (devices are not updated, as with runc). */
+static int v1_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	if (cg_limits_need_memory(lim) && v1_update_memory(cg, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpu(lim) && (!v1_update_dir(cg, "cpu", err) || v1_cpu(cg, lim, err) < 0))
+		return -1;
+	if (cg_limits_need_cpuset(lim) &&
+	    (!v1_update_dir(cg, "cpuset", err) || v1_cpuset(cg, lim, err) < 0))
+		return -1;
+	if (lim->pids_max >= 0 && (!v1_update_dir(cg, "pids", err) ||
+	                           cg_writef(cg, cg_dir_of(cg, "pids"), "pids.max", err, "%lld",
+	                                     (long long)lim->pids_max) < 0))
+		return -1;
+	if (cg_limits_need_io(lim) &&
+	    (!v1_update_dir(cg, "blkio", err) || v1_blkio(cg, lim, err) < 0))
+		return -1;
+	return 0;
+}
+
 static int v1_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
 {
 	unsigned i;
@@ -350,6 +406,7 @@ static int v1_kill_all(struct cgroup *cg, vc_err *err)
 const struct cg_backend cg_backend_v1 = {
     .name = "cgroup v1",
     .create = v1_create,
+    .update = v1_update,
     .open = v1_open,
     .add_pid = v1_add_pid,
     .join_file = "tasks",

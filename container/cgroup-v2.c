@@ -203,6 +203,31 @@ static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 	return 0;
 }
 
+/* container update: the limits that are set, in the one directory. A
+ * controller create did not enable shows as the missing file, named. v2
+ * limits swap alone, so memory.swap needs memory.limit with it. */
+static int v2_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	const char *dir = cgroup_path(cg);
+
+	if (lim->memory_swap >= 0 && lim->memory_max < 0)
+		return vc_error(err, 0,
+		                "cgroup: a memory+swap limit needs the memory limit with it on "
+		                "cgroup v2 (memory.swap.max is swap alone)");
+	if (cg_limits_need_memory(lim) && v2_memory(cg, dir, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpu(lim) && v2_cpu(cg, dir, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpuset(lim) && v2_cpuset(cg, dir, lim, err) < 0)
+		return -1;
+	if (lim->pids_max >= 0 &&
+	    cg_writef(cg, dir, "pids.max", err, "%lld", (long long)lim->pids_max) < 0)
+		return -1;
+	if (cg_limits_need_io(lim) && v2_io(cg, dir, lim, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int v2_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
 {
 	return cg_writef(cg, cgroup_path(cg), "cgroup.procs", err, "%d", (int)pid);
@@ -243,6 +268,7 @@ static int v2_kill_all(struct cgroup *cg, vc_err *err)
 const struct cg_backend cg_backend_v2 = {
     .name = "cgroup v2",
     .create = v2_create,
+    .update = v2_update,
     .open = v2_open,
     .add_pid = v2_add_pid,
     .join_file = "cgroup.procs",

@@ -671,6 +671,12 @@ static void cgroup_free(struct cgroup *cg)
 	free(cg);
 }
 
+void cgroup_close(struct cgroup *cg)
+{
+	if (cg)
+		cgroup_free(cg);
+}
+
 /* A container id becomes a directory name: keep it to a safe alphabet. */
 static int check_id(const char *id, size_t max, vc_err *err)
 {
@@ -908,6 +914,13 @@ bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t p
 		}
 	}
 	return vc_proc_cgroup_each(pid, path_is_wanted, &w) == 1;
+}
+
+int cgroup_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
+{
+	if (cg->tl)
+		vc_step_begin(cg->tl);
+	return cg->ops->update(cg, lim, err);
 }
 
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)

@@ -140,6 +140,12 @@ int cgroup_open_recorded(const char *root, const char *id, const char *record,
  * it)? record NULL: vclab/<id>. */
 bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t pid);
 
+/* `container update`: write the limits of lim that are set (memory, cpu,
+ * cpuset, pids, blkio/io; not devices, as with runc) into the cgroup of a
+ * container an earlier process created (cgroup_open*). Each write is a
+ * traced step; an error names the file, the value and the kernel's reason. */
+int cgroup_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
+
 /* Move pid into the cgroup (cgroup.procs of each hierarchy). On v1 each
  * such write waits for an RCU grace period (~7 ms on the dev host): prefer
  * cgroup_enter_self from the child where it can. */
@@ -179,5 +185,8 @@ int cgroup_cpu_throttled(struct cgroup *cg, uint64_t *count, vc_err *err);
  * hierarchy and free cg. Safe on NULL. The shared vclab parent stays. Fails
  * only when the kernel refuses to remove a directory; cg is freed anyway. */
 int cgroup_destroy(struct cgroup *cg, vc_err *err);
+
+/* Free the handle and leave the directories (update, state). Safe on NULL. */
+void cgroup_close(struct cgroup *cg);
 
 #endif

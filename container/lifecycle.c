@@ -639,6 +639,22 @@ out:
 	return rc;
 }
 
+int lifecycle_check_live(const char *id, const char *verb, vc_err *err)
+{
+	struct lc_container ct;
+	int rc = 0;
+
+	if (lc_load(&ct, id, err) < 0)
+		return -1;
+	if (ct.status == LC_STOPPED)
+		rc = vc_error(err, 0,
+		              "container %s is stopped: %s needs a created, running or paused "
+		              "container",
+		              id, verb);
+	lc_free(&ct);
+	return rc;
+}
+
 /* ---- command line ------------------------------------------------------- */
 
 bool lifecycle_is_verb(const char *verb)

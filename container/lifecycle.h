@@ -41,6 +41,10 @@ int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle,
                            vc_err *err);
 
 /* "TERM", "SIGKILL", "kill", "9" -> the signal number. */
+/* The container exists and is not stopped (created, running or paused);
+ * else one error naming it and verb. */
+int lifecycle_check_live(const char *id, const char *verb, vc_err *err);
+
 int lifecycle_parse_signal(const char *name, int *sig, vc_err *err);
 
 #endif

@@ -25,6 +25,7 @@
 #include "runtime.h"
 #include "spec.h"
 #include "statedir.h"
+#include "update.h"
 #include "timeline.h"
 
 #define CT_VERSION "0.16.0"
@@ -43,6 +44,7 @@ static const char usage_text[] =
     "       container push [--creds USER:PASS] [NAME] HOST[:PORT]/NAME[:TAG]\n"
     "       container exec [options] ID [--] CMD [ARG...]   (see container exec --help)\n"
     "       container ps [--format table|json] ID\n"
+    "       container update [--resources FILE|-] [--memory SIZE ...] ID\n"
     "       container features | --version\n"
     "\n"
     "Runs CMD as pid 1 of a new container: its own pid, mount, uts, ipc, network\n"
@@ -71,6 +73,8 @@ static const char usage_text[] =
     "               --force (-f) kills a running (or paused) one first\n"
     "  exec         run another process in a created or running container: its\n"
     "               namespaces, cgroup, root, capabilities and seccomp filter\n"
+    "  update       new memory, cpu, cpuset, pids or blkio limits for a created,\n"
+    "               running or paused container (container update --help)\n"
     "  A created container's output goes where create's went: redirect it.\n"
     "  Lifecycle commands exit 1 on error.\n"
     "\n"
@@ -647,6 +651,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(verb, "exec"))
 		return exec_main(argc - 1, argv + 1);
+	if (!strcmp(verb, "update"))
+		return update_main(argc - 1, argv + 1);
 	if (!strcmp(verb, "spec"))
 		return cmd_spec(argc - 1, argv + 1);
 	if (!strcmp(verb, "features"))

@@ -1527,6 +1527,31 @@ int spec_setenv(struct ct_spec *spec, const char *kv, vc_err *err)
 	return 0;
 }
 
+int spec_parse_resources_text(struct ct_spec *spec, const char *text, size_t len, const char *what,
+                              vc_err *err)
+{
+	json_error_t jerr;
+	json_t *res, *doc;
+	int rc;
+
+	res = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!res)
+		return vc_error(err, 0, "%s: line %d column %d: %s", what, jerr.line, jerr.column,
+		                jerr.text);
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return vc_error(err, 0, "%s: expected a JSON object (OCI linux.resources)", what);
+	}
+	doc = json_pack("{s:o}", "resources", res);
+	if (!doc)
+		return oom(err);
+	rc = parse_resources(spec, doc, err);
+	if (rc < 0)
+		vc_error_wrap(err, "%s", what);
+	json_decref(doc);
+	return rc;
+}
+
 int spec_load_process(struct ct_spec *spec, const char *path, vc_err *err)
 {
 	json_error_t jerr;

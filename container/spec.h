@@ -211,6 +211,12 @@ struct ct_spec {
 extern const char ct_default_config[];
 
 void spec_init(struct ct_spec *spec);
+
+/* An OCI linux.resources object alone (what `runc update --resources`
+ * reads; what names it in errors) into spec->limits: only the fields
+ * present are set. Unknown fields join spec->unknown. */
+int spec_parse_resources_text(struct ct_spec *spec, const char *text, size_t len, const char *what,
+                              vc_err *err);
 void spec_free(struct ct_spec *spec);
 
 /* Arena helpers: memory that lives as long as the spec. */

@@ -276,6 +276,28 @@ case_pause() {
 	rm_force "$NAME" >/dev/null || fail "$ENGINE rm -f of the unpaused container failed"
 }
 
+# `docker update` / `podman update` of a running container: the engine
+# calls the runtime's update (containerd's shim and podman's libpod:
+# update --resources - ID), and the new limits show inside the container.
+# (podman 4.3's update has no --pids-limit: the pids limit is Docker's.)
+case_update() {
+	local pids=30
+	[ "$ENGINE" = podman ] && pids=50
+	run_ok "${RUN[@]}" -d --name "$NAME" --memory 256m --pids-limit 50 "$IMAGE" sleep 300
+	if [ "$ENGINE" = docker ]; then
+		run_ok update --memory 128m --pids-limit 30 --cpu-quota 50000 --cpu-period 100000 "$NAME"
+	else
+		run_ok update --memory 128m --cpu-quota 50000 --cpu-period 100000 "$NAME"
+	fi
+	run_ok exec "$NAME" sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+		cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max
+		cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us'
+	assert_eq "$(echo "$OUT" | sed -n 1p)" 134217728 "memory limit after update"
+	assert_eq "$(echo "$OUT" | sed -n 2p)" "$pids" "pids limit after update"
+	assert_contains "$(echo "$OUT" | sed -n 3p)" 50000 "cpu quota after update"
+	rm_force "$NAME" >/dev/null || fail "$ENGINE rm -f failed"
+}
+
 case_exec_tty() {
 	command -v script >/dev/null || skip "script (util-linux) not installed"
 	local f=$W/exectty-$NAME.sh
@@ -324,7 +346,7 @@ EOF
 }
 
 CASES="exec_tty echo exit_status memory pids_limit env workdir read_only user hostname volume ulimit
-	detached tty pause"
+	detached tty pause update"
 for engine in podman docker; do
 	for runtime in runc vclab; do
 		for c in $CASES; do
