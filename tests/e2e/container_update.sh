@@ -26,7 +26,8 @@ up_bundle() {
 	"$CT" start "$ID" || fail "start failed"
 }
 
-cg_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+# (from /proc/self/mounts: busybox stat in the test host has no -f %T)
+cg_v2() { grep -q ' /sys/fs/cgroup cgroup2 ' /proc/self/mounts; }
 
 # limit NAME: the container's current value of memory, memsw, pids,
 # quota or shares, read from its cgroup files
@@ -107,6 +108,7 @@ test_update_bad_input_is_one_line_and_changes_nothing() {
 	up_bundle
 	local mem pids
 	mem=$(limit memory) pids=$(limit pids)
+	{ [ -n "$mem" ] && [ -n "$pids" ]; } || fail "no limits to compare: memory '$mem', pids '$pids'"
 	echo '{"memory": {"limit": "lots"}}' >"$B/bad.json"
 	echo '{"memory": ' >"$B/cut.json"
 	expect_clean_failure "$CT" update --memory lots "$ID"
