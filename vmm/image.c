@@ -45,7 +45,9 @@ static int word_ok(const char *w, size_t i, vc_err *err)
 int vmm_image_cmdline(const char *base, char *const *cmd, size_t n, char **out, vc_err *err)
 {
 	size_t len = strlen(base) +
-	             sizeof(" " VMM_IMAGE_ROOTFS " " VMM_IMAGE_RDINIT " -- " VMM_IMAGE_MARKER) + 1,
+	             sizeof(VMM_IMAGE_PANIC " " VMM_IMAGE_ROOTFS " " VMM_IMAGE_RDINIT
+	                                    " -- " VMM_IMAGE_MARKER) +
+	             2,
 	       k;
 	char *s;
 
@@ -63,8 +65,9 @@ int vmm_image_cmdline(const char *base, char *const *cmd, size_t n, char **out, 
 	s = malloc(len);
 	if (!s)
 		return vc_error(err, ENOMEM, "--image");
-	k = (size_t)snprintf(s, len, "%s%s" VMM_IMAGE_ROOTFS " " VMM_IMAGE_RDINIT, base,
-	                     *base ? " " : "");
+	/* panic=-1 first, so that a --cmdline panic= wins; ours last */
+	k = (size_t)snprintf(s, len, VMM_IMAGE_PANIC " %s%s" VMM_IMAGE_ROOTFS " " VMM_IMAGE_RDINIT,
+	                     base, *base ? " " : "");
 	if (n)
 		k += (size_t)snprintf(s + k, len - k, " -- " VMM_IMAGE_MARKER);
 	for (size_t i = 0; i < n; i++) {

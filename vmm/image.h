@@ -18,14 +18,18 @@
  * of RAM, so an image unpacking to more than that failed ("Initramfs
  * unpacking failed: write error") and the partial root booted a shell that
  * waited on the console for ever. ramfs has no cap; --mem is checked. */
-#define VMM_IMAGE_ROOTFS   "rootfstype=ramfs"
-#define VMM_IMAGE_MARKER   "vclab.cmd" /* the init's CMD starts after it */
-#define VMM_IMAGE_MAX_ARGS 24          /* Linux takes 32 init argv words in all */
+#define VMM_IMAGE_ROOTFS "rootfstype=ramfs"
+#define VMM_IMAGE_MARKER "vclab.cmd" /* the init's CMD starts after it */
+/* A kernel panic (the init died, no memory for it) reboots at once instead
+ * of spinning until --timeout; vmm reports that reboot as a failure
+ * (vmstate.h: reset_is_failure). */
+#define VMM_IMAGE_PANIC    "panic=-1"
+#define VMM_IMAGE_MAX_ARGS 24 /* Linux takes 32 init argv words in all */
 /* Guest RAM for the image's programs on top of the kernel, the compressed
  * initramfs and the unpacked rootfs. */
 #define VMM_IMAGE_PROGRAM_MEM (16ull << 20)
 
-/* The kernel command line: base, rootfstype=ramfs, rdinit=, and the CMD words after
+/* The kernel command line: panic=-1, base, rootfstype=ramfs, rdinit=, and the CMD words after
  * "-- vclab.cmd", double-quoted where they hold spaces. A word Linux cannot
  * pass (empty, "--", a double quote, a control character) or too many
  * words: one error naming it. *out is malloc'd. */

@@ -87,7 +87,8 @@ static void usage(FILE *f)
 	       "exit status: the guest's exit-port status (0..119); 0 on a clean guest reboot;\n"
 	       "  120 bad input; 121 no /dev/kvm, a KVM error, or a Linux kernel on kvm-pvm\n"
 	       "  (which cannot run one: docs/pvm.md); 122 the guest crashed\n"
-	       "  (triple fault before its boot marker); 124 --timeout expired.\n"
+	       "  (triple fault before its boot marker; with --image, any reboot before\n"
+	       "  the program's status: a kernel panic); 124 --timeout expired.\n"
 	       "\n"
 	       "No /dev/kvm here? Run it inside the test host:\n"
 	       "  tests/testhost/run.sh -- build/bin/vmm run --kernel build/guest/baremetal.elf\n");
@@ -315,6 +316,7 @@ static int boot(const struct options *o, struct vc_timeline *tl, vc_err *err)
 		free(image_cmdline);
 		return VMM_EXIT_KVM_ERROR;
 	}
+	vm.state.reset_is_failure = o->image_ref != NULL;
 	free(image_cmdline); /* in guest RAM now */
 	kernel_close(&k);    /* everything is in guest RAM now */
 	status = vcpu_run(&vm, o->timeout, err);

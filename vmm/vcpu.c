@@ -159,8 +159,21 @@ static void note_guest_events(struct vm *vm, bool *seen_serial, bool *seen_marke
 	}
 }
 
-static int stop_requested(struct vm *vm)
+/* A reset of an --image guest (see vmstate.h), one error. */
+static int reset_failed(struct vm *vm, const char *how, vc_err *err)
 {
+	vc_step(vm->tl, "guest_exit", "%s before the program's status reached the exit port", how);
+	vc_error(err, 0,
+	         "the guest %s before its program ended: its kernel panicked (panic=-1 reboots "
+	         "it) or stopped; the console output above says why",
+	         how);
+	return VMM_EXIT_GUEST_FAULT;
+}
+
+static int stop_requested(struct vm *vm, vc_err *err)
+{
+	if (vm->state.stop == VM_STOP_RESET && vm->state.reset_is_failure)
+		return reset_failed(vm, "reset the machine through the i8042", err);
 	switch (vm->state.stop) {
 	case VM_STOP_EXIT_PORT:
 		vc_step(vm->tl, "guest_exit", "the guest wrote status %d to the exit port 0x%x",
@@ -181,6 +194,8 @@ static int handle_shutdown(struct vm *vm, vc_err *err)
 {
 	/* A triple fault. Linux's reboot=t ends this way on purpose, after its
 	 * workload ran; before the boot marker it is a crash. */
+	if (vm->state.reset_is_failure)
+		return reset_failed(vm, "triple-faulted (KVM_EXIT_SHUTDOWN)", err);
 	if (vm->state.boot_marker) {
 		vc_step(vm->tl, "guest_exit",
 		        "triple fault after the boot marker: a clean "
@@ -235,10 +250,10 @@ static int dispatch_exit(struct vcpu *cpu, vc_err *err)
 	switch (cpu->run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(cpu);
-		return stop_requested(cpu->vm);
+		return stop_requested(cpu->vm, err);
 	case KVM_EXIT_MMIO:
 		handle_mmio(cpu);
-		return stop_requested(cpu->vm);
+		return stop_requested(cpu->vm, err);
 	case KVM_EXIT_INTR:
 		c->interrupted++;
 		return VCPU_CONTINUE;
@@ -247,6 +262,9 @@ static int dispatch_exit(struct vcpu *cpu, vc_err *err)
 		return handle_shutdown(cpu->vm, err);
 	case KVM_EXIT_SYSTEM_EVENT:
 		c->other++;
+		if (cpu->vm->state.reset_is_failure)
+			return reset_failed(cpu->vm, "sent a system event (reset or power off)",
+			                    err);
 		vc_step(cpu->vm->tl, "guest_exit", "system event %u (reset or power off): status 0",
 		        cpu->run->system_event.type);
 		return 0;

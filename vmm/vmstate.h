@@ -18,6 +18,10 @@ struct vm_state {
 	int exit_status;  /* valid when stop == VM_STOP_EXIT_PORT */
 	bool boot_marker; /* the guest wrote the boot-marker value */
 	bool serial_out;  /* the guest printed at least one byte */
+	/* An --image guest ends only through the exit port (its init writes
+	 * the program's status there): a reset or triple fault means its
+	 * kernel panicked (panic=-1 reboots) or rebooted before that. */
+	bool reset_is_failure;
 };
 
 #endif

@@ -101,4 +101,25 @@ test_too_little_memory_is_refused_before_boot() {
 	no_vmm_left
 }
 
+# An init that dies (the probe, which exits at once without a command) makes
+# Linux panic; panic=-1 reboots, and vmm reports that reboot of an image
+# guest as a failure (122, one line) instead of 0 or a wait until --timeout.
+test_a_kernel_panic_fails_the_run_at_once() {
+	need_kvm
+	image_setup
+	[ -x "$ROOTFS/probe" ] || fail "no $ROOTFS/probe"
+	local t0 t1
+	t0=$EPOCHREALTIME
+	RC=0
+	OUT=$(VCLAB_INIT=$ROOTFS/probe "$VMM" run --image "$IMG" --timeout 170 </dev/null 2>"$W/vm.err") || RC=$?
+	t1=$EPOCHREALTIME
+	ERR=$(cat "$W/vm.err")
+	assert_eq "$RC" 122 "vmm's status after the panic (stderr: $(printf '%s' "$ERR" | tail -c 600))"
+	assert_contains "$OUT$ERR" "Kernel panic" "the panic on the console"
+	assert_contains "$ERR" "before its program ended: its kernel panicked" "vmm's error"
+	assert_eq "$(printf '%s\n' "$ERR" | grep -c '^vmm: ')" 1 "one vmm error line"
+	echo "    panic to vmm's exit: $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s (timeout 170 s)"
+	no_vmm_left
+}
+
 run_tests "$@"

@@ -26,10 +26,10 @@ static void cmdline_without_cmd_only_adds_rdinit(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	assert_string_equal(s, "console=ttyS0 quiet rootfstype=ramfs rdinit=/.vclab/init");
+	assert_string_equal(s, "panic=-1 console=ttyS0 quiet rootfstype=ramfs rdinit=/.vclab/init");
 	free(s);
 	s = line("", NULL, 0, &err);
-	assert_string_equal(s, "rootfstype=ramfs rdinit=/.vclab/init");
+	assert_string_equal(s, "panic=-1 rootfstype=ramfs rdinit=/.vclab/init");
 	free(s);
 }
 
@@ -42,8 +42,9 @@ static void cmdline_quotes_words_with_spaces(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_string_equal(
-	    s, "console=ttyS0 rootfstype=ramfs rdinit=/.vclab/init -- vclab.cmd /bin/sh -c "
-	       "\"echo a=b c\" x=1");
+	    s,
+	    "panic=-1 console=ttyS0 rootfstype=ramfs rdinit=/.vclab/init -- vclab.cmd /bin/sh -c "
+	    "\"echo a=b c\" x=1");
 	free(s);
 }
 
