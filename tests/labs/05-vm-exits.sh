@@ -23,6 +23,8 @@ test_baremetal_exits() {
 	need_vmm
 	local d rc=0
 	d=$(mktemp -d)
+	# shellcheck disable=SC2064 # d is fixed now; removed however the test ends
+	trap "rm -rf '$d'" EXIT
 	# step 1, as written
 	"$VMM" run --kernel "$GUEST/baremetal.elf" --cmdline exit=3 --trace >"$d/out.txt" 2>"$d/trace.txt" || rc=$?
 	lab_expect status "$rc"
@@ -47,6 +49,8 @@ test_linux_irqchip_hides_pic_and_pit() {
 	[ ! -d /sys/module/kvm_pvm ] || lab_skip "kvm-pvm boots no Linux: run in the test host (tests/testhost/run.sh -- bash tests/labs/05-vm-exits.sh)"
 	local d rc=0 bm
 	d=$(mktemp -d)
+	# shellcheck disable=SC2064 # d is fixed now; removed however the test ends
+	trap "rm -rf '$d'" EXIT
 	"$VMM" run --kernel "$GUEST/bzImage" --initrd "$GUEST/initramfs.cpio.gz" \
 		--cmdline "console=ttyS0 quiet reboot=k sha256=1 exit=3" --trace --timeout 300 >"$d/out.txt" 2>"$d/trace.txt" || rc=$?
 	assert_eq "$rc" 3 "vmm exit status (trace: $(tail -c 600 "$d/trace.txt"))"

@@ -56,6 +56,8 @@ test_boots() {
 	local d k rc
 	k=$(debian_kernel) || exit $?
 	d=$(mktemp -d)
+	# shellcheck disable=SC2064 # d is fixed now; removed however the test ends
+	trap "rm -rf '$d'" EXIT
 	# step 2
 	rc=0
 	"$VMM" run "${MINIMAL[@]}" --cmdline "console=ttyS0 quiet reboot=k sha256=1 exit=3" \

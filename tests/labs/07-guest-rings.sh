@@ -31,6 +31,8 @@ test_ring3_faults() {
 	need_vmm
 	local d rc=0
 	d=$(mktemp -d)
+	# shellcheck disable=SC2064 # d is fixed now; removed however the test ends
+	trap "rm -rf '$d'" EXIT
 	"$VMM" run --kernel "$GUEST/baremetal.elf" --cmdline fault=hlt >"$d/hlt.txt" || rc=$?
 	lab_expect hlt_fault "$(cat "$d/hlt.txt")"
 	lab_expect fault_status "$rc"
@@ -45,6 +47,8 @@ test_who_talks_to_the_uart() {
 	need_vmm
 	local d fault line
 	d=$(mktemp -d)
+	# shellcheck disable=SC2064 # d is fixed now; removed however the test ends
+	trap "rm -rf '$d'" EXIT
 	"$VMM" run --kernel "$GUEST/baremetal.elf" --trace >"$d/out.txt" 2>"$d/trace.txt" || fail "the guest failed: $(tail -n 3 "$d/trace.txt")"
 	lab_expect syscall_reads "$(reads "$(cat "$d/trace.txt")")"
 	fault=$("$VMM" run --kernel "$GUEST/baremetal.elf" --cmdline fault=hlt --trace 2>&1 >"$d/hlt.txt" | grep 'port I/O')
@@ -59,6 +63,8 @@ test_pvm_emulates_ring0() {
 	need_pvm
 	local d took
 	d=$(mktemp -d)
+	# shellcheck disable=SC2064 # d is fixed now; removed however the test ends
+	trap "rm -rf '$d'" EXIT
 	"$VMM" run --kernel "$GUEST/baremetal.elf" --trace >"$d/out.txt" 2>"$d/trace.txt" || fail "the guest failed: $(tail -n 3 "$d/trace.txt")"
 	lab_expect pvm_note "$(cat "$d/trace.txt")"
 	took=$(sed -nE 's/.*guest_boot_marker .*\(([0-9.]+) ms\)$/\1/p' "$d/trace.txt")
