@@ -164,6 +164,23 @@ static int enable_all(struct cgroup *cg, const char *dir, const bool use[V2_NCON
 	return 0;
 }
 
+/* Every limit that is set but devices, into dir: create and update. */
+static int v2_limits(struct cgroup *cg, const char *dir, const struct cg_limits *lim, vc_err *err)
+{
+	if (cg_limits_need_memory(lim) && v2_memory(cg, dir, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpu(lim) && v2_cpu(cg, dir, lim, err) < 0)
+		return -1;
+	if (cg_limits_need_cpuset(lim) && v2_cpuset(cg, dir, lim, err) < 0)
+		return -1;
+	if (lim->pids_max >= 0 &&
+	    cg_writef(cg, dir, "pids.max", err, "%lld", (long long)lim->pids_max) < 0)
+		return -1;
+	if (cg_limits_need_io(lim) && v2_io(cg, dir, lim, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
 	char leaf[PATH_MAX], dir[PATH_MAX];
@@ -187,16 +204,7 @@ static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 	cg->dirfd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg->dirfd < 0)
 		return vc_error(err, errno, "cgroup: opening %s", leaf);
-	if (cg_limits_need_memory(lim) && v2_memory(cg, leaf, lim, err) < 0)
-		return -1;
-	if (cg_limits_need_cpu(lim) && v2_cpu(cg, leaf, lim, err) < 0)
-		return -1;
-	if (cg_limits_need_cpuset(lim) && v2_cpuset(cg, leaf, lim, err) < 0)
-		return -1;
-	if (lim->pids_max >= 0 &&
-	    cg_writef(cg, leaf, "pids.max", err, "%lld", (long long)lim->pids_max) < 0)
-		return -1;
-	if (cg_limits_need_io(lim) && v2_io(cg, leaf, lim, err) < 0)
+	if (v2_limits(cg, leaf, lim, err) < 0)
 		return -1;
 	if (cg_limits_need_devices(lim) && cg_v2_attach_devices(cg, lim, err) < 0)
 		return -1;
@@ -214,18 +222,7 @@ static int v2_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 		return vc_error(err, 0,
 		                "cgroup: a memory+swap limit needs the memory limit with it on "
 		                "cgroup v2 (memory.swap.max is swap alone)");
-	if (cg_limits_need_memory(lim) && v2_memory(cg, dir, lim, err) < 0)
-		return -1;
-	if (cg_limits_need_cpu(lim) && v2_cpu(cg, dir, lim, err) < 0)
-		return -1;
-	if (cg_limits_need_cpuset(lim) && v2_cpuset(cg, dir, lim, err) < 0)
-		return -1;
-	if (lim->pids_max >= 0 &&
-	    cg_writef(cg, dir, "pids.max", err, "%lld", (long long)lim->pids_max) < 0)
-		return -1;
-	if (cg_limits_need_io(lim) && v2_io(cg, dir, lim, err) < 0)
-		return -1;
-	return 0;
+	return v2_limits(cg, dir, lim, err);
 }
 
 static int v2_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)
