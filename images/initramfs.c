@@ -432,8 +432,91 @@ static int add_mem(struct archive *a, const char *path, mode_t mode, const void 
 	return rc;
 }
 
-static int add_file(struct archive *a, const char *dir, const char *path, int64_t ino, vc_err *err)
+/* Hard links of the image: each set of paths of the flattened tree that are
+ * one file on the host (a layer's hard link, unpacked as one) becomes one
+ * file in the cpio, stored as "new cpio" stores it: every entry of the set
+ * has the same ino and the set's size as nlink, and only the last one
+ * carries the data (Linux's initramfs unpacker and GNU cpio link the
+ * others to it). A path of the set that an upper layer hid is not counted. */
+struct link_set {
+	dev_t dev;
+	ino_t host_ino;
+	int64_t ino;      /* in the cpio: the first entry's */
+	unsigned n, seen; /* paths in the flattened tree; written so far */
+};
+
+struct links {
+	struct link_set *s;
+	size_t n;
+};
+
+static int cmp_set(const void *a, const void *b)
 {
+	const struct link_set *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->host_ino < y->host_ino ? -1 : x->host_ino > y->host_ino;
+}
+
+static int find_links(const struct img_flat *f, char *const *dirs, struct links *l, vc_err *err)
+{
+	size_t n = 0, w = 0;
+
+	l->s = NULL;
+	l->n = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		char full[PATH_MAX];
+		struct stat st;
+
+		snprintf(full, sizeof(full), "%s/%s", dirs[f->e[i].layer], f->e[i].path);
+		if (lstat(full, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink < 2)
+			continue;
+		if (n % 64 == 0) {
+			struct link_set *more = realloc(l->s, (n + 64) * sizeof(*more));
+
+			if (!more) {
+				free(l->s);
+				l->s = NULL;
+				return vc_error(err, ENOMEM, "initramfs: hard links");
+			}
+			l->s = more;
+		}
+		l->s[n++] = (struct link_set){st.st_dev, st.st_ino, 0, 1, 0};
+	}
+	if (!n)
+		return 0;
+	qsort(l->s, n, sizeof(*l->s), cmp_set);
+	/* one set per host file, counted; a file met once needs nothing */
+	for (size_t i = 0; i < n; i++) {
+		if (w && !cmp_set(&l->s[w - 1], &l->s[i]))
+			l->s[w - 1].n++;
+		else
+			l->s[w++] = l->s[i];
+	}
+	n = w;
+	w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (l->s[i].n > 1)
+			l->s[w++] = l->s[i];
+	l->n = w;
+	return 0;
+}
+
+static struct link_set *link_of(struct links *l, const struct stat *st)
+{
+	struct link_set key = {.dev = st->st_dev, .host_ino = st->st_ino};
+
+	if (!l || !l->n || !S_ISREG(st->st_mode) || st->st_nlink < 2)
+		return NULL;
+	return bsearch(&key, l->s, l->n, sizeof(*l->s), cmp_set);
+}
+
+static int add_file(struct archive *a, const char *dir, const char *path, int64_t ino,
+                    struct links *links, vc_err *err)
+{
+	struct link_set *set;
+	bool data;
 	char full[PATH_MAX], target[PATH_MAX], buf[65536];
 	struct archive_entry *e;
 	struct stat st;
@@ -448,16 +531,25 @@ static int add_file(struct archive *a, const char *dir, const char *path, int64_
 		return vc_error(err, ENOMEM, "initramfs");
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_pathname(e, path);
-	archive_entry_set_ino64(e, ino);
 	archive_entry_set_dev(e, 0);
-	/* Hard links become copies (each entry carries its data). */
-	archive_entry_set_nlink(e, S_ISDIR(st.st_mode) ? 2 : 1);
+	data = S_ISREG(st.st_mode);
+	set = link_of(links, &st);
+	if (set) { /* a hard link: see struct link_set */
+		if (!set->seen++)
+			set->ino = ino;
+		archive_entry_set_ino64(e, set->ino);
+		archive_entry_set_nlink(e, set->n);
+		data = set->seen == set->n; /* the last of the set */
+	} else {
+		archive_entry_set_ino64(e, ino);
+		archive_entry_set_nlink(e, S_ISDIR(st.st_mode) ? 2 : 1);
+	}
 	archive_entry_unset_atime(e);
 	archive_entry_unset_ctime(e);
 	archive_entry_unset_birthtime(e);
 	/* A directory's time changed as the layer was unpacked: not the image's. */
 	archive_entry_set_mtime(e, S_ISDIR(st.st_mode) ? 0 : st.st_mtime, 0);
-	if (!S_ISREG(st.st_mode))
+	if (!data)
 		archive_entry_set_size(e, 0);
 	if (S_ISLNK(st.st_mode)) {
 		n = readlink(full, target, sizeof(target) - 1);
@@ -468,7 +560,7 @@ static int add_file(struct archive *a, const char *dir, const char *path, int64_
 		target[n] = '\0';
 		archive_entry_set_symlink(e, target);
 	}
-	if (S_ISREG(st.st_mode)) {
+	if (data) {
 		fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
 			rc = vc_error(err, errno, "initramfs: %s", full);
@@ -504,11 +596,16 @@ static int write_cpio(int fd, const struct img_flat *f, char *const *dirs,
                       int64_t *unpacked, vc_err *err)
 {
 	struct archive *a = archive_write_new();
+	struct links links = {NULL, 0};
 	int64_t ino = 1;
 	int rc = -1;
 
 	if (!a)
 		return vc_error(err, ENOMEM, "initramfs");
+	if (find_links(f, dirs, &links, err) < 0) {
+		archive_write_free(a);
+		return -1;
+	}
 	/* newc is what the kernel reads; gzip without a time stamp. */
 	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
@@ -519,7 +616,7 @@ static int write_cpio(int fd, const struct img_flat *f, char *const *dirs,
 		goto out;
 	}
 	for (size_t i = 0; i < f->n; i++)
-		if (add_file(a, dirs[f->e[i].layer], f->e[i].path, ino++, err) < 0)
+		if (add_file(a, dirs[f->e[i].layer], f->e[i].path, ino++, &links, err) < 0)
 			goto out;
 	if (add_mem(a, ".vclab", S_IFDIR | 0755, NULL, 0, ino++, err) < 0 ||
 	    add_mem(a, ".vclab/init", S_IFREG | 0755, init, init_len, ino++, err) < 0 ||
@@ -541,6 +638,7 @@ static int write_cpio(int fd, const struct img_flat *f, char *const *dirs,
 	rc = 0;
 out:
 	archive_write_free(a);
+	free(links.s);
 	return rc;
 }
 

@@ -73,6 +73,11 @@ test_cmd_and_nonzero_status_and_cache_hit() {
 	assert_contains "$ERR" "cached (no flattening)" "the second run uses the cached initramfs"
 	assert_not_contains "$ERR" "flattened" "nothing flattened"
 	echo "    cached microVM run: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s, export $(export_ms) ms"
+	# the image's hard link is one file in the guest's root too
+	vm_run --image "$IMG" -- /bin/stat -c '%h %i' /app/app.sh /app/app.link
+	assert_eq "$RC" 0 "stat in the guest (stderr: $(printf '%s' "$ERR" | tail -c 400))"
+	assert_eq "$(printf '%s\n' "$OUT" | awk '{print $1}' | sort -u)" 2 "links of app.sh in the guest"
+	assert_eq "$(printf '%s\n' "$OUT" | awk '{print $2}' | sort -u | wc -l)" 1 "one inode for both"
 	# a program that is not there: Docker's 127
 	vm_run --image "$IMG" -- no-such-program
 	assert_eq "$RC" 127 "a missing program"

@@ -5,8 +5,9 @@
 #
 # image_setup: a temp directory W (removed at exit) holding a store
 # ($VCLAB_STORE) with base:1 (the busybox test rootfs imported) and IMG,
-# built from it: Env, WorkingDir, a script, /bin/ls deleted (a whiteout in
-# an upper layer), and a Cmd that runs the script. The script prints what a
+# built from it: Env, WorkingDir, a script with a hard link to it
+# (/app/app.link), /bin/ls deleted (a whiteout in an upper layer), and a Cmd
+# that runs the script. The script prints what a
 # container and a microVM must both show, and exits with its first argument.
 IMG=vclab-vmimg:1
 
@@ -29,7 +30,7 @@ FROM base:1
 ENV GREETING=hello
 WORKDIR /app
 COPY app.sh ./
-RUN rm /bin/ls
+RUN rm /bin/ls && ln app.sh app.link
 CMD ["/bin/sh", "app.sh"]
 DF
 	"$CT" build -t "$IMG" "$W/ctx" >"$W/build.log" 2>&1 ||
