@@ -294,18 +294,73 @@ static int v1_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 	return 0;
 }
 
-/* The directory of a controller the update needs; the container's cgroup
- * may lack it (v1 cpuset and blkio are made only when create needed them). */
+/* Move every process of the container (listed in from/cgroup.procs) into
+ * to/cgroup.procs. A few rounds: a process that forked meanwhile left its
+ * child behind. ESRCH: it ended meanwhile. */
+static int move_procs(struct cgroup *cg, const char *from, const char *to, vc_err *err)
+{
+	char path[PATH_MAX];
+
+	if (cg_join(path, sizeof(path), from, "cgroup.procs", err) < 0)
+		return -1;
+	for (int round = 0; round < 3; round++) {
+		FILE *f = fopen(path, "re");
+		int pid;
+
+		if (!f)
+			return vc_error(err, errno, "cgroup: reading %s", path);
+		while (fscanf(f, "%d", &pid) == 1) {
+			vc_err werr = {0};
+
+			if (cg_writef(cg, to, "cgroup.procs", &werr, "%d", pid) < 0 &&
+			    werr.errnum != ESRCH) {
+				fclose(f);
+				*err = werr;
+				return -1;
+			}
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/* The directory of a controller the update needs. A container created
+ * without a cpuset or blkio limit has none in that hierarchy: it is made
+ * now at the same path as its memory (or cpu, pids) one, as create would
+ * have made it (a cpuset inherits cpus and mems), and every process of the
+ * container moves in. The handle records it; update saves the record. */
 static const char *v1_update_dir(struct cgroup *cg, const char *controller, vc_err *err)
 {
-	const char *dir = cg_dir_of(cg, controller);
+	const char *dir = cg_dir_of(cg, controller), *main = cgroup_path(cg);
+	char hier[PATH_MAX], leaf[PATH_MAX];
+	const char *rel = NULL;
 
-	if (!dir)
-		vc_error(err, ENOENT,
-		         "cgroup: %s has no %s directory in the v1 %s hierarchy (made only when "
-		         "the container was created with a %s limit)",
-		         cgroup_path(cg), controller, controller, controller);
-	return dir;
+	if (dir)
+		return dir;
+	for (unsigned i = 0; i < cg->ndirs && !rel; i++)
+		if (!cg->dirs[i].parent && cg->dirs[i].controller[0])
+			rel = cg->dirs[i].path + strlen(cg->root) + 1 +
+			      strlen(cg->dirs[i].controller);
+	if (!rel || !*main) {
+		vc_error(err, ENOENT, "cgroup: the container has no cgroup under %s", cg->root);
+		return NULL;
+	}
+	if (cg_join(hier, sizeof(hier), cg->root, controller, err) < 0)
+		return NULL;
+	if (!is_dir(hier)) {
+		vc_error(err, ENOENT, "cgroup: the %s limit needs the v1 %s hierarchy at %s",
+		         controller, controller, hier);
+		return NULL;
+	}
+	if ((size_t)snprintf(leaf, sizeof(leaf), "%s%s", hier, rel) >= sizeof(leaf)) {
+		vc_error(err, ENAMETOOLONG, "cgroup: %s%s", hier, rel);
+		return NULL;
+	}
+	if (cg_mkdir_chain(cg, hier, leaf, controller,
+	                   strcmp(controller, "cpuset") ? NULL : cpuset_inherit, err) < 0 ||
+	    move_procs(cg, main, leaf, err) < 0)
+		return NULL;
+	return cg_dir_of(cg, controller);
 }
 
 /* Raising the limit above memsw needs memsw raised first, lowering memsw

@@ -211,17 +211,45 @@ static int v2_create(struct cgroup *cg, const struct cg_limits *lim, vc_err *err
 	return 0;
 }
 
-/* container update: the limits that are set, in the one directory. A
- * controller create did not enable shows as the missing file, named. v2
+/* update: a cpuset or io limit for a container created without one needs
+ * the controller enabled in each ancestor, the root first (create enables
+ * only those its limits need). */
+static int enable_in_ancestors(struct cgroup *cg, const char *leaf, const char *name, vc_err *err)
+{
+	char dir[PATH_MAX];
+	size_t rl = strlen(cg->root);
+	char *p;
+
+	if (strncmp(leaf, cg->root, rl) || leaf[rl] != '/' ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s", leaf) >= sizeof(dir))
+		return vc_error(err, 0, "cgroup: %s is not under %s", leaf, cg->root);
+	if (enable_controller(cg, cg->root, name, err) < 0)
+		return -1;
+	for (p = dir + rl + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (enable_controller(cg, dir, name, err) < 0)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* container update: the limits that are set, in the one directory. v2
  * limits swap alone, so memory.swap needs memory.limit with it. */
 static int v2_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
 	const char *dir = cgroup_path(cg);
 
+	if (!*dir)
+		return vc_error(err, ENOENT, "cgroup: the container has no cgroup under %s",
+		                cg->root);
 	if (lim->memory_swap >= 0 && lim->memory_max < 0)
 		return vc_error(err, 0,
 		                "cgroup: a memory+swap limit needs the memory limit with it on "
 		                "cgroup v2 (memory.swap.max is swap alone)");
+	if ((cg_limits_need_cpuset(lim) && enable_in_ancestors(cg, dir, "cpuset", err) < 0) ||
+	    (cg_limits_need_io(lim) && enable_in_ancestors(cg, dir, "io", err) < 0))
+		return -1;
 	return v2_limits(cg, dir, lim, err);
 }
 

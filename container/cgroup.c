@@ -798,17 +798,43 @@ int cgroup_record(const struct cgroup *cg, char *buf, size_t len)
 }
 
 /* The controller names a record may hold: static strings for cg_dir. */
+static const char *const record_names[] = {"memory", "cpu",     "pids",   "cpuset",
+                                           "blkio",  "devices", "freezer"};
+#define N_RECORD_NAMES (sizeof(record_names) / sizeof(record_names[0]))
+
 static const char *known_controller(const char *name)
 {
-	static const char *const names[] = {"memory", "cpu",     "pids",   "cpuset",
-	                                    "blkio",  "devices", "freezer"};
-
 	if (!strcmp(name, "-"))
 		return "";
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(names[i], name))
-			return names[i];
+	for (size_t i = 0; i < N_RECORD_NAMES; i++)
+		if (!strcmp(record_names[i], name))
+			return record_names[i];
 	return NULL;
+}
+
+/* v1: the directories a later command made at the container's path in
+ * another hierarchy (pause's freezer, update's cpuset or blkio) that the
+ * record may not list: found by name, as cgroup_open finds them. */
+static int also_same_path(struct cgroup *cg, vc_err *err)
+{
+	const char *rel = NULL;
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < cg->ndirs && !rel; i++)
+		if (!cg->dirs[i].parent && cg->dirs[i].controller[0])
+			rel = cg->dirs[i].path + strlen(cg->root) + 1 +
+			      strlen(cg->dirs[i].controller);
+	if (!rel)
+		return 0;
+	for (size_t i = 0; i < N_RECORD_NAMES; i++) {
+		if (cg_dir_of(cg, record_names[i]))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s%s", cg->root, record_names[i],
+		                     rel) >= sizeof(path) ||
+		    cg_record_existing(cg, path, record_names[i], err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* A recorded directory: root/CONTROLLER/x (v1) or root/x (v2), x a path
@@ -862,6 +888,8 @@ int cgroup_open_recorded(const char *root, const char *id, const char *record,
 		line += n;
 		line += *line == '\n';
 	}
+	if (cg->mode != CG_MODE_V2 && also_same_path(cg, err) < 0)
+		goto fail;
 	*out = cg;
 	return 0;
 fail:
@@ -918,9 +946,13 @@ bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t p
 
 int cgroup_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err)
 {
+	unsigned before = cg->ndirs;
+
 	if (cg->tl)
 		vc_step_begin(cg->tl);
-	return cg->ops->update(cg, lim, err);
+	if (cg->ops->update(cg, lim, err) < 0)
+		return -1;
+	return cg->ndirs > before;
 }
 
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, vc_err *err)

@@ -142,8 +142,12 @@ bool cgroup_pid_in(const char *root, const char *id, const char *record, pid_t p
 
 /* `container update`: write the limits of lim that are set (memory, cpu,
  * cpuset, pids, blkio/io; not devices, as with runc) into the cgroup of a
- * container an earlier process created (cgroup_open*). Each write is a
- * traced step; an error names the file, the value and the kernel's reason. */
+ * container an earlier process created (cgroup_open*). On v1 a cpuset or
+ * blkio limit the container was created without gets its directory now,
+ * and the container's processes move in; on v2 the controller is enabled
+ * in the parents. Each write is a traced step; an error names the file,
+ * the value and the kernel's reason. Returns 1 when a directory was made
+ * (the caller saves the record), 0 otherwise. */
 int cgroup_update(struct cgroup *cg, const struct cg_limits *lim, vc_err *err);
 
 /* Move pid into the cgroup (cgroup.procs of each hierarchy). On v1 each

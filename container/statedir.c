@@ -131,6 +131,16 @@ int statedir_save_cgroup(const char *id, const struct cgroup *cg, vc_err *err)
 	return vc_write_atomic(path, tmp, text, (size_t)len, 0600, false, err);
 }
 
+int statedir_resave_cgroup(const char *id, const struct cgroup *cg, vc_err *err)
+{
+	char record[8192];
+	int has = read_cgroup_record(id, record, sizeof(record), err);
+
+	if (has <= 0)
+		return has;
+	return statedir_save_cgroup(id, cg, err);
+}
+
 int statedir_open_cgroup(const char *id, struct cgroup **cg, vc_err *err)
 {
 	char record[8192];

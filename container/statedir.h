@@ -65,6 +65,10 @@ int statedir_reap(const char *id, pid_t *owner, vc_err *err);
 struct cgroup;
 int statedir_save_cgroup(const char *id, const struct cgroup *cg, vc_err *err);
 
+/* Rewrite the record from cg when the container has one (update made a
+ * directory in another hierarchy); vclab/ID, found by name, needs none. */
+int statedir_resave_cgroup(const char *id, const struct cgroup *cg, vc_err *err);
+
 /* A handle on the container's cgroup, from the record or vclab/ID. */
 int statedir_open_cgroup(const char *id, struct cgroup **cg, vc_err *err);
 

@@ -255,7 +255,7 @@ int update_main(int argc, char **argv)
 	char *text = NULL;
 	size_t len = 0;
 	bool help;
-	int rc = -1;
+	int rc = -1, made;
 
 	spec_init(&spec);
 	if (parse_cli(argc, argv, &c, &err, &help) < 0)
@@ -285,7 +285,8 @@ int update_main(int argc, char **argv)
 		goto out;
 	spec.limits.n_dev_rules = 0;
 	spec.limits.default_devices = false;
-	if (cgroup_update(cg, &spec.limits, &err) < 0) {
+	made = cgroup_update(cg, &spec.limits, &err);
+	if (made < 0 || (made > 0 && statedir_resave_cgroup(c.id, cg, &err) < 0)) {
 		vc_error_wrap(&err, "container %s: update", c.id);
 		goto out;
 	}

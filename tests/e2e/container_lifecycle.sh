@@ -251,6 +251,8 @@ test_unknown_id() {
 test_broken_state_needs_force() {
 	require_container
 	local id=lc-broken-$$
+	# shellcheck disable=SC2064 # the id is fixed now
+	trap "rm -rf '$STATE_ROOT/$id'" EXIT
 	mkdir -p "$STATE_ROOT/$id"
 	echo '{"ociVersion": "1.0.2", "id": ' >"$STATE_ROOT/$id/state.json"
 	expect_clean_failure "$CT" state "$id"

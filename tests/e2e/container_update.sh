@@ -96,6 +96,26 @@ test_update_v1_memory_above_and_below_memsw() {
 	assert_eq "$(limit swap)" 50331648 "memsw lowered below the old limit"
 }
 
+# A cpuset limit for a container created without one: on v1 its cpuset
+# directory is made then and its processes move in; on v2 the controller
+# is enabled in the parents. The process is pinned, delete removes it all.
+test_update_cpuset_of_a_container_created_without_one() {
+	up_bundle
+	local pid dir before
+	before=$(debris_snapshot)
+	pid=$("$CT" state "$ID" | jq -r .pid)
+	if cg_v2; then dir=/sys/fs/cgroup/vclab/$ID; else dir=/sys/fs/cgroup/cpuset/vclab/$ID; fi
+	[ ! -e "$dir/cpuset.cpus" ] || fail "$dir/cpuset.cpus exists before the update"
+	assert_status 0 "$CT" update --cpuset-cpus 0 "$ID"
+	assert_eq "$(cat "$dir/cpuset.cpus")" 0 "the container's cpuset.cpus"
+	assert_eq "$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/status")" 0 "the process's CPUs"
+	# again, now that it exists: nothing is made twice
+	assert_status 0 "$CT" update --cpuset-cpus 0 "$ID"
+	assert_status 0 "$CT" delete --force "$ID"
+	[ ! -e "$dir/cpuset.cpus" ] || fail "$dir left after delete"
+	no_debris_after "$before"
+}
+
 test_update_warns_about_fields_it_does_not_apply() {
 	up_bundle
 	echo '{"memory": {"limit": 134217728}, "hugepageLimits": [], "rdma": {}}' >"$B/res.json"

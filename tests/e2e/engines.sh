@@ -265,7 +265,7 @@ case_tty() {
 }
 
 case_pause() {
-	local st
+	local st id left
 	run_ok "${RUN[@]}" -d --name "$NAME" "$IMAGE" sleep 300
 	run_ok pause "$NAME"
 	st=$(ENG inspect -f '{{.State.Status}}' "$NAME")
@@ -273,7 +273,15 @@ case_pause() {
 	run_ok unpause "$NAME"
 	st=$(ENG inspect -f '{{.State.Status}}' "$NAME")
 	assert_eq "$st" running "status after unpause"
+	id=$(ENG inspect -f '{{.Id}}' "$NAME")
 	rm_force "$NAME" >/dev/null || fail "$ENGINE rm -f of the unpaused container failed"
+	# nothing of it left in any hierarchy, the freezer that pause made too
+	for _ in $(seq 50); do
+		left=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "*$id*" 2>/dev/null)
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	assert_eq "$left" "" "cgroup directories left after rm"
 }
 
 # `docker update` / `podman update` of a running container: the engine
@@ -285,7 +293,10 @@ case_update() {
 	[ "$ENGINE" = podman ] && pids=50
 	run_ok "${RUN[@]}" -d --name "$NAME" --memory 256m --pids-limit 50 "$IMAGE" sleep 300
 	if [ "$ENGINE" = docker ]; then
-		run_ok update --memory 128m --pids-limit 30 --cpu-quota 50000 --cpu-period 100000 "$NAME"
+		run_ok update --memory 128m --pids-limit 30 --cpu-quota 50000 --cpu-period 100000 \
+			--cpuset-cpus 0 "$NAME"
+		run_ok exec "$NAME" sh -c "grep Cpus_allowed_list /proc/1/status"
+		assert_contains "$OUT" "$(printf 'Cpus_allowed_list:\t0')" "the container's process pinned by --cpuset-cpus"
 	else
 		run_ok update --memory 128m --cpu-quota 50000 --cpu-period 100000 "$NAME"
 	fi
