@@ -81,6 +81,10 @@ int cg_mkdir_chain(struct cgroup *cg, const char *hier, const char *leaf, const 
                    vc_err *err);
 
 /* buf = dir/file, or an error when it does not fit in len. */
+/* v1: the container's path inside its hierarchies ("/vclab/ID"), from its
+ * first own directory; NULL when it has none. */
+const char *cg_v1_rel(const struct cgroup *cg);
+
 int cg_join(char *buf, size_t len, const char *dir, const char *file, vc_err *err);
 
 /* Write value to dir/file as one write(2), as a traced step. */

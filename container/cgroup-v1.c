@@ -331,16 +331,12 @@ static int move_procs(struct cgroup *cg, const char *from, const char *to, vc_er
  * container moves in. The handle records it; update saves the record. */
 static const char *v1_update_dir(struct cgroup *cg, const char *controller, vc_err *err)
 {
-	const char *dir = cg_dir_of(cg, controller), *main = cgroup_path(cg);
+	const char *dir = cg_dir_of(cg, controller), *main = cgroup_path(cg), *rel;
 	char hier[PATH_MAX], leaf[PATH_MAX];
-	const char *rel = NULL;
 
 	if (dir)
 		return dir;
-	for (unsigned i = 0; i < cg->ndirs && !rel; i++)
-		if (!cg->dirs[i].parent && cg->dirs[i].controller[0])
-			rel = cg->dirs[i].path + strlen(cg->root) + 1 +
-			      strlen(cg->dirs[i].controller);
+	rel = cg_v1_rel(cg);
 	if (!rel || !*main) {
 		vc_error(err, ENOENT, "cgroup: the container has no cgroup under %s", cg->root);
 		return NULL;

@@ -797,6 +797,15 @@ int cgroup_record(const struct cgroup *cg, char *buf, size_t len)
 	return (int)used;
 }
 
+const char *cg_v1_rel(const struct cgroup *cg)
+{
+	for (unsigned i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].parent && cg->dirs[i].controller[0])
+			return cg->dirs[i].path + strlen(cg->root) + 1 +
+			       strlen(cg->dirs[i].controller);
+	return NULL;
+}
+
 /* The controller names a record may hold: static strings for cg_dir. */
 static const char *const record_names[] = {"memory", "cpu",     "pids",   "cpuset",
                                            "blkio",  "devices", "freezer"};
@@ -817,13 +826,9 @@ static const char *known_controller(const char *name)
  * record may not list: found by name, as cgroup_open finds them. */
 static int also_same_path(struct cgroup *cg, vc_err *err)
 {
-	const char *rel = NULL;
+	const char *rel = cg_v1_rel(cg);
 	char path[PATH_MAX];
 
-	for (unsigned i = 0; i < cg->ndirs && !rel; i++)
-		if (!cg->dirs[i].parent && cg->dirs[i].controller[0])
-			rel = cg->dirs[i].path + strlen(cg->root) + 1 +
-			      strlen(cg->dirs[i].controller);
 	if (!rel)
 		return 0;
 	for (size_t i = 0; i < N_RECORD_NAMES; i++) {

@@ -214,10 +214,7 @@ static int build_process(struct exec_ctx *x, vc_err *err)
 	if (c->process_file) {
 		if (spec_load_process(spec, c->process_file, err) < 0)
 			return vc_error_wrap(err, "exec --process");
-		if (spec->n_unknown)
-			rt_warn("ignoring %u unknown or unsupported field%s of %s: %s%s",
-			        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", c->process_file,
-			        spec->unknown, spec->n_unknown > 6 ? ", ..." : "");
+		rt_warn_unknown(spec->n_unknown, spec->unknown, c->process_file);
 	} else {
 		spec->terminal = c->tty;
 		spec->args = spec_alloc(spec, (c->n_args + 1) * sizeof(*spec->args));

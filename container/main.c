@@ -327,10 +327,7 @@ static void print_outcome(const struct run_result *res, const struct ct_spec *sp
 
 static void warn_unknown(const struct ct_spec *spec)
 {
-	if (spec->n_unknown)
-		rt_warn("ignoring %u unknown or unsupported field%s of config.json: %s%s",
-		        spec->n_unknown, spec->n_unknown > 1 ? "s" : "", spec->unknown,
-		        spec->n_unknown > 6 ? ", ..." : "");
+	rt_warn_unknown(spec->n_unknown, spec->unknown, "config.json");
 }
 
 /* --timings FILE is written after the container ended: find out before it

@@ -165,6 +165,13 @@ void rt_warn(const char *fmt, ...)
 		fprintf(stderr, "container: warning: %s\n", msg);
 }
 
+void rt_warn_unknown(unsigned n, const char *list, const char *what)
+{
+	if (n)
+		rt_warn("ignoring %u unknown or unsupported field%s of %s: %s%s", n,
+		        n > 1 ? "s" : "", what, list, n > 6 ? ", ..." : "");
+}
+
 void rt_debug(const char *fmt, ...)
 {
 	char msg[1024];

@@ -57,6 +57,10 @@ void rt_report_msg(const char *msg);
  * ..." on stderr. */
 void rt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The one warning about the n fields of what that are not applied (list:
+ * spec.c's `unknown`, the first few names); nothing when n is 0. */
+void rt_warn_unknown(unsigned n, const char *list, const char *what);
+
 /* With --debug: a debug line to --log FILE (or stderr without one). */
 void rt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

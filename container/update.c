@@ -60,49 +60,45 @@ struct update_cli {
 static int read_all(const char *path, char **text, size_t *len, vc_err *err)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	size_t cap = 4096, n = 0;
-	char *buf;
+	size_t cap = 0, n = 0, got;
+	char *buf = NULL;
+	int rc = -1;
 
 	if (!f)
 		return vc_error(err, errno, "--resources %s", path);
-	buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (got == 0)
-			break;
+	do {
 		if (n == cap) {
-			char *more = cap >= UPDATE_MAX_RESOURCES ? NULL : realloc(buf, cap * 2);
+			char *more;
 
+			if (cap >= UPDATE_MAX_RESOURCES) {
+				vc_error(err, 0, "--resources %s: more than %u bytes", path,
+				         UPDATE_MAX_RESOURCES);
+				goto out;
+			}
+			cap = cap ? cap * 2 : 4096;
+			more = realloc(buf, cap);
 			if (!more) {
-				free(buf);
-				buf = NULL;
-				if (cap >= UPDATE_MAX_RESOURCES) {
-					if (f != stdin)
-						fclose(f);
-					return vc_error(err, 0,
-					                "--resources %s: more than %u bytes", path,
-					                UPDATE_MAX_RESOURCES);
-				}
-				break;
+				vc_error(err, ENOMEM, "--resources %s", path);
+				goto out;
 			}
 			buf = more;
-			cap *= 2;
 		}
-	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got);
+	if (ferror(f)) {
 		vc_error(err, errno, "--resources %s: reading", path);
-	} else if (!buf) {
-		vc_error(err, ENOMEM, "--resources %s", path);
+		goto out;
 	}
-	if (f != stdin)
-		fclose(f);
 	*text = buf;
 	*len = n;
-	return buf ? 0 : -1;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }
 
 /* A signed count in [min, max] for opt. */
@@ -272,10 +268,7 @@ int update_main(int argc, char **argv)
 		if (read_all(c.resources, &text, &len, &err) < 0 ||
 		    spec_parse_resources_text(&spec, text, len, what, &err) < 0)
 			goto out;
-		if (spec.n_unknown)
-			rt_warn("update: ignoring %u unknown or unsupported field%s of %s: %s%s",
-			        spec.n_unknown, spec.n_unknown > 1 ? "s" : "", what, spec.unknown,
-			        spec.n_unknown > 6 ? ", ..." : "");
+		rt_warn_unknown(spec.n_unknown, spec.unknown, what);
 		if (spec.limits.n_dev_rules)
 			rt_warn("update: linux.resources.devices is not updated (as with runc)");
 	}
@@ -283,8 +276,6 @@ int update_main(int argc, char **argv)
 	    lifecycle_check_live(c.id, "update", &err) < 0 ||
 	    statedir_open_cgroup(c.id, &cg, &err) < 0)
 		goto out;
-	spec.limits.n_dev_rules = 0;
-	spec.limits.default_devices = false;
 	made = cgroup_update(cg, &spec.limits, &err);
 	if (made < 0 || (made > 0 && statedir_resave_cgroup(c.id, cg, &err) < 0)) {
 		vc_error_wrap(&err, "container %s: update", c.id);

@@ -172,14 +172,14 @@ static int reset_failed(struct vm *vm, const char *how, vc_err *err)
 
 static int stop_requested(struct vm *vm, vc_err *err)
 {
-	if (vm->state.stop == VM_STOP_RESET && vm->state.reset_is_failure)
-		return reset_failed(vm, "reset the machine through the i8042", err);
 	switch (vm->state.stop) {
 	case VM_STOP_EXIT_PORT:
 		vc_step(vm->tl, "guest_exit", "the guest wrote status %d to the exit port 0x%x",
 		        vm->state.exit_status, EXIT_PORT);
 		return vm->state.exit_status;
 	case VM_STOP_RESET:
+		if (vm->state.reset_is_failure)
+			return reset_failed(vm, "reset the machine through the i8042", err);
 		vc_step(vm->tl, "guest_exit",
 		        "the guest reset the machine through the i8042 "
 		        "(a clean reboot): status 0");

@@ -120,7 +120,7 @@ test_update_warns_about_fields_it_does_not_apply() {
 	up_bundle
 	echo '{"memory": {"limit": 134217728}, "hugepageLimits": [], "rdma": {}}' >"$B/res.json"
 	assert_status 0 "$CT" update -r "$B/res.json" "$ID"
-	assert_contains "$OUT" "warning: update: ignoring 2 unknown or unsupported fields" "warning"
+	assert_contains "$OUT" "warning: ignoring 2 unknown or unsupported fields of --resources $B/res.json: " "warning"
 	assert_eq "$(limit memory)" 134217728 "the known field applied"
 }
 
