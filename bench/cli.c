@@ -60,7 +60,8 @@ static const char usage_text[] =
     "  --workload ARGS    workload words (default \"" RUN_DEFAULT_WORKLOAD "\"):\n"
     "                     sha256=MIB touch=MIB exit=CODE\n"
     "  --scale LIST       also launch N instances at once for each N, e.g. 1,10,50\n"
-    "  --mem SIZE         guest RAM of the VMs (default 128M)\n"
+    "  --mem SIZE         guest RAM of the VMs (default 128M; with --image,\n"
+    "                     128M + the initramfs + its unpacked size, in 64M steps)\n"
     "  --timeout SEC      kill a run after SEC seconds (default 30)\n"
     "  --json FILE        default results/bench.json\n"
     "  --markdown FILE    default results/bench.md\n"
@@ -339,7 +340,7 @@ int cli_run(int argc, char **argv)
 	                     .warmup = RUN_DEFAULT_WARMUP,
 	                     .workload = RUN_DEFAULT_WORKLOAD,
 	                     .timeout_s = RUN_DEFAULT_TIMEOUT,
-	                     .guest_mem = RUN_DEFAULT_MEM};
+	                     .guest_mem = VC_GUEST_RAM_DEFAULT};
 	struct outputs out = {"results/bench.json", "results/bench.md", "results/bench.svg"};
 	const char *runners = NULL;
 	bool quiet = false, compare = false, workload = false;

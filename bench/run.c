@@ -419,13 +419,10 @@ static int image_setup(const struct run_opts *o, struct bench_env *env, struct b
 		return vc_error_wrap(err, "writing the image's bundle");
 	if (wants_kind(o, "vm"))
 		image_vm_prepare(im, o->build);
-	/* An initramfs lives in guest RAM twice while it is unpacked (the
-	 * gzip cpio and its files): without --mem the guest gets that plus
-	 * the default, in 64 MiB steps. */
+	/* Without --mem, what `vmm run --image` would give the image. */
 	if (!o->mem_given && im->initramfs_unpacked) {
-		uint64_t need = RUN_DEFAULT_MEM + im->initramfs_unpacked + im->initramfs_bytes;
-
-		env->guest_mem = (need + (64ull << 20) - 1) & ~((64ull << 20) - 1);
+		env->guest_mem =
+		    vc_guest_ram_for_image(im->initramfs_bytes, im->initramfs_unpacked);
 		res->guest_mem_mib = env->guest_mem >> 20;
 	}
 	if (wants_kind(o, "engine"))

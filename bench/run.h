@@ -8,13 +8,13 @@
 
 #include "bench.h"
 #include "error.h"
+#include "guestram.h"
 #include "runners.h"
 
 #define RUN_DEFAULT_RUNS     10
 #define RUN_DEFAULT_WARMUP   2
 #define RUN_DEFAULT_WORKLOAD "sha256=4 touch=4"
 #define RUN_DEFAULT_TIMEOUT  30.0
-#define RUN_DEFAULT_MEM      (128ull << 20)
 #define RUN_SAMPLE_EVERY_MS  2.0
 
 struct run_opts {

@@ -12,6 +12,7 @@
 #include "image.h"
 #include "kvmhost.h"
 #include "loader.h"
+#include "guestram.h"
 #include "memory.h"
 #include "parse.h"
 #include "timeline.h"
@@ -19,7 +20,7 @@
 #include "vm.h"
 
 #define PROG        "vmm"
-#define DEFAULT_MEM (128 * MiB)
+#define DEFAULT_MEM VC_GUEST_RAM_DEFAULT
 
 struct options {
 	const char *kernel;
@@ -61,8 +62,9 @@ static void usage(FILE *f)
 	       "                   compressed cpio and the unpacked rootfs (ramfs: a tmpfs\n"
 	       "                   root holds only half of RAM) are both\n"
 	       "                   in RAM, so --mem must hold kernel + cpio.gz + unpacked\n"
-	       "                   image + 16M for the program (the default is that, or\n"
-	       "                   128M if more); a smaller --mem is refused before boot\n"
+	       "                   image + 16M for the program; a smaller --mem is refused\n"
+	       "                   before boot. The default is 128M + cpio.gz + unpacked,\n"
+	       "                   in 64M steps (as `bench --image` gives its VMs)\n"
 	       "  --initrd FILE    initramfs for a Linux kernel\n"
 	       "  --cmdline STR    kernel command line (Linux default: \"console=ttyS0 quiet\n"
 	       "                   reboot=k\"; bare-metal default: empty)\n"
@@ -193,7 +195,9 @@ static int choose_mem(const struct options *o, const struct kernel_image *k, uin
 	}
 	snprintf(what, sizeof(what), "--mem %s", o->mem_arg ? o->mem_arg : "(default)");
 	if (!o->mem_arg) {
-		*mem = min > DEFAULT_MEM ? (min + 2 * MiB - 1) & ~(2 * MiB - 1) : DEFAULT_MEM;
+		*mem = o->image_ref ? vc_guest_ram_for_image(gz, unpacked) : DEFAULT_MEM;
+		if (*mem < min)
+			*mem = (min + 2 * MiB - 1) & ~(2 * MiB - 1);
 	} else {
 		if (vc_parse_size(o->mem_arg, MEM_MAX_SIZE, mem, "--mem", err) < 0)
 			return -1;

@@ -53,6 +53,14 @@ test_image_runs_the_same_as_container_and_microvm() {
 	assert_eq "$RC" 0 "vmm's status (stderr: $(printf '%s' "$ERR" | tail -c 800))"
 	assert_eq "$OUT" "$COUT" "the microVM's output = the container's"
 	assert_contains "$ERR" "flattened" "the first run exports the image"
+	# no --mem: 128 MiB + the cpio.gz + its unpacked files, in 64 MiB steps
+	# (common/guestram.h, the bench's VM rows get the same)
+	local gz unpacked want
+	gz=$(cat "$VCLAB_STORE"/initramfs/*.cpio.gz | wc -c)
+	unpacked=$(gzip -dc "$VCLAB_STORE"/initramfs/*.cpio.gz | wc -c)
+	want=$(((((128 << 20) + gz + unpacked + (64 << 20) - 1) >> 26) << 6))
+	printf '%s\n' "$ERR" | grep -q "memory_mapped *$want MiB of guest RAM" ||
+		fail "the default guest RAM is not $want MiB (cpio.gz $gz + unpacked $unpacked bytes): $(printf '%s\n' "$ERR" | grep memory_mapped)"
 	echo "    first microVM run: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s, export $(export_ms) ms"
 	no_vmm_left
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "guestram.h"
 #include "kvmhost.h"
 #include "parse.h"
 #include "procfs.h"
@@ -304,6 +305,20 @@ static void test_procfs_fields(void **state)
 	unlink(path);
 }
 
+/* An image VM gets the default plus both copies of its initramfs (the gzip
+ * cpio and the unpacked files), in 64 MiB steps, never less than the default. */
+static void test_guest_ram_for_image(void **state)
+{
+	const uint64_t M = 1ull << 20;
+
+	(void)state;
+	assert_int_equal(vc_guest_ram_for_image(0, 0), VC_GUEST_RAM_DEFAULT);
+	assert_int_equal(vc_guest_ram_for_image(1, 0), 192 * M);
+	assert_int_equal(vc_guest_ram_for_image(30 * M, 34 * M), 192 * M);
+	assert_int_equal(vc_guest_ram_for_image(30 * M, 34 * M + 1), 256 * M);
+	assert_int_equal(vc_guest_ram_for_image(38 * M, 106 * M), 320 * M);
+}
+
 static void test_procfs_self(void **state)
 {
 	unsigned long long start = 0;
@@ -338,6 +353,7 @@ int main(void)
 	    cmocka_unit_test(test_procfs_numbers),
 	    cmocka_unit_test(test_procfs_fields),
 	    cmocka_unit_test(test_procfs_self),
+	    cmocka_unit_test(test_guest_ram_for_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
