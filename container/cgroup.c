@@ -842,6 +842,11 @@ static int also_same_path(struct cgroup *cg, vc_err *err)
 	return 0;
 }
 
+int cgroup_add_later_dirs(struct cgroup *cg, vc_err *err)
+{
+	return cg->mode == CG_MODE_V2 ? 0 : also_same_path(cg, err);
+}
+
 /* A recorded directory: root/CONTROLLER/x (v1) or root/x (v2), x a path
  * cgroup_check_path accepts. */
 static int check_recorded(const char *root, const char *controller, const char *dir, vc_err *err)

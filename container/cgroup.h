@@ -129,6 +129,12 @@ int cgroup_open(const char *root, const char *id, struct vc_timeline *tl, struct
  * when it does not fit in len. */
 int cgroup_record(const struct cgroup *cg, char *buf, size_t len);
 
+/* v1: take into cg the directories that later commands made at the
+ * container's path in hierarchies cg does not hold (pause's freezer,
+ * update's cpuset or blkio), so that cgroup_destroy removes them too. v2:
+ * nothing (one directory). */
+int cgroup_add_later_dirs(struct cgroup *cg, vc_err *err);
+
 /* A handle on the directories of a record (cgroup_record's text). Each must
  * lie under root, without "." or ".." components, and not be a hierarchy's
  * root: a forged record cannot make destroy empty another cgroup of the

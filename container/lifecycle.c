@@ -25,12 +25,6 @@
 #include "runtime.h"
 #include "statedir.h"
 
-#define OCI_VERSION "1.0.2"
-/* Our own key in state.json: the process's start time (clock ticks after
- * boot, field 22 of /proc/PID/stat), so that a reused pid is not taken for
- * the container. `container state` leaves it out. */
-#define START_TIME_KEY "vclabStartTime"
-
 enum lc_status { LC_CREATED, LC_RUNNING, LC_PAUSED, LC_STOPPED };
 
 static const char *const status_names[] = {"created", "running", "paused", "stopped"};
@@ -136,9 +130,11 @@ static int lc_load(struct lc_container *ct, const char *id, vc_err *err)
 	ct->state = json_load_file(path, 0, &jerr);
 	if (!ct->state)
 		return vc_error(err, 0, "container %s: %s: %s", id, path, jerr.text);
-	if (json_unpack(ct->state, "{s:I, s:I}", "pid", &pid, START_TIME_KEY, &start) < 0) {
+	if (json_unpack(ct->state, "{s:I, s:I}", "pid", &pid, STATEDIR_START_TIME_KEY, &start) <
+	    0) {
 		lc_free(ct);
-		return vc_error(err, 0, "container %s: %s: no pid or %s", id, path, START_TIME_KEY);
+		return vc_error(err, 0, "container %s: %s: no pid or %s", id, path,
+		                STATEDIR_START_TIME_KEY);
 	}
 	ct->pid = (pid_t)pid;
 	ct->start_time = (unsigned long long)start;
@@ -245,24 +241,6 @@ static void remove_state_dir(const char *dir)
 
 /* ---- create ------------------------------------------------------------- */
 
-/* The OCI state of a new container; annotations come from config.json. */
-static json_t *new_state(const char *id, const char *bundle, pid_t pid,
-                         unsigned long long start_time)
-{
-	char path[PATH_MAX + 16];
-	json_t *config, *ann = NULL;
-
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	config = json_load_file(path, 0, NULL);
-	if (config)
-		ann = json_object_get(config, "annotations");
-	ann = json_is_object(ann) ? json_deep_copy(ann) : json_object();
-	json_decref(config);
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:I}", "ociVersion", OCI_VERSION, "id", id,
-	                 "status", "created", "pid", (int)pid, "bundle", bundle, "annotations", ann,
-	                 START_TIME_KEY, (json_int_t)start_time);
-}
-
 int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
                      vc_err *err)
 {
@@ -303,12 +281,8 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 		         (int)ct.pid);
 		goto fail;
 	}
-	ct.state = new_state(ct.id, abs_bundle, ct.pid, ct.start_time);
-	if (!ct.state) {
-		vc_error(err, ENOMEM, "container %s: state", ct.id);
-		goto fail;
-	}
-	if (save_state(&ct, err) < 0 || hooks_save(spec, ct.dir, err) < 0)
+	if (statedir_write_state(ct.id, abs_bundle, ct.pid, ct.start_time, 0, err) < 0 ||
+	    hooks_save(spec, ct.dir, err) < 0)
 		goto fail;
 	if (opts->pid_file && statedir_write_pid_file(opts->pid_file, ct.pid, err) < 0)
 		goto fail;
@@ -405,7 +379,8 @@ static int lc_state(const char *id, vc_err *err)
 	if (lc_load(&ct, id, err) < 0)
 		return -1;
 	set_status(&ct, ct.status);
-	json_object_del(ct.state, START_TIME_KEY);
+	json_object_del(ct.state, STATEDIR_START_TIME_KEY);
+	json_object_del(ct.state, STATEDIR_RUN_KEY);
 	if (ct.status == LC_STOPPED)
 		json_object_set_new(ct.state, "pid", json_integer(0));
 	json_dumpf(ct.state, stdout, JSON_INDENT(2));
@@ -540,6 +515,15 @@ static int lc_ps(const char *id, bool json, vc_err *err)
 	return 0;
 }
 
+/* A live `container run` or `container create` holds the id's lock. */
+static int owned_error(vc_err *err, const char *id, pid_t owner)
+{
+	return vc_error(err, 0,
+	                "container %s is being set up or run by pid %d (container run/create): "
+	                "stop that process",
+	                id, (int)owner);
+}
+
 static int lc_delete(const char *id, bool force, vc_err *err)
 {
 	struct lc_container ct;
@@ -562,10 +546,7 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 		if (reaped != 0)
 			return reaped > 0 ? 0 : -1;
 		if (owner)
-			return vc_error(err, 0,
-			                "container %s is being set up or run by pid %d (container "
-			                "run/create): stop that process",
-			                id, (int)owner);
+			return owned_error(err, id, owner);
 		*err = lerr;
 		if (!force)
 			return -1;
@@ -579,6 +560,19 @@ static int lc_delete(const char *id, bool force, vc_err *err)
 			return 0;
 		}
 		return remove_stale_cgroup(id, err);
+	}
+	/* A `container run`'s: that command removes it when its process ends
+	 * (or, killed, the lock is free and it is debris). */
+	if (json_object_get(ct.state, STATEDIR_RUN_KEY)) {
+		pid_t owner;
+		int reaped = statedir_reap(id, &owner, err);
+
+		if (reaped != 0) {
+			rc = reaped > 0 ? 0 : -1;
+			goto out;
+		}
+		owned_error(err, id, owner);
+		goto out;
 	}
 	/* like runc: a created container (never started) goes without --force */
 	if ((ct.status == LC_RUNNING || ct.status == LC_PAUSED) && !force) {
@@ -622,6 +616,14 @@ int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle,
 	if (ct.status != LC_CREATED && ct.status != LC_RUNNING) {
 		vc_error(err, 0, "container %s is %s: exec needs a created or running container",
 		         id, status_names[ct.status]);
+		goto out;
+	}
+	if (json_unpack(ct.state, "{s:s}", "bundle", &b) == 0 && !*b &&
+	    json_object_get(ct.state, STATEDIR_RUN_KEY)) {
+		vc_error(err, 0,
+		         "container %s was started by `container run ROOTFS|IMAGE`, which has no "
+		         "bundle: exec needs one run with --bundle or made by create",
+		         id);
 		goto out;
 	}
 	if (json_unpack(ct.state, "{s:s}", "bundle", &b) < 0 || !*b ||

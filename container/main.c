@@ -76,6 +76,8 @@ static const char usage_text[] =
     "  update       new memory, cpu, cpuset, pids or blkio limits for a created,\n"
     "               running or paused container (container update --help)\n"
     "  A created container's output goes where create's went: redirect it.\n"
+    "  A running `container run` has a state.json too: all but delete and start\n"
+    "  work on it (exec only if run with --bundle); run removes it at the end.\n"
     "  Lifecycle commands exit 1 on error.\n"
     "\n"
     "Registry (run by build/bin/container-registry, next to this binary; its\n"
@@ -396,7 +398,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	struct run_result res = {.exit_code = RUN_EXIT_SETUP};
 	struct run_opts ro;
 	struct img_run *ir = NULL;
-	char idbuf[32];
+	char idbuf[32], abs_bundle[PATH_MAX];
 	vc_err err = {0};
 	int rc = -1;
 
@@ -440,7 +442,12 @@ static int cmd_run(int argc, char **argv, bool create)
 		snprintf(idbuf, sizeof(idbuf), "ct-%d", (int)getpid());
 		c.id = idbuf;
 	}
+	if (c.bundle && !create && !realpath(c.bundle, abs_bundle)) {
+		vc_error(&err, errno, "bundle %s", c.bundle);
+		goto out;
+	}
 	ro = (struct run_opts){.id = c.id,
+	                       .bundle = c.bundle && !create ? abs_bundle : NULL,
 	                       .cgroup_root = "/sys/fs/cgroup",
 	                       .tl = tl,
 	                       .child_steps = c.timings != NULL,

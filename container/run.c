@@ -22,6 +22,7 @@
 #include "hooks.h"
 #include "namespaces.h"
 #include "process.h"
+#include "procfs.h"
 #include "statedir.h"
 #include "sync.h"
 
@@ -57,6 +58,7 @@ struct parent {
 	int pidfd, sigfd;
 	int self_pidfd;        /* ours, for the child to see whether we died */
 	struct ct_claim claim; /* run: LC_STATE_ROOT/ID, locked while we live */
+	bool state_written;    /* run: its state.json, for the other commands */
 	pid_t pid;
 	sigset_t oldmask;
 	struct sigaction oldact[N_FORWARDED], oldpipe;
@@ -472,6 +474,26 @@ static int run_poststart(struct parent *p, struct run_result *res, vc_err *err)
 	return 0;
 }
 
+/* run: state.json, so that state, ps, kill, pause, resume, update and exec
+ * (with a bundle) find the running container, as after `runc run`. It
+ * names this process: valid only while we hold the lock (statedir.h). */
+static int write_run_state(struct parent *p, vc_err *err)
+{
+	unsigned long long start;
+	char st;
+
+	vc_step_begin(p->tl);
+	if (vc_proc_stat(p->pid, &st, &start) < 0)
+		return vc_error(err, errno, "container %s: /proc/%d/stat", p->opts->id,
+		                (int)p->pid);
+	if (statedir_write_state(p->opts->id, p->opts->bundle ? p->opts->bundle : "", p->pid, start,
+	                         getpid(), err) < 0)
+		return -1;
+	p->state_written = true;
+	vc_step(p->tl, "state", "wrote %s/state.json: running, pid %d", p->claim.dir, (int)p->pid);
+	return 0;
+}
+
 static void run_poststop(struct parent *p)
 {
 	if (p->spawned)
@@ -587,7 +609,12 @@ static int release(struct parent *p, vc_err *err)
 		p->pid = 0;
 	}
 	if (p->cg) {
+		vc_err ignored;
+
 		vc_step_begin(p->tl);
+		/* pause or update may have made more while state.json showed us */
+		if (p->state_written)
+			cgroup_add_later_dirs(p->cg, &ignored);
 		rc = cgroup_destroy(p->cg, err);
 		p->cg = NULL;
 		if (rc == 0)
@@ -670,7 +697,7 @@ int run_container(const struct ct_spec *spec, const struct run_opts *opts, struc
 			goto fail;
 		return release(&p, err);
 	}
-	if (run_poststart(&p, res, err) < 0)
+	if (run_poststart(&p, res, err) < 0 || write_run_state(&p, err) < 0)
 		goto fail;
 	/* what killed commands left (main.c does it first for the others):
 	 * while the container runs, not before it starts */

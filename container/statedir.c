@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,7 +56,8 @@ void statedir_remove(const char *dir)
 	rmdir(statedir_root);
 }
 
-/* A state.json with a pid: a created container, not debris. */
+/* A state.json with a pid: a created container, not debris. That of a
+ * `container run` is not (it holds only while run holds the lock). */
 static bool has_state(const char *dir)
 {
 	char path[PATH_MAX];
@@ -64,9 +66,44 @@ static bool has_state(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	st = json_load_file(path, 0, NULL);
-	ok = st && json_is_integer(json_object_get(st, "pid"));
+	ok = st && json_is_integer(json_object_get(st, "pid")) &&
+	     !json_object_get(st, STATEDIR_RUN_KEY);
 	json_decref(st);
 	return ok;
+}
+
+int statedir_write_state(const char *id, const char *bundle, pid_t pid,
+                         unsigned long long start_time, pid_t run_pid, vc_err *err)
+{
+	char path[STATEDIR_PATH_MAX], tmp[STATEDIR_PATH_MAX + 8], cfg[PATH_MAX + 16];
+	json_t *config = NULL, *ann = NULL, *st;
+	char *text;
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/state.json", statedir_root, id) >=
+	    sizeof(path))
+		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (bundle[0]) {
+		snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
+		config = json_load_file(cfg, 0, NULL);
+		ann = json_object_get(config, "annotations");
+	}
+	ann = json_is_object(ann) ? json_deep_copy(ann) : json_object();
+	json_decref(config);
+	st = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:I}", "ociVersion", STATEDIR_OCI_VERSION,
+	               "id", id, "status", run_pid > 0 ? "running" : "created", "pid", (int)pid,
+	               "bundle", bundle, "annotations", ann, STATEDIR_START_TIME_KEY,
+	               (json_int_t)start_time);
+	if (st && run_pid > 0)
+		json_object_set_new(st, STATEDIR_RUN_KEY, json_integer(run_pid));
+	text = st ? json_dumps(st, JSON_INDENT(2)) : NULL;
+	json_decref(st);
+	if (!text)
+		return vc_error(err, ENOMEM, "container %s: state", id);
+	rc = vc_write_atomic(path, tmp, text, strlen(text), 0600, false, err);
+	free(text);
+	return rc < 0 ? vc_error_wrap(err, "container %s: state.json", id) : 0;
 }
 
 /* Open dir/lock and take its lock without waiting, checking the file is

@@ -89,6 +89,24 @@ int statedir_sweep(const char *except);
  * LC_STATE_ROOT if it is left empty. */
 void statedir_remove(const char *dir);
 
+/* state.json (runtime-spec state.md) in statedir_root/ID: */
+#define STATEDIR_OCI_VERSION "1.0.2"
+/* our key: the process's start time (clock ticks after boot, field 22 of
+ * /proc/PID/stat), so that a reused pid is not taken for the container;
+ * `container state` leaves it out */
+#define STATEDIR_START_TIME_KEY "vclabStartTime"
+/* our key: the pid of the `container run` that owns the container. Such a
+ * state is valid only while that command holds the lock: killed, it leaves
+ * debris as before, which the next command removes. */
+#define STATEDIR_RUN_KEY "vclabRunPid"
+
+/* Write state.json for the container process pid (started at start_time):
+ * status "created" (run_pid > 0, a `container run`: "running"), bundle (the
+ * absolute directory; "" for the quick form of run, which has none) and the
+ * annotations of bundle/config.json. Through a temporary file and a rename. */
+int statedir_write_state(const char *id, const char *bundle, pid_t pid,
+                         unsigned long long start_time, pid_t run_pid, vc_err *err);
+
 /* --pid-file: write pid (decimal, no newline, as runc) through a temporary
  * file beside path and a rename. */
 int statedir_write_pid_file(const char *path, pid_t pid, vc_err *err);

@@ -315,4 +315,64 @@ test_create_failure_leaves_nothing() {
 	expect_clean_failure "$CT" delete --force
 }
 
+# A `container run` is a container the other commands see, as after `runc
+# run`: state, ps, update, pause and resume, kill. Not delete (the run removes
+# it when its process ends) and, in the quick form (no bundle), not exec.
+test_run_is_seen_by_the_other_commands() {
+	require_container
+	local before rp pid
+	before=$(debris_snapshot)
+	lc_bundle
+	"$CT" run --id "$ID" --volume "$V:/v" "$ROOTFS" -- /bin/sh -c \
+		'trap "echo term >/v/out; exit 3" TERM; echo started >/v/out; while :; do sleep 0.1; done' \
+		>"$B/run.log" 2>&1 &
+	rp=$!
+	wait_file "$V/out" started
+	wait_status "$ID" running
+	pid=$(state_field "$ID" pid)
+	assert_contains "$(cat "/proc/$pid/cgroup")" "vclab/$ID" "the state's pid is the container's"
+	assert_eq "$(state_field "$ID" bundle)" "" "bundle of the quick form"
+	assert_eq "$(state_field "$ID" vclabRunPid)" null "our own key left out of state"
+	assert_status 0 "$CT" ps "$ID"
+	assert_contains "$OUT" "$pid" "ps lists the container's process"
+	assert_status 0 "$CT" update --pids 9 "$ID"
+	assert_eq "$(cat "$(find /sys/fs/cgroup -maxdepth 4 -path "*/vclab/$ID/pids.max" | head -n 1)")" 9 \
+		"pids.max after update"
+	assert_status 0 "$CT" pause "$ID"
+	wait_status "$ID" paused
+	assert_status 0 "$CT" resume "$ID"
+	wait_status "$ID" running
+	expect_clean_failure "$CT" delete --force "$ID"
+	assert_contains "$ERR" "is being set up or run by pid $rp" "delete of a run's container"
+	expect_clean_failure "$CT" exec "$ID" /bin/true
+	assert_contains "$ERR" "no bundle" "exec into the quick form"
+	assert_eq "$(state_field "$ID" status)" running "status after the refusals"
+	assert_status 0 "$CT" kill "$ID" # TERM: the trap exits 3
+	wait_exit "$rp" 60
+	assert_eq "$RC" 3 "run's status, the process's ($(cat "$B/run.log"))"
+	[ ! -e "$STATE_ROOT/$ID" ] || fail "$STATE_ROOT/$ID left after the run"
+	assert_eq "$(cgroup_dirs "$ID")" "" "cgroup directories after the run (pause's and update's too)"
+	no_debris_after "$before"
+}
+
+# `container run --bundle DIR ID` records its bundle: exec joins it.
+test_run_from_a_bundle_takes_exec() {
+	require_container
+	local rp
+	lc_bundle
+	"$CT" run --bundle "$B" "$ID" >"$B/run.log" 2>&1 &
+	rp=$!
+	wait_file "$V/out" started
+	wait_status "$ID" running
+	assert_eq "$(state_field "$ID" bundle)" "$(cd "$B" && pwd -P)" "bundle"
+	assert_eq "$(state_field "$ID" 'annotations["org.vclab.test"]')" lifecycle "annotations"
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	assert_status 0 "$CT" exec "$ID" /bin/sh -c 'echo "exec: $(cat /v/out)"'
+	assert_eq "$OUT" "exec: started" "exec into a run's container"
+	assert_status 0 "$CT" kill "$ID"
+	wait_exit "$rp" 60
+	assert_eq "$RC" 3 "run's status ($(cat "$B/run.log"))"
+	[ ! -e "$STATE_ROOT/$ID" ] || fail "$STATE_ROOT/$ID left after the run"
+}
+
 run_tests "$@"

@@ -57,6 +57,28 @@ test_killed_run_is_removed_by_the_next_command() {
 	no_trace_of "$id"
 }
 
+# Killed after it wrote state.json: that state names the run, so what is
+# left is debris as before, not a container to keep.
+test_killed_run_with_state_is_removed_by_the_next_command() {
+	require_container
+	local id=rec-$$-f pid end=$((SECONDS + 60))
+	"$CT" run --id "$id" "$ROOTFS" -- /bin/sleep 3602 &
+	pid=$!
+	until [ -s "$STATE_ROOT/$id/state.json" ]; do
+		[ "$SECONDS" -lt "$end" ] || fail "no $STATE_ROOT/$id/state.json within 60 s"
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	"$CT" state "no-such-$$" >/dev/null 2>&1 || true
+	no_trace_of "$id"
+	end=$((SECONDS + 30))
+	while find_proc '/bin/sleep 3602' >/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || fail "the container's process outlived its cgroup"
+		sleep 0.1
+	done
+}
+
 test_delete_force_removes_a_killed_run() {
 	require_container
 	local id=rec-$$-b
