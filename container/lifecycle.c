@@ -3,6 +3,7 @@
  * container is started, exec.fifo. */
 #include "lifecycle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -372,21 +373,104 @@ out:
 	return rc;
 }
 
+/* The OCI state as `state` and `list` print it: the computed status, pid 0
+ * once stopped, without our own keys. */
+static void state_for_output(struct lc_container *ct)
+{
+	set_status(ct, ct->status);
+	json_object_del(ct->state, STATEDIR_START_TIME_KEY);
+	json_object_del(ct->state, STATEDIR_RUN_KEY);
+	if (ct->status == LC_STOPPED)
+		json_object_set_new(ct->state, "pid", json_integer(0));
+}
+
 static int lc_state(const char *id, vc_err *err)
 {
 	struct lc_container ct;
 
 	if (lc_load(&ct, id, err) < 0)
 		return -1;
-	set_status(&ct, ct.status);
-	json_object_del(ct.state, STATEDIR_START_TIME_KEY);
-	json_object_del(ct.state, STATEDIR_RUN_KEY);
-	if (ct.status == LC_STOPPED)
-		json_object_set_new(ct.state, "pid", json_integer(0));
+	state_for_output(&ct);
 	json_dumpf(ct.state, stdout, JSON_INDENT(2));
 	putchar('\n');
 	lc_free(&ct);
 	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* list (runc's): every container with a state, sorted by id. A directory
+ * without one yet (a run or create still setting up) is left out. */
+static int lc_list(bool json, bool quiet, vc_err *err)
+{
+	DIR *d = opendir(statedir_root);
+	json_t *all = json_array();
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int rc = -1;
+
+	if (!d && errno != ENOENT) {
+		vc_error(err, errno, "list: %s", statedir_root);
+		goto out;
+	}
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **more = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof(*ids));
+
+			if (!more)
+				goto oom;
+			ids = more;
+		}
+		if (!(ids[n] = strdup(e->d_name)))
+			goto oom;
+		n++;
+	}
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_names);
+	if (!json && !quiet)
+		printf("%-28s %-8s %-8s %s\n", "ID", "PID", "STATUS", "BUNDLE");
+	for (size_t i = 0; i < n; i++) {
+		struct lc_container ct;
+		vc_err ignored;
+		json_int_t pid;
+		const char *bundle = NULL;
+
+		if (lc_load(&ct, ids[i], &ignored) < 0)
+			continue;
+		state_for_output(&ct);
+		if (quiet) {
+			puts(ids[i]);
+		} else if (json) {
+			json_array_append(all, ct.state);
+		} else {
+			json_unpack(ct.state, "{s:I, s?s}", "pid", &pid, "bundle", &bundle);
+			printf("%-28s %-8lld %-8s %s\n", ids[i], (long long)pid,
+			       status_names[ct.status], bundle && *bundle ? bundle : "-");
+		}
+		lc_free(&ct);
+	}
+	if (json) {
+		json_dumpf(all, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	rc = 0;
+	goto out;
+oom:
+	vc_error(err, ENOMEM, "list");
+out:
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	json_decref(all);
+	return rc;
 }
 
 int lifecycle_parse_signal(const char *name, int *sig, vc_err *err)
@@ -661,8 +745,8 @@ int lifecycle_check_live(const char *id, const char *verb, vc_err *err)
 
 bool lifecycle_is_verb(const char *verb)
 {
-	static const char *const verbs[] = {"start", "state",  "kill", "delete",
-	                                    "pause", "resume", "ps",   NULL};
+	static const char *const verbs[] = {"start",  "state", "kill", "delete", "pause",
+	                                    "resume", "ps",    "list", NULL};
 
 	for (size_t i = 0; verbs[i]; i++)
 		if (!strcmp(verb, verbs[i]))
@@ -678,6 +762,8 @@ static const char *verb_usage(const char *verb)
 		return "[--force] ID";
 	if (!strcmp(verb, "ps"))
 		return "[--format table|json] ID";
+	if (!strcmp(verb, "list"))
+		return "[--format table|json] [--quiet]";
 	return "ID";
 }
 
@@ -685,7 +771,7 @@ int lifecycle_main(int argc, char **argv)
 {
 	const char *verb = argv[0], *format = "table";
 	const char *args[2] = {NULL, NULL};
-	bool force = false, all = false;
+	bool force = false, all = false, quiet = false, list = !strcmp(verb, "list");
 	int nargs = 0;
 	vc_err err = {0};
 	int rc;
@@ -697,11 +783,13 @@ int lifecycle_main(int argc, char **argv)
 			force = true;
 		else if (!strcmp(verb, "kill") && (!strcmp(a, "--all") || !strcmp(a, "-a")))
 			all = true;
-		else if (!strcmp(verb, "ps") && (!strcmp(a, "--format") || !strcmp(a, "-f")) &&
-		         i + 1 < argc)
+		else if ((list || !strcmp(verb, "ps")) &&
+		         (!strcmp(a, "--format") || !strcmp(a, "-f")) && i + 1 < argc)
 			format = argv[++i];
-		else if (!strcmp(verb, "ps") && !strncmp(a, "--format=", 9))
+		else if ((list || !strcmp(verb, "ps")) && !strncmp(a, "--format=", 9))
 			format = a + 9;
+		else if (list && (!strcmp(a, "--quiet") || !strcmp(a, "-q")))
+			quiet = true;
 		else if (a[0] == '-')
 			nargs = 99; /* an unknown option */
 		else if (nargs < 2)
@@ -709,7 +797,7 @@ int lifecycle_main(int argc, char **argv)
 		else
 			nargs = 99;
 	}
-	if (nargs < 1 || nargs > (strcmp(verb, "kill") ? 1 : 2) ||
+	if ((list ? nargs != 0 : nargs < 1 || nargs > (strcmp(verb, "kill") ? 1 : 2)) ||
 	    (strcmp(format, "table") && strcmp(format, "json"))) {
 		char msg[160];
 
@@ -728,6 +816,8 @@ int lifecycle_main(int argc, char **argv)
 		rc = lc_pause(args[0], !strcmp(verb, "pause"), &err);
 	else if (!strcmp(verb, "ps"))
 		rc = lc_ps(args[0], !strcmp(format, "json"), &err);
+	else if (list)
+		rc = lc_list(!strcmp(format, "json"), quiet, &err);
 	else
 		rc = lc_delete(args[0], force, &err);
 	if (rc < 0) {

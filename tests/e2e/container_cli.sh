@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # runc's command line, as engines use it (container/runtime.h): the global
 # options (--root, --log, --log-format, --debug), create's --pid-file and
-# --console-socket (process.terminal), kill --all, pause/resume, ps,
+# --console-socket (process.terminal), kill --all, pause/resume, ps, list,
 # features, --version; and their errors: one line, non-zero exit, nothing
 # left. Runs as root, here (hybrid cgroups: the v1 freezer) and in the test
 # host (pure cgroup v2: cgroup.freeze).
@@ -233,6 +233,43 @@ EOF
 	RECV=$!
 	for _ in $(seq 50); do [ -e "$1.ready" ] && return 0; sleep 0.1; done
 	fail "the console receiver did not start"
+}
+
+# list (runc's): every container of the state root with its status, a
+# created one and a running `container run` alike; -q and --format json.
+test_list() {
+	require_container
+	local rp end
+	cli_bundle
+	assert_status 0 "$CT" --root "$R" list
+	assert_eq "$OUT" "$(printf '%-28s %-8s %-8s %s' ID PID STATUS BUNDLE)" "the list of an empty root"
+	cli_create --bundle "$B" "$ID"
+	"$CT" --root "$R" run --id "$ID-r" "$ROOTFS" -- /bin/sleep 3604 >"$B/run.log" 2>&1 &
+	rp=$!
+	end=$((SECONDS + 60))
+	until [ -s "$R/$ID-r/state.json" ]; do
+		[ "$SECONDS" -lt "$end" ] || fail "the run wrote no state.json within 60 s"
+		sleep 0.05
+	done
+	assert_status 0 "$CT" --root "$R" list -q
+	assert_eq "$OUT" "$(printf '%s\n%s' "$ID" "$ID-r")" "list -q: the ids, sorted"
+	assert_status 0 "$CT" --root "$R" list
+	assert_eq "$(echo "$OUT" | awk -v id="$ID" '$1 == id { print $2 == "'"$(cli_state pid)"'", $3, $4 }')" \
+		"1 created $(cd "$B" && pwd -P)" "the created container's line"
+	assert_eq "$(echo "$OUT" | awk -v id="$ID-r" '$1 == id { print $3, $4 }')" "running -" \
+		"the run's line (no bundle)"
+	assert_status 0 "$CT" --root "$R" list --format json
+	assert_eq "$(echo "$OUT" | jq -r '[.[] | .id + ":" + .status] | join(",")')" \
+		"$ID:created,$ID-r:running" "list --format json"
+	assert_eq "$(echo "$OUT" | jq -r '.[1] | has("vclabRunPid")')" false "our own keys left out"
+	"$CT" --root "$R" kill "$ID-r" KILL
+	wait_exit "$rp" 60
+	assert_status 0 "$CT" --root "$R" delete --force "$ID"
+	assert_status 0 "$CT" --root "$R" list -q
+	assert_eq "$OUT" "" "list -q once both are gone"
+	expect_clean_failure "$CT" --root "$R" list "$ID"
+	assert_contains "$ERR" "list: expected" "an id given to list"
+	expect_clean_failure "$CT" --root "$R" list --format xml
 }
 
 test_terminal_console_socket() {
