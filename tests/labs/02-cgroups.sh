@@ -81,4 +81,28 @@ test_4_fork_bomb() {
 	lab_expect fork-error "$out"
 }
 
+test_5_update_a_running_container() {
+	lab_setup
+	local rp end
+	# its own mark, in the lab's directory: removed with the test
+	# shellcheck disable=SC2064 # fixed now
+	trap "build/bin/container kill lab2 KILL >/dev/null 2>&1 || true; rm -rf '$W' /tmp/lab2-update" EXIT
+	mkdir -p /tmp/lab2-update
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	build/bin/container run --id lab2 --pids 32 --volume /tmp/lab2-update:/x build/rootfs/test -- /bin/sh -c 'until [ -e /x/go ]; do sleep 0.1; done; cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max' >"$W/out" 2>"$W/err" &
+	rp=$!
+	# the list shows it once its process runs
+	end=$((SECONDS + 60))
+	until build/bin/container list | grep -q '^lab2 .* running '; do
+		[ "$SECONDS" -lt "$end" ] || fail "lab2 never listed as running: $(cat "$W/err")"
+		sleep 0.1
+	done
+	lab_expect listed "$(build/bin/container list | grep '^lab2 ')"
+	build/bin/container update --pids 8 lab2 || fail "container update failed"
+	touch /tmp/lab2-update/go
+	wait "$rp" || fail "the container failed: $(cat "$W/err")"
+	rm -r /tmp/lab2-update
+	lab_expect new-limit "$(cat "$W/out")"
+}
+
 run_tests "$@"
