@@ -438,7 +438,7 @@ static int lc_list(bool json, bool quiet, vc_err *err)
 	for (size_t i = 0; i < n; i++) {
 		struct lc_container ct;
 		vc_err ignored;
-		json_int_t pid;
+		json_int_t pid = 0;
 		const char *bundle = NULL;
 
 		if (lc_load(&ct, ids[i], &ignored) < 0)
