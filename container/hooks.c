@@ -20,17 +20,22 @@
 
 extern char **environ;
 
-char *hooks_state(const struct ct_spec *spec, const char *id, const char *status, pid_t pid)
+json_t *hooks_state_json(const struct ct_spec *spec, const char *id, const char *status, pid_t pid)
 {
 	json_t *ann = spec->annotations_json ? json_loads(spec->annotations_json, 0, NULL) : NULL;
-	json_t *st;
-	char *text;
 
 	if (!ann)
 		ann = json_object();
-	st = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", OCI_STATE_VERSION, "id", id,
-	               "status", status, "pid", (int)pid, "bundle",
-	               spec->bundle ? spec->bundle : "", "annotations", ann);
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", OCI_STATE_VERSION, "id",
+	                 id, "status", status, "pid", (int)pid, "bundle",
+	                 spec->bundle ? spec->bundle : "", "annotations", ann);
+}
+
+char *hooks_state(const struct ct_spec *spec, const char *id, const char *status, pid_t pid)
+{
+	json_t *st = hooks_state_json(spec, id, status, pid);
+	char *text;
+
 	if (!st)
 		return NULL;
 	text = json_dumps(st, JSON_COMPACT);

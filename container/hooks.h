@@ -24,8 +24,13 @@
 #include "error.h"
 #include "spec.h"
 
-/* The OCI state a hook reads: ociVersion, id, status, pid, bundle,
- * annotations. malloc'd text, NULL when out of memory. */
+/* The OCI state (runtime-spec state.md) of container id: ociVersion, id,
+ * status, pid, bundle (spec's absolute directory; "" without one) and the
+ * annotations of config.json. What a hook reads, and what state.json
+ * holds (statedir_write_state adds our own keys). NULL when out of memory. */
+json_t *hooks_state_json(const struct ct_spec *spec, const char *id, const char *status, pid_t pid);
+
+/* The same as compact malloc'd text. */
 char *hooks_state(const struct ct_spec *spec, const char *id, const char *status, pid_t pid);
 
 /* Run every hook of one kind in order; the first failure stops and fills

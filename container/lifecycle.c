@@ -242,21 +242,18 @@ static void remove_state_dir(const char *dir)
 
 /* ---- create ------------------------------------------------------------- */
 
-int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
-                     vc_err *err)
+int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, vc_err *err)
 {
 	struct lc_container ct = {.id = opts->id};
 	struct run_opts ro = *opts;
 	struct run_result res;
 	struct ct_claim claim;
-	char fifo[PATH_MAX], abs_bundle[PATH_MAX];
+	char fifo[PATH_MAX];
 	char st;
 	vc_err ignored;
 
 	if (run_check_id(opts->id, err) < 0)
 		return -1;
-	if (!realpath(bundle, abs_bundle))
-		return vc_error(err, errno, "bundle %s", bundle);
 	/* Our lock on the id until state.json is written: if we are killed
 	 * before, the next `container` command removes what we left. */
 	if (state_path(ct.dir, sizeof(ct.dir), opts->id, NULL, err) < 0 ||
@@ -282,7 +279,7 @@ int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, co
 		         (int)ct.pid);
 		goto fail;
 	}
-	if (statedir_write_state(ct.id, abs_bundle, ct.pid, ct.start_time, 0, err) < 0 ||
+	if (statedir_write_state(spec, ct.id, ct.pid, ct.start_time, 0, err) < 0 ||
 	    hooks_save(spec, ct.dir, err) < 0)
 		goto fail;
 	if (opts->pid_file && statedir_write_pid_file(opts->pid_file, ct.pid, err) < 0)
@@ -702,17 +699,17 @@ int lifecycle_open_process(const char *id, int *pidfd, pid_t *pid, char *bundle,
 		         id, status_names[ct.status]);
 		goto out;
 	}
-	if (json_unpack(ct.state, "{s:s}", "bundle", &b) == 0 && !*b &&
-	    json_object_get(ct.state, STATEDIR_RUN_KEY)) {
-		vc_error(err, 0,
-		         "container %s was started by `container run ROOTFS|IMAGE`, which has no "
-		         "bundle: exec needs one run with --bundle or made by create",
-		         id);
-		goto out;
-	}
 	if (json_unpack(ct.state, "{s:s}", "bundle", &b) < 0 || !*b ||
 	    (size_t)snprintf(bundle, len, "%s", b) >= len) {
-		vc_error(err, 0, "container %s: %s/state.json: no usable bundle", id, ct.dir);
+		if (b && !*b && json_object_get(ct.state, STATEDIR_RUN_KEY))
+			vc_error(
+			    err, 0,
+			    "container %s was started by `container run ROOTFS|IMAGE`, which "
+			    "has no bundle: exec needs one run with --bundle or made by create",
+			    id);
+		else
+			vc_error(err, 0, "container %s: %s/state.json: no usable bundle", id,
+			         ct.dir);
 		goto out;
 	}
 	*pidfd = open_pidfd(&ct, err);

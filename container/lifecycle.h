@@ -23,8 +23,7 @@
 /* Set up the container of spec (from the bundle directory bundle) and
  * leave its process waiting; write state.json with status "created". On
  * failure nothing is left: no process, cgroup or state directory. */
-int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, const char *bundle,
-                     vc_err *err);
+int lifecycle_create(const struct ct_spec *spec, const struct run_opts *opts, vc_err *err);
 
 /* Is verb one of start, state, kill, delete? */
 bool lifecycle_is_verb(const char *verb);

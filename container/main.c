@@ -401,7 +401,7 @@ static int cmd_run(int argc, char **argv, bool create)
 	struct run_result res = {.exit_code = RUN_EXIT_SETUP};
 	struct run_opts ro;
 	struct img_run *ir = NULL;
-	char idbuf[32], abs_bundle[PATH_MAX];
+	char idbuf[32];
 	vc_err err = {0};
 	int rc = -1;
 
@@ -445,19 +445,14 @@ static int cmd_run(int argc, char **argv, bool create)
 		snprintf(idbuf, sizeof(idbuf), "ct-%d", (int)getpid());
 		c.id = idbuf;
 	}
-	if (c.bundle && !create && !realpath(c.bundle, abs_bundle)) {
-		vc_error(&err, errno, "bundle %s", c.bundle);
-		goto out;
-	}
 	ro = (struct run_opts){.id = c.id,
-	                       .bundle = c.bundle && !create ? abs_bundle : NULL,
 	                       .cgroup_root = "/sys/fs/cgroup",
 	                       .tl = tl,
 	                       .child_steps = c.timings != NULL,
 	                       .console_socket = c.console_socket,
 	                       .pid_file = c.pid_file};
 	if (create) {
-		rc = lifecycle_create(&spec, &ro, c.bundle, &err);
+		rc = lifecycle_create(&spec, &ro, &err);
 		res.exit_code = rc < 0 ? RUN_EXIT_SETUP : 0;
 	} else {
 		rc = run_container(&spec, &ro, &res, &err);

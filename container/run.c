@@ -486,8 +486,7 @@ static int write_run_state(struct parent *p, vc_err *err)
 	if (vc_proc_stat(p->pid, &st, &start) < 0)
 		return vc_error(err, errno, "container %s: /proc/%d/stat", p->opts->id,
 		                (int)p->pid);
-	if (statedir_write_state(p->opts->id, p->opts->bundle ? p->opts->bundle : "", p->pid, start,
-	                         getpid(), err) < 0)
+	if (statedir_write_state(p->spec, p->opts->id, p->pid, start, getpid(), err) < 0)
 		return -1;
 	p->state_written = true;
 	vc_step(p->tl, "state", "wrote %s/state.json: running, pid %d", p->claim.dir, (int)p->pid);

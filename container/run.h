@@ -27,9 +27,6 @@ struct run_opts {
 	const char *console_socket;
 	/* --pid-file of `run` (create writes its own, lifecycle.c) */
 	const char *pid_file;
-	/* run: the bundle's absolute directory for state.json (NULL: the
-	 * quick form, which has none) */
-	const char *bundle;
 };
 
 struct run_result {

@@ -16,6 +16,7 @@
 
 #include "atomicfile.h"
 #include "cgroup.h"
+#include "hooks.h"
 #include "lifecycle.h"
 
 #define TMP_PREFIX ".new-"
@@ -72,32 +73,24 @@ static bool has_state(const char *dir)
 	return ok;
 }
 
-int statedir_write_state(const char *id, const char *bundle, pid_t pid,
+int statedir_write_state(const struct ct_spec *spec, const char *id, pid_t pid,
                          unsigned long long start_time, pid_t run_pid, vc_err *err)
 {
-	char path[STATEDIR_PATH_MAX], tmp[STATEDIR_PATH_MAX + 8], cfg[PATH_MAX + 16];
-	json_t *config = NULL, *ann = NULL, *st;
-	char *text;
+	char path[STATEDIR_PATH_MAX], tmp[STATEDIR_PATH_MAX + 8];
+	json_t *st;
+	char *text = NULL;
 	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/state.json", statedir_root, id) >=
 	    sizeof(path))
 		return vc_error(err, ENAMETOOLONG, "container %s: state path", id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (bundle[0]) {
-		snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
-		config = json_load_file(cfg, 0, NULL);
-		ann = json_object_get(config, "annotations");
-	}
-	ann = json_is_object(ann) ? json_deep_copy(ann) : json_object();
-	json_decref(config);
-	st = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:I}", "ociVersion", STATEDIR_OCI_VERSION,
-	               "id", id, "status", run_pid > 0 ? "running" : "created", "pid", (int)pid,
-	               "bundle", bundle, "annotations", ann, STATEDIR_START_TIME_KEY,
-	               (json_int_t)start_time);
-	if (st && run_pid > 0)
-		json_object_set_new(st, STATEDIR_RUN_KEY, json_integer(run_pid));
-	text = st ? json_dumps(st, JSON_INDENT(2)) : NULL;
+	st = hooks_state_json(spec, id, run_pid > 0 ? "running" : "created", pid);
+	if (st &&
+	    json_object_set_new(st, STATEDIR_START_TIME_KEY,
+	                        json_integer((json_int_t)start_time)) == 0 &&
+	    (run_pid <= 0 || json_object_set_new(st, STATEDIR_RUN_KEY, json_integer(run_pid)) == 0))
+		text = json_dumps(st, JSON_INDENT(2));
 	json_decref(st);
 	if (!text)
 		return vc_error(err, ENOMEM, "container %s: state", id);

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "spec.h"
 
 /* The state directory: LC_STATE_ROOT, or `--root DIR` (main.c sets it,
  * at most STATEDIR_ROOT_MAX characters). */
@@ -89,8 +90,8 @@ int statedir_sweep(const char *except);
  * LC_STATE_ROOT if it is left empty. */
 void statedir_remove(const char *dir);
 
-/* state.json (runtime-spec state.md) in statedir_root/ID: */
-#define STATEDIR_OCI_VERSION "1.0.2"
+/* state.json (runtime-spec state.md, hooks_state_json) in statedir_root/ID,
+ * with two keys of ours: */
 /* our key: the process's start time (clock ticks after boot, field 22 of
  * /proc/PID/stat), so that a reused pid is not taken for the container;
  * `container state` leaves it out */
@@ -100,11 +101,11 @@ void statedir_remove(const char *dir);
  * debris as before, which the next command removes. */
 #define STATEDIR_RUN_KEY "vclabRunPid"
 
-/* Write state.json for the container process pid (started at start_time):
- * status "created" (run_pid > 0, a `container run`: "running"), bundle (the
- * absolute directory; "" for the quick form of run, which has none) and the
- * annotations of bundle/config.json. Through a temporary file and a rename. */
-int statedir_write_state(const char *id, const char *bundle, pid_t pid,
+/* Write state.json for container id of spec, its process pid started at
+ * start_time: status "created" (run_pid > 0, a `container run`: "running"),
+ * bundle and annotations as hooks_state_json gives them ("" for the quick
+ * form of run, which has no bundle). Through a temporary file and a rename. */
+int statedir_write_state(const struct ct_spec *spec, const char *id, pid_t pid,
                          unsigned long long start_time, pid_t run_pid, vc_err *err);
 
 /* --pid-file: write pid (decimal, no newline, as runc) through a temporary

@@ -9,24 +9,23 @@
 
 #include "error.h"
 #include "exitcode.h"
+#include "guestram.h"
 #include "image.h"
 #include "kvmhost.h"
 #include "loader.h"
-#include "guestram.h"
 #include "memory.h"
 #include "parse.h"
 #include "timeline.h"
 #include "vcpu.h"
 #include "vm.h"
 
-#define PROG        "vmm"
-#define DEFAULT_MEM VC_GUEST_RAM_DEFAULT
+#define PROG "vmm"
 
 struct options {
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline; /* NULL: the kernel kind's default */
-	const char *mem_arg; /* NULL: DEFAULT_MEM, or what the kernel needs */
+	const char *mem_arg; /* NULL: guestram.h's default, or what the kernel needs */
 	double timeout;      /* seconds; 0 = none */
 	unsigned cpus;       /* vCPUs, 1..VM_MAX_VCPUS */
 	bool trace;
@@ -195,7 +194,7 @@ static int choose_mem(const struct options *o, const struct kernel_image *k, uin
 	}
 	snprintf(what, sizeof(what), "--mem %s", o->mem_arg ? o->mem_arg : "(default)");
 	if (!o->mem_arg) {
-		*mem = o->image_ref ? vc_guest_ram_for_image(gz, unpacked) : DEFAULT_MEM;
+		*mem = o->image_ref ? vc_guest_ram_for_image(gz, unpacked) : VC_GUEST_RAM_DEFAULT;
 		if (*mem < min)
 			*mem = (min + 2 * MiB - 1) & ~(2 * MiB - 1);
 	} else {
